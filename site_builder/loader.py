@@ -1,0 +1,317 @@
+"""Stage 1: read content/ into the model, keeping source positions.
+
+Reads every file, parses YAML with PyYAML's composer (so each node keeps its
+line and column), rejects duplicate keys, converts through the specs in
+:mod:`schema`, and reports every problem instead of stopping at the first.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+from . import schema
+from .diagnostics import Diagnostics, Pos
+from .model import (
+    Annotation, AnnotationFile, Citation, Content, Document, Entity, Original, Overview, Quote, Site, Source,
+)
+
+# libyaml's composer when available: same nodes and marks, several times faster.
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+FRONT_MATTER_FENCE = re.compile(r"^---[ \t]*$")
+FRONT_MATTER_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$")
+SLUG_RE = schema.ID_RE
+
+
+def read_text(path: Path, rel: str, diags: Diagnostics) -> str | None:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        diags.error("io", Pos(rel), f"cannot read file: {exc.strerror or exc}")
+        return None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        diags.error("encoding", Pos(rel, line, 1), "file is not valid UTF-8")
+        return None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def compose_yaml(text: str, rel: str, diags: Diagnostics, line_offset: int = 0) -> yaml.Node | None:
+    """Parse YAML to a node tree; report syntax errors and duplicate keys."""
+    try:
+        nodes = list(yaml.compose_all(text, Loader=YAML_LOADER))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        pos = Pos(rel, mark.line + 1 + line_offset, mark.column + 1) if mark else Pos(rel)
+        problem = exc.problem or exc.context or "invalid YAML"
+        if exc.context and exc.problem:
+            problem = f"{exc.problem} ({exc.context})"
+        diags.error("yaml-syntax", pos, f"YAML syntax error: {problem}")
+        return None
+    except yaml.YAMLError as exc:  # pragma: no cover - non-marked errors are rare
+        diags.error("yaml-syntax", Pos(rel), f"YAML error: {exc}")
+        return None
+    if len(nodes) > 1:
+        m = nodes[1].start_mark
+        diags.error("yaml-syntax", Pos(rel, m.line + 1 + line_offset, 1), "more than one YAML document in this file")
+    if not nodes:
+        return None
+    _check_duplicate_keys(nodes[0], rel, diags, line_offset)
+    return nodes[0]
+
+
+def _check_duplicate_keys(node: yaml.Node, rel: str, diags: Diagnostics, line_offset: int) -> None:
+    stack = [node]
+    seen_ids: set[int] = set()
+    while stack:
+        n = stack.pop()
+        if id(n) in seen_ids:
+            continue
+        seen_ids.add(id(n))
+        if isinstance(n, yaml.MappingNode):
+            first: dict[str, yaml.Node] = {}
+            for k, v in n.value:
+                if isinstance(k, yaml.ScalarNode):
+                    if k.value in first:
+                        prev = first[k.value].start_mark
+                        diags.error(
+                            "duplicate-key",
+                            Pos(rel, k.start_mark.line + 1 + line_offset, k.start_mark.column + 1),
+                            f"duplicate key '{k.value}' (first defined at line {prev.line + 1 + line_offset})",
+                        )
+                    else:
+                        first[k.value] = k
+                stack.append(v)
+        elif isinstance(n, yaml.SequenceNode):
+            stack.extend(n.value)
+
+
+def _convert(node: yaml.Node | None, spec: schema.Obj, rel: str, diags: Diagnostics, line_offset: int = 0):
+    ctx = schema.Ctx(rel, diags, line_offset)
+    if node is None:
+        value = {}
+        missing = [f for f in spec.required]
+        for name in missing:
+            diags.error("missing-field", Pos(rel, 1 + line_offset, 1), f"missing required field '{name}'")
+        return (None if missing else value), ctx
+    value = spec.convert(node, ctx, ())
+    return (None if value is schema.MISSING else value), ctx
+
+
+def split_front_matter(text: str, rel: str, diags: Diagnostics) -> tuple[str, int, str, int] | None:
+    """Return (yaml_text, yaml_first_line_offset, body, body_first_line)."""
+    lines = text.split("\n")
+    if not lines or not FRONT_MATTER_FENCE.match(lines[0]):
+        diags.error("front-matter", Pos(rel, 1, 1), "missing front matter: the file must start with a '---' line")
+        return None
+    for i in range(1, len(lines)):
+        if FRONT_MATTER_END.match(lines[i]):
+            return "\n".join(lines[1:i]), 1, "\n".join(lines[i + 1:]), i + 2
+    diags.error("front-matter", Pos(rel, 1, 1), "front matter is not closed: add a '---' line after it")
+    return None
+
+
+def _markdown_file(path: Path, rel: str, spec: schema.Obj, diags: Diagnostics):
+    text = read_text(path, rel, diags)
+    if text is None:
+        return None
+    parts = split_front_matter(text, rel, diags)
+    if parts is None:
+        return None
+    fm_text, fm_offset, body, body_line = parts
+    node = compose_yaml(fm_text, rel, diags, line_offset=fm_offset)
+    value, _ctx = _convert(node, spec, rel, diags, line_offset=fm_offset)
+    return value, body, Pos(rel, body_line, 1)
+
+
+def load_site(root: Path, diags: Diagnostics) -> Site | None:
+    rel = "content/site.yml"
+    path = root / rel
+    if not path.is_file():
+        diags.error("missing-file", Pos(rel), "content/site.yml is missing (it holds the briefing's title and settings)")
+        return None
+    text = read_text(path, rel, diags)
+    if text is None:
+        return None
+    value, _ = _convert(compose_yaml(text, rel, diags), schema.SITE, rel, diags)
+    if value is None:
+        return None
+    return Site(
+        title=value["title"], subtitle=value.get("subtitle", ""), description=value.get("description", ""),
+        language=value.get("language", "en"), author=value.get("author", ""),
+        organisation=value.get("organisation", ""), date=value.get("date", ""), base_url=value.get("base_url", ""),
+        allow_raw_html=value.get("allow_raw_html", False), ignore=tuple(value.get("ignore", ())),
+    )
+
+
+def load_overview(root: Path, diags: Diagnostics) -> Overview | None:
+    rel = "content/index.md"
+    path = root / rel
+    if not path.is_file():
+        diags.error("missing-file", Pos(rel), "content/index.md is missing (it holds the briefing overview)")
+        return None
+    loaded = _markdown_file(path, rel, schema.OVERVIEW, diags)
+    if loaded is None or loaded[0] is None:
+        return None
+    value, body, body_pos = loaded
+    return Overview(value["title"], value.get("summary", ""), tuple(value.get("takeaways", ())), body, body_pos)
+
+
+def _stem_files(folder: Path, suffix: str, rel_folder: str, diags: Diagnostics) -> list[tuple[str, Path, str]]:
+    """(slug, path, rel) for files in folder with suffix; reports bad names and case collisions."""
+    if not folder.is_dir():
+        return []
+    out = []
+    by_lower: dict[str, str] = {}
+    for p in sorted(folder.iterdir(), key=lambda p: p.name):
+        rel = f"{rel_folder}/{p.name}"
+        if p.name.startswith(".") or p.name.endswith("~"):
+            continue
+        if p.is_dir():
+            diags.warning("unexpected-file", Pos(rel), "sub-folders are not read here; this folder is ignored")
+            continue
+        if not p.name.endswith(suffix):
+            alt = ".yaml" if suffix == ".yml" else None
+            if alt and p.name.endswith(alt):
+                diags.error("unexpected-file", Pos(rel), f"rename to '{p.name[:-len(alt)]}{suffix}': files here must end in {suffix}")
+            else:
+                diags.warning("unexpected-file", Pos(rel), f"ignored: files here must end in {suffix}")
+            continue
+        slug = p.name[: -len(suffix)]
+        lower = slug.lower()
+        if lower in by_lower:
+            diags.error("slug-collision", Pos(rel), f"'{p.name}' collides with '{by_lower[lower]}' (names may differ only in case on some systems and in URLs)")
+            continue
+        by_lower[lower] = p.name
+        if not SLUG_RE.match(slug):
+            suggestion = re.sub(r"[^a-z0-9]+", "-", slug.lower()).strip("-") or "name"
+            diags.error("invalid-slug", Pos(rel), f"invalid file name '{p.name}': use lowercase letters, digits and hyphens (e.g. '{suggestion}{suffix}')")
+            continue
+        out.append((slug, p, rel))
+    return out
+
+
+def load_documents(root: Path, diags: Diagnostics) -> list[Document]:
+    docs = []
+    for slug, path, rel in _stem_files(root / "content" / "documents", ".md", "content/documents", diags):
+        loaded = _markdown_file(path, rel, schema.DOCUMENT, diags)
+        if loaded is None or loaded[0] is None:
+            continue
+        value, body, body_pos = loaded
+        src = value.get("source", {})
+        docs.append(Document(
+            slug=slug, title=value["title"], date=value.get("date", ""), summary=value.get("summary", ""),
+            tags=tuple(value.get("tags", ())),
+            source=Source(**{k: src.get(k, "") for k in ("publisher", "author", "published", "url", "note")}),
+            body=body, path=rel, body_pos=body_pos,
+        ))
+    return docs
+
+
+def load_annotation_files(root: Path, diags: Diagnostics) -> list[AnnotationFile]:
+    files = []
+    for slug, path, rel in _stem_files(root / "content" / "annotations", ".yml", "content/annotations", diags):
+        text = read_text(path, rel, diags)
+        if text is None:
+            continue
+        node = compose_yaml(text, rel, diags)
+        if node is None:
+            files.append(AnnotationFile(slug, rel, ()))
+            continue
+        ctx = schema.Ctx(rel, diags)
+        # Convert item by item so one broken annotation does not hide the others.
+        items = _annotation_items(node, ctx)
+        annotations = []
+        for i, item_node in items:
+            value = schema.ANNOTATION.convert(item_node, ctx, ("annotations", i))
+            if value is schema.MISSING:
+                continue
+            annotations.append(_annotation(value, slug, ctx, ("annotations", i)))
+        files.append(AnnotationFile(slug, rel, tuple(annotations)))
+    return files
+
+
+def _annotation_items(node: yaml.Node, ctx: schema.Ctx) -> list[tuple[int, yaml.Node]]:
+    if not isinstance(node, yaml.MappingNode):
+        ctx.diags.error("type", ctx.pos(node), "expected a mapping with the key 'annotations'")
+        return []
+    items: list[tuple[int, yaml.Node]] = []
+    found = False
+    for k, v in node.value:
+        key = getattr(k, "value", None)
+        if key != "annotations":
+            ctx.diags.error("unknown-key", ctx.pos(k), f"unknown key '{key}'" + schema.did_you_mean(str(key), ["annotations"]))
+            continue
+        found = True
+        if isinstance(v, yaml.SequenceNode):
+            items = list(enumerate(v.value))
+        elif not schema._is_null(v):
+            ctx.diags.error("type", ctx.pos(v), "expected a list of annotations")
+    if not found:
+        ctx.diags.error("missing-field", ctx.pos(node), "missing required field 'annotations'")
+    return items
+
+
+def _annotation(value: dict, slug: str, ctx: schema.Ctx, path: tuple) -> Annotation:
+    q = value["quote"]
+    orig = value.get("original")
+    return Annotation(
+        id=value["id"], document=slug, kind=value["kind"],
+        quote=Quote(q["exact"], q.get("prefix", ""), q.get("suffix", "")),
+        body=value["body"], verdict=value.get("verdict", ""),
+        entities=tuple(value.get("entities", ())),
+        sources=tuple(Citation(s["title"], s["publisher"], s["date"], s.get("url", "")) for s in value.get("sources", ())),
+        tags=tuple(value.get("tags", ())),
+        original=Original(orig["text"], orig["lang"]) if orig else None,
+        pos=ctx.positions[path],
+        quote_pos=ctx.positions.get(path + ("quote",), ctx.positions[path]),
+        entity_pos=tuple(ctx.positions[path + ("entities", i)] for i in range(len(value.get("entities", ())))),
+        body_pos=ctx.positions.get(path + ("body",), ctx.positions[path]),
+    )
+
+
+def load_entities(root: Path, diags: Diagnostics) -> list[Entity]:
+    entities = []
+    for eid, path, rel in _stem_files(root / "content" / "glossary", ".yml", "content/glossary", diags):
+        text = read_text(path, rel, diags)
+        if text is None:
+            continue
+        value, ctx = _convert(compose_yaml(text, rel, diags), schema.ENTITY, rel, diags)
+        if value is None:
+            continue
+        links = value.get("links", {})
+        match = value.get("match", {})
+        entities.append(Entity(
+            id=eid, name=value["name"], type=value["type"], summary=value["summary"],
+            aliases=tuple(value.get("aliases", ())), description=value.get("description", ""),
+            related=tuple(value.get("related", ())), website=links.get("website", ""),
+            wikidata=links.get("wikidata", ""), case_sensitive=match.get("case_sensitive", "auto"),
+            link=match.get("link", True), path=rel,
+            related_pos=tuple(ctx.positions[("related", i)] for i in range(len(value.get("related", ())))),
+            description_pos=ctx.positions.get(("description",), Pos(rel, 1, 1)),
+        ))
+    return entities
+
+
+def load(root: Path, diags: Diagnostics) -> Content | None:
+    """Read the whole project.  Returns None only when nothing usable exists."""
+    if not (root / "content").is_dir():
+        diags.error("missing-file", Pos("content"), f"no content/ folder in {root.name or root}: is --root the briefing project?")
+        return None
+    site = load_site(root, diags)
+    if site is not None and site.ignore:
+        diags.ignore = diags.ignore | frozenset(site.ignore)
+        diags.items = [d for d in diags.items if d.code not in diags.ignore]
+    overview = load_overview(root, diags)
+    documents = load_documents(root, diags)
+    annotation_files = load_annotation_files(root, diags)
+    entities = load_entities(root, diags)
+    if site is None:
+        return None
+    if overview is None:
+        overview = Overview(site.title, "", (), "", Pos("content/index.md", 1, 1))
+    return Content(site, overview, tuple(documents), tuple(annotation_files), tuple(entities))

@@ -1,0 +1,409 @@
+"""Stage 3: Markdown, through one configured MarkdownIt.
+
+This module knows nothing of the site.  It offers three things:
+
+* :meth:`Markdown.parse` -> tokens plus a *plain-text projection* of the text
+  as rendered, with a segment map from projection offsets back to tokens (a
+  core rule named ``briefing_projection`` builds it, after ``text_join``);
+* :func:`apply_marks` -> inserts highlight and mention tokens at projection
+  offsets, splitting text tokens so the HTML stays well nested;
+* :meth:`Markdown.render_blocks` -> HTML per top-level block, with the
+  annotation notes that belong beside each block.
+
+Links are checked, not silently dropped: an unsafe scheme is reported with its
+position.  Raw HTML is escaped unless the site opted in.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+from markdown_it.token import Token
+from pygments import highlight as pygments_highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
+
+BLOCK_SEPARATOR = "\n\n"
+SAFE_LINK_SCHEMES = ("http", "https", "mailto")
+_SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
+_CONTROL_RE = re.compile(r"[\x00-\x20\x7f]")
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A run of projection text [start, end) produced by one inline child token."""
+
+    start: int
+    end: int
+    block: int  # index of the inline token in the token stream
+    child: int  # index in that inline token's children
+    kind: str  # "text", "code" or "break"
+    linkable: bool  # may hold entity mentions (not in links, code or headings)
+
+
+@dataclass
+class Projection:
+    text: str = ""
+    segments: list[Segment] = field(default_factory=list)
+
+    def linkable_runs(self):
+        """(start, text) of each segment where mentions may be linked."""
+        t = self.text
+        for s in self.segments:
+            if s.linkable:
+                yield s.start, t[s.start:s.end]
+
+
+@dataclass(frozen=True, slots=True)
+class LinkProblem:
+    line: int  # 1-based line in the Markdown source
+    col: int
+    url: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class MarkSpan:
+    """An annotation highlight over projection offsets [start, end)."""
+
+    start: int
+    end: int
+    id: str
+    kind: str
+    number: int
+
+
+@dataclass(frozen=True, slots=True)
+class MentionSpan:
+    """An entity mention over projection offsets, inside one text segment."""
+
+    start: int
+    end: int
+    entity: str
+    anchor: str
+    href: str
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    html: str
+    notes: tuple[str, ...]  # annotation ids whose span ends in this block
+
+
+@dataclass
+class Parsed:
+    tokens: list[Token]
+    projection: Projection
+    link_problems: list[LinkProblem]
+
+
+def check_link(url: str) -> str | None:
+    """An error message when ``url`` has an unsafe scheme, else None."""
+    cleaned = _CONTROL_RE.sub("", url)
+    m = _SCHEME_RE.match(cleaned)
+    if not m:
+        return None
+    scheme = m.group(1).lower()
+    if scheme in SAFE_LINK_SCHEMES:
+        return None
+    return f"unsafe link scheme '{scheme}:' in '{url}'; allowed: relative links, #fragments, {', '.join(SAFE_LINK_SCHEMES)}"
+
+
+def _highlight(code: str, lang: str, _attrs) -> str:
+    name = (lang or "").strip().split()[0] if lang and lang.strip() else ""
+    if not name:
+        return ""
+    try:
+        lexer = get_lexer_by_name(name)
+    except ClassNotFound:
+        return ""
+    body = pygments_highlight(code, lexer, HtmlFormatter(nowrap=True))
+    return f'<pre class="highlight"><code class="language-{escapeHtml(name)}">{body}</code></pre>\n'
+
+
+def _projection_rule(state) -> None:
+    """Core rule: build the plain-text projection of the rendered text."""
+    parts: list[str] = []
+    segments: list[Segment] = []
+    offset = 0
+    heading_depth = 0
+    first_block = True
+    for bi, tok in enumerate(state.tokens):
+        if tok.type == "heading_open":
+            heading_depth += 1
+        elif tok.type == "heading_close":
+            heading_depth -= 1
+        if tok.type != "inline":
+            continue
+        if not first_block:
+            parts.append(BLOCK_SEPARATOR)
+            offset += len(BLOCK_SEPARATOR)
+        first_block = False
+        link_depth = 0
+        for ci, child in enumerate(tok.children or ()):
+            t = child.type
+            if t == "link_open":
+                link_depth += 1
+                continue
+            if t == "link_close":
+                link_depth -= 1
+                continue
+            if t in ("text", "text_special"):
+                content, kind = child.content, "text"
+            elif t == "code_inline":
+                content, kind = child.content, "code"
+            elif t in ("softbreak", "hardbreak"):
+                content, kind = "\n", "break"
+            else:
+                continue  # images, raw HTML, emphasis markers carry no text
+            if not content:
+                continue
+            parts.append(content)
+            linkable = kind == "text" and link_depth == 0 and heading_depth == 0
+            segments.append(Segment(offset, offset + len(content), bi, ci, kind, linkable))
+            offset += len(content)
+    state.env["projection"] = Projection("".join(parts), segments)
+
+
+class Markdown:
+    """The one configured MarkdownIt of a build."""
+
+    def __init__(self, allow_html: bool = False):
+        md = MarkdownIt("commonmark", {"html": allow_html, "typographer": False, "highlight": _highlight})
+        md.enable(["table", "strikethrough"])
+        # Every link stays a link token so check_link can report it with its
+        # position; the render rules below still never emit an unsafe URL.
+        md.validateLink = lambda url: True
+        md.add_render_rule("link_open", _render_safe_url("href"))
+        md.add_render_rule("image", _render_safe_url("src"))
+        md.core.ruler.after("text_join", "briefing_projection", _projection_rule)
+        md.add_render_rule("hl_open", _render_hl_open)
+        md.add_render_rule("hl_close", lambda self, tokens, idx, options, env: "</mark>")
+        md.add_render_rule("mention_open", _render_mention_open)
+        md.add_render_rule("mention_close", lambda self, tokens, idx, options, env: "</a>")
+        md.add_render_rule("hl_anchor", _render_hl_anchor)
+        md.add_render_rule("ann_ref", _render_ann_ref)
+        md.add_render_rule("table_open", lambda self, tokens, idx, options, env: '<div class="table-wrap"><table>\n')
+        md.add_render_rule("table_close", lambda self, tokens, idx, options, env: "</table></div>\n")
+        self.md = md
+
+    def parse(self, source: str) -> Parsed:
+        env: dict = {}
+        tokens = self.md.parse(source, env)
+        return Parsed(tokens, env["projection"], _find_link_problems(tokens, source))
+
+    def render_blocks(self, tokens: list[Token], note_blocks: dict[int, list[str]] | None = None) -> list[Block]:
+        """Render top-level blocks; ``note_blocks`` maps an inline token index to annotation ids."""
+        note_blocks = note_blocks or {}
+        blocks: list[Block] = []
+        start = 0
+        depth = 0
+        for i, tok in enumerate(tokens):
+            depth += tok.nesting
+            if depth == 0:
+                group = tokens[start:i + 1]
+                notes: list[str] = []
+                for j in range(start, i + 1):
+                    notes.extend(note_blocks.get(j, ()))
+                blocks.append(Block(self.md.renderer.render(group, self.md.options, {}), tuple(notes)))
+                start = i + 1
+        return blocks
+
+    def render(self, source: str) -> str:
+        """Render plain Markdown (annotation bodies, descriptions) to HTML."""
+        return self.md.render(source)
+
+    def render_inline(self, source: str) -> str:
+        return self.md.renderInline(source)
+
+    def link_problems(self, source: str) -> list[LinkProblem]:
+        return _find_link_problems(self.md.parse(source, {}), source)
+
+
+def _find_link_problems(tokens: list[Token], source: str) -> list[LinkProblem]:
+    problems = []
+    lines = source.split("\n")
+
+    def locate(url: str, block: Token) -> tuple[int, int]:
+        first, last = block.map if block.map else (0, 1)
+        for ln in range(first, min(last, len(lines))):
+            col = lines[ln].find(url)
+            if col >= 0:
+                return ln + 1, col + 1
+        return first + 1, 1
+
+    def visit(toks: list[Token], block: Token | None) -> None:
+        for tok in toks:
+            for attr in ("href", "src"):
+                url = tok.attrs.get(attr) if tok.attrs else None
+                if isinstance(url, str):
+                    problem = check_link(url)
+                    if problem:
+                        line, col = locate(url, block or tok)
+                        problems.append(LinkProblem(line, col, url, problem))
+            if tok.children:
+                visit(tok.children, tok)
+    visit(tokens, None)
+    return problems
+
+
+# ---------------------------------------------------------------- marks
+
+def apply_marks(parsed: Parsed, marks: list[MarkSpan], mentions: list[MentionSpan]) -> dict[int, list[str]]:
+    """Split text tokens at mark and mention boundaries and insert mark tokens.
+
+    Highlights wrap text leaves only, so overlapping and nested annotations and
+    spans that cross emphasis or links always give valid HTML.  Returns, per
+    inline token index, the annotation ids whose span ends there (their notes
+    go beside that block).
+    """
+    tokens = parsed.tokens
+    segs = parsed.projection.segments
+    by_block: dict[int, list[Segment]] = {}
+    for s in segs:
+        by_block.setdefault(s.block, []).append(s)
+    notes: dict[int, list[str]] = {}
+    # The last segment each annotation covers receives its reference marker.
+    end_seg: dict[str, Segment] = {}
+    for m in marks:
+        last = None
+        for s in _segments_overlapping(segs, m.start, m.end):
+            if s.kind != "break":
+                last = s
+        if last is not None:
+            end_seg[m.id] = last
+            notes.setdefault(last.block, []).append(m.id)
+    refs_at: dict[tuple[int, int], list[MarkSpan]] = {}
+    for m in marks:
+        s = end_seg.get(m.id)
+        if s is not None:
+            refs_at.setdefault((s.block, s.child), []).append(m)
+    started: set[str] = set()
+    mention_list = sorted(mentions, key=lambda x: x.start)
+    for bi, block_segs in by_block.items():
+        inline = tokens[bi]
+        children = inline.children or []
+        seg_by_child = {s.child: s for s in block_segs}
+        out: list[Token] = []
+        pending_refs: list[MarkSpan] = []
+        link_depth = 0
+        for ci, child in enumerate(children):
+            if child.type == "link_open":
+                link_depth += 1
+            elif child.type == "link_close":
+                link_depth -= 1
+            seg = seg_by_child.get(ci)
+            if seg is None or seg.kind == "break":
+                out.append(child)
+            else:
+                out.extend(_split_leaf(child, seg, marks, mention_list, started))
+            if seg is not None and (bi, ci) in refs_at:
+                pending_refs.extend(refs_at[(bi, ci)])
+            if pending_refs and link_depth == 0:
+                for m in sorted(pending_refs, key=lambda m: m.number):
+                    out.append(_token("ann_ref", meta={"id": m.id, "number": m.number, "kind": m.kind}))
+                pending_refs = []
+        for m in pending_refs:
+            out.append(_token("ann_ref", meta={"id": m.id, "number": m.number, "kind": m.kind}))
+        inline.children = out
+    return notes
+
+
+def _segments_overlapping(segs: list[Segment], start: int, end: int):
+    for s in segs:
+        if s.end <= start:
+            continue
+        if s.start >= end:
+            break
+        yield s
+
+
+def _token(type_: str, content: str = "", meta: dict | None = None) -> Token:
+    t = Token(type_, "", 0)
+    t.content = content
+    t.meta = meta or {}
+    return t
+
+
+def _split_leaf(child: Token, seg: Segment, marks: list[MarkSpan], mentions: list[MentionSpan],
+                started: set[str]) -> list[Token]:
+    active_marks = [m for m in marks if m.start < seg.end and m.end > seg.start]
+    active_mentions = [m for m in mentions if m.start < seg.end and m.end > seg.start] if seg.linkable else []
+    if not active_marks and not active_mentions:
+        return [child]
+    cuts = {seg.start, seg.end}
+    for m in active_marks:
+        cuts.update(x for x in (m.start, m.end) if seg.start < x < seg.end)
+    for m in active_mentions:
+        cuts.update(x for x in (m.start, m.end) if seg.start < x < seg.end)
+    points = sorted(cuts)
+    out: list[Token] = []
+    content = child.content
+    open_mention: MentionSpan | None = None
+    for a, b in zip(points, points[1:]):
+        if open_mention is not None and a >= open_mention.end:
+            out.append(_token("mention_close"))
+            open_mention = None
+        if open_mention is None:
+            for mn in active_mentions:
+                if mn.start == a:
+                    open_mention = mn
+                    out.append(_token("mention_open", meta={"href": mn.href, "anchor": mn.anchor, "entity": mn.entity}))
+                    break
+        covering = [m for m in active_marks if m.start <= a and m.end >= b]
+        for m in covering:
+            if m.id not in started:
+                started.add(m.id)
+                out.append(_token("hl_anchor", meta={"id": m.id}))
+        piece = Token(child.type, child.tag, child.nesting)
+        piece.content = content[a - seg.start:b - seg.start]
+        piece.markup = child.markup
+        if covering:
+            out.append(_token("hl_open", meta={"ids": [m.id for m in covering], "kinds": [m.kind for m in covering]}))
+            out.append(piece)
+            out.append(_token("hl_close"))
+        else:
+            out.append(piece)
+    if open_mention is not None:
+        out.append(_token("mention_close"))
+    return out
+
+
+def _render_safe_url(attr: str):
+    def rule(self, tokens, idx, options, env):
+        tok = tokens[idx]
+        url = tok.attrGet(attr)
+        if isinstance(url, str) and check_link(url):
+            tok.attrSet(attr, "#")
+        if tok.type == "image":
+            return self.image(tokens, idx, options, env)
+        return self.renderToken(tokens, idx, options, env)
+    return rule
+
+
+def _render_hl_open(self, tokens, idx, options, env) -> str:
+    meta = tokens[idx].meta
+    kinds = meta["kinds"]
+    cls = f"hl hl-{kinds[-1]}" + (" hl-multi" if len(kinds) > 1 else "")
+    return f'<mark class="{cls}" data-ann="{escapeHtml(" ".join(meta["ids"]))}">'
+
+
+def _render_hl_anchor(self, tokens, idx, options, env) -> str:
+    return f'<span class="hl-anchor" id="hl-{escapeHtml(tokens[idx].meta["id"])}"></span>'
+
+
+def _render_mention_open(self, tokens, idx, options, env) -> str:
+    m = tokens[idx].meta
+    return (f'<a class="mention" id="{escapeHtml(m["anchor"])}" href="{escapeHtml(m["href"])}" '
+            f'data-entity="{escapeHtml(m["entity"])}">')
+
+
+def _render_ann_ref(self, tokens, idx, options, env) -> str:
+    m = tokens[idx].meta
+    aid = escapeHtml(m["id"])
+    return (f'<sup class="ann-ref ann-ref-{escapeHtml(m["kind"])}" id="ref-{aid}">'
+            f'<a href="#ann-{aid}" aria-label="Annotation {m["number"]}">{m["number"]}</a></sup>')

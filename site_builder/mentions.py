@@ -1,0 +1,157 @@
+"""Stage 5: find glossary entity mentions in text, with one matcher for all entities.
+
+All aliases go into a trie, and the trie is compiled into a single regular
+expression whose alternatives at every node try longer continuations first, so
+the scan is leftmost-longest and costs time linear in the text (times the trie
+depth), not one regex per entity.  Case-insensitive aliases are matched on a
+lower-cased copy of the text, case-sensitive ones (acronyms such as CPC, by
+default) on the text itself; the two result lists are merged longest-first.
+
+Latin-script aliases need word boundaries (``Xi`` never matches inside
+``Xinhua``); CJK aliases need none, since Chinese and Japanese have no spaces.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable
+
+from .model import Entity
+
+_CJK = "\u2e80-\u2fff\u3040-\u30ff\u3100-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+# A "word character" for boundary purposes: letters, digits and underscore, except CJK.
+_WORD_CLASS = f"[^\\W{_CJK}]"
+_WORD_RE = re.compile(_WORD_CLASS)
+
+
+def is_word_char(c: str) -> bool:
+    return bool(_WORD_RE.match(c))
+
+
+def fold_case(text: str) -> str:
+    """Lower-case without changing length (so offsets stay valid)."""
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+
+
+@dataclass(frozen=True, slots=True)
+class Alias:
+    text: str
+    entity: str
+    case_sensitive: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    start: int
+    end: int
+    entity: str
+
+
+def alias_is_case_sensitive(alias: str, setting: str) -> bool:
+    if setting == "true":
+        return True
+    if setting == "false":
+        return False
+    letters = [c for c in alias if c.isalpha() and c.lower() != c.upper()]
+    return len(letters) >= 2 and all(c.isupper() for c in letters)
+
+
+def aliases_of(entities: Iterable[Entity]) -> list[Alias]:
+    out = []
+    for e in entities:
+        if not e.link:
+            continue
+        for text in (e.name, *e.aliases):
+            text = " ".join(text.split())
+            if text:
+                out.append(Alias(text, e.id, alias_is_case_sensitive(text, e.case_sensitive)))
+    return out
+
+
+class _Trie:
+    __slots__ = ("children", "entity")
+
+    def __init__(self) -> None:
+        self.children: dict[str, _Trie] = {}
+        self.entity: str | None = None
+
+
+def _compile(aliases: list[Alias], fold: bool) -> tuple[re.Pattern | None, dict[str, str]]:
+    root = _Trie()
+    for a in aliases:
+        key = fold_case(a.text) if fold else a.text
+        node = root
+        for ch in key:
+            node = node.children.setdefault(ch, _Trie())
+        if node.entity is None:  # the first entity to claim an alias keeps it
+            node.entity = a.entity
+    if not root.children:
+        return None, {}
+    groups: dict[str, str] = {}
+
+    def emit(node: _Trie, ch: str) -> str:
+        parts = [emit(child, c) for c, child in sorted(node.children.items())]
+        if node.entity is not None:
+            name = f"e{len(groups)}"
+            groups[name] = node.entity
+            end = f"(?!{_WORD_CLASS})" if is_word_char(ch) else ""
+            parts.append(f"{end}(?P<{name}>)")
+        body = parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
+        return (r"\s+" if ch == " " else re.escape(ch)) + body
+
+    branches = []
+    for c, child in sorted(root.children.items()):
+        start = f"(?<!{_WORD_CLASS})" if is_word_char(c) else ""
+        branches.append(start + emit(child, c))
+    return re.compile("|".join(branches)), groups
+
+
+class Matcher:
+    """Finds every alias of every entity in one pass over a text."""
+
+    def __init__(self, entities: Iterable[Entity]):
+        aliases = aliases_of(entities)
+        self.aliases = aliases
+        self._cs, self._cs_groups = _compile([a for a in aliases if a.case_sensitive], fold=False)
+        self._ci, self._ci_groups = _compile([a for a in aliases if not a.case_sensitive], fold=True)
+
+    def find(self, text: str) -> list[Found]:
+        found: list[Found] = []
+        if self._cs is not None:
+            found.extend(self._scan(self._cs, self._cs_groups, text))
+        if self._ci is not None:
+            found.extend(self._scan(self._ci, self._ci_groups, fold_case(text)))
+        if self._cs is None or self._ci is None:
+            return found
+        # Merge the two passes: leftmost, then longest, never overlapping.
+        found.sort(key=lambda f: (f.start, -(f.end - f.start)))
+        out: list[Found] = []
+        last_end = -1
+        for f in found:
+            if f.start >= last_end:
+                out.append(f)
+                last_end = f.end
+        return out
+
+    @staticmethod
+    def _scan(pattern: re.Pattern, groups: dict[str, str], text: str) -> list[Found]:
+        out = []
+        for m in pattern.finditer(text):
+            name = m.lastgroup
+            if name is None:  # pragma: no cover - every alternative ends in a group
+                continue
+            out.append(Found(m.start(), m.end(), groups[name]))
+        return out
+
+
+def find_in_runs(runs: Iterable[tuple[int, str]], matcher: Matcher) -> list[Found]:
+    """Mentions in (offset, text) runs, with offsets into the whole projection."""
+    out = []
+    for offset, text in runs:
+        for f in matcher.find(text):
+            out.append(Found(offset + f.start, offset + f.end, f.entity))
+    return out

@@ -1,0 +1,132 @@
+"""The content model: what the loader produces and every later stage reads.
+
+Plain frozen dataclasses, each carrying the source positions that diagnostics
+need.  Derived data (anchored spans, mentions, backlinks) lives in the stages
+that compute it, not here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .diagnostics import Pos
+
+
+@dataclass(frozen=True)
+class Site:
+    title: str
+    subtitle: str = ""
+    description: str = ""
+    language: str = "en"
+    author: str = ""
+    organisation: str = ""
+    date: str = ""
+    base_url: str = ""
+    allow_raw_html: bool = False
+    ignore: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Overview:
+    title: str
+    summary: str
+    takeaways: tuple[str, ...]
+    body: str
+    body_pos: Pos  # where the Markdown body starts
+
+
+@dataclass(frozen=True)
+class Source:
+    publisher: str = ""
+    author: str = ""
+    published: str = ""
+    url: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Document:
+    slug: str
+    title: str
+    date: str
+    summary: str
+    tags: tuple[str, ...]
+    source: Source
+    body: str
+    path: str  # source file, relative to the project root
+    body_pos: Pos
+
+
+@dataclass(frozen=True)
+class Citation:
+    title: str
+    publisher: str
+    date: str
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Quote:
+    exact: str
+    prefix: str = ""
+    suffix: str = ""
+
+
+@dataclass(frozen=True)
+class Original:
+    text: str
+    lang: str
+
+
+@dataclass(frozen=True)
+class Annotation:
+    id: str
+    document: str  # slug
+    kind: str
+    quote: Quote
+    body: str
+    verdict: str = ""
+    entities: tuple[str, ...] = ()
+    sources: tuple[Citation, ...] = ()
+    tags: tuple[str, ...] = ()
+    original: Original | None = None
+    pos: Pos = field(default=Pos(""), compare=False)
+    quote_pos: Pos = field(default=Pos(""), compare=False)
+    entity_pos: tuple[Pos, ...] = field(default=(), compare=False)
+    body_pos: Pos = field(default=Pos(""), compare=False)
+
+
+@dataclass(frozen=True)
+class Entity:
+    id: str
+    name: str
+    type: str
+    summary: str
+    aliases: tuple[str, ...] = ()
+    description: str = ""
+    related: tuple[str, ...] = ()
+    website: str = ""
+    wikidata: str = ""
+    case_sensitive: str = "auto"
+    link: bool = True
+    path: str = ""
+    related_pos: tuple[Pos, ...] = field(default=(), compare=False)
+    description_pos: Pos = field(default=Pos(""), compare=False)
+
+
+@dataclass(frozen=True)
+class AnnotationFile:
+    slug: str
+    path: str
+    annotations: tuple[Annotation, ...]
+
+
+@dataclass(frozen=True)
+class Content:
+    """Everything read from content/, before any cross-referencing."""
+
+    site: Site
+    overview: Overview
+    documents: tuple[Document, ...]
+    annotation_files: tuple[AnnotationFile, ...]
+    entities: tuple[Entity, ...]

@@ -1,0 +1,457 @@
+"""The authoring format, declared once.
+
+Each YAML kind (site.yml, front matter, annotation files, glossary entries) is a
+tree of small field specs.  The same specs
+
+* convert a composed YAML node tree into plain Python values, reporting every
+  problem with its position (unknown keys with suggestions, missing fields,
+  wrong types, YAML 1.1 surprises such as ``NO`` or ``0123``), and
+* export a JSON Schema (``site-builder schema``) so editors validate and
+  autocomplete the same format.
+
+Scalars are read from their source text, never from PyYAML's implicit typing:
+``title: 0123`` is the string ``"0123"``, and a boolean field only accepts
+``true`` or ``false``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import yaml
+
+from .diagnostics import Diagnostics, Pos, did_you_mean
+
+ID_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
+TAG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.-]*$")
+DATE_RE = re.compile(r"^\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?$")
+LANG_RE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
+SAFE_URL_SCHEMES = ("http", "https", "mailto")
+
+ANNOTATION_KINDS = ("note", "context", "fact-check", "quote", "question")
+VERDICTS = ("accurate", "mostly-accurate", "misleading", "unsupported", "false")
+ENTITY_TYPES = (
+    "person", "organization", "company", "government-body", "ai-model",
+    "place", "concept", "policy", "event",
+)
+
+NULL_WORDS = {"", "~", "null", "Null", "NULL"}
+MISSING = object()
+
+
+class Ctx:
+    """Conversion context: the file being read and where to report."""
+
+    def __init__(self, path: str, diags: Diagnostics, line_offset: int = 0):
+        self.path = path
+        self.diags = diags
+        self.line_offset = line_offset
+        self.positions: dict[tuple, Pos] = {}
+
+    def pos(self, node: yaml.Node) -> Pos:
+        m = node.start_mark
+        return Pos(self.path, m.line + 1 + self.line_offset, m.column + 1)
+
+
+def _describe(node: yaml.Node) -> str:
+    if isinstance(node, yaml.MappingNode):
+        return "a mapping"
+    if isinstance(node, yaml.SequenceNode):
+        return "a list"
+    return f"'{node.value}'"
+
+
+def _is_null(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.ScalarNode) and not node.style and node.value in NULL_WORDS
+
+
+class Spec:
+    doc: str = ""
+
+    def convert(self, node: yaml.Node, ctx: Ctx, path: tuple) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def json_schema(self) -> dict:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _with_doc(self, schema: dict) -> dict:
+        if self.doc:
+            schema["description"] = self.doc
+        return schema
+
+
+@dataclass
+class Str(Spec):
+    doc: str = ""
+    pattern: re.Pattern | None = None
+    pattern_hint: str = ""
+    check: Callable[[str], str | None] | None = None  # returns an error message or None
+
+    def convert(self, node, ctx, path):
+        ctx.positions[path] = ctx.pos(node)
+        if not isinstance(node, yaml.ScalarNode):
+            ctx.diags.error("type", ctx.pos(node), f"expected a string, got {_describe(node)}")
+            return MISSING
+        if _is_null(node):
+            return None
+        value = node.value
+        if self.pattern is not None and not self.pattern.match(value):
+            ctx.diags.error("invalid-value", ctx.pos(node), f"invalid value '{value}': {self.pattern_hint}")
+            return MISSING
+        if self.check is not None:
+            problem = self.check(value)
+            if problem:
+                ctx.diags.error("unsafe-url" if "scheme" in problem else "invalid-value", ctx.pos(node), problem)
+                return MISSING
+        return value
+
+    def json_schema(self):
+        s: dict = {"type": "string"}
+        if self.pattern is not None:
+            s["pattern"] = self.pattern.pattern
+        return self._with_doc(s)
+
+
+@dataclass
+class Enum(Spec):
+    values: tuple[str, ...] = ()
+    doc: str = ""
+
+    def convert(self, node, ctx, path):
+        ctx.positions[path] = ctx.pos(node)
+        if not isinstance(node, yaml.ScalarNode) or _is_null(node):
+            ctx.diags.error("type", ctx.pos(node), f"expected one of {', '.join(self.values)}; got {_describe(node)}")
+            return MISSING
+        if node.value not in self.values:
+            ctx.diags.error(
+                "invalid-value", ctx.pos(node),
+                f"invalid value '{node.value}', expected one of: {', '.join(self.values)}"
+                + did_you_mean(node.value, self.values),
+            )
+            return MISSING
+        return node.value
+
+    def json_schema(self):
+        return self._with_doc({"enum": list(self.values)})
+
+
+@dataclass
+class Bool(Spec):
+    doc: str = ""
+
+    def convert(self, node, ctx, path):
+        ctx.positions[path] = ctx.pos(node)
+        if isinstance(node, yaml.ScalarNode) and not node.style and node.value in ("true", "false"):
+            return node.value == "true"
+        ctx.diags.error(
+            "type", ctx.pos(node),
+            f"expected true or false, got {_describe(node)}"
+            + (" (YAML 1.1 would read it as a boolean; write true or false)"
+               if isinstance(node, yaml.ScalarNode) and node.value.lower() in {"yes", "no", "on", "off", "y", "n"} else ""),
+        )
+        return MISSING
+
+    def json_schema(self):
+        return self._with_doc({"type": "boolean"})
+
+
+@dataclass
+class ListOf(Spec):
+    item: Spec = field(default_factory=Str)
+    doc: str = ""
+    unique: bool = False
+
+    def convert(self, node, ctx, path):
+        ctx.positions[path] = ctx.pos(node)
+        if _is_null(node):
+            return []
+        if not isinstance(node, yaml.SequenceNode):
+            ctx.diags.error("type", ctx.pos(node), f"expected a list, got {_describe(node)}")
+            return MISSING
+        out = []
+        seen: dict[Any, Pos] = {}
+        for i, child in enumerate(node.value):
+            v = self.item.convert(child, ctx, path + (i,))
+            if v is MISSING or v is None:
+                if v is None:
+                    ctx.diags.error("type", ctx.pos(child), "empty list item")
+                continue
+            if self.unique and isinstance(v, str):
+                if v in seen:
+                    ctx.diags.error("duplicate-item", ctx.pos(child), f"'{v}' is listed twice (first at line {seen[v].line})")
+                    continue
+                seen[v] = ctx.pos(child)
+            out.append(v)
+        return out
+
+    def json_schema(self):
+        s = {"type": "array", "items": self.item.json_schema()}
+        if self.unique:
+            s["uniqueItems"] = True
+        return self._with_doc(s)
+
+
+@dataclass
+class Obj(Spec):
+    fields: dict[str, Spec] = field(default_factory=dict)
+    required: tuple[str, ...] = ()
+    doc: str = ""
+    title: str = ""
+
+    def convert(self, node, ctx, path):
+        ctx.positions[path] = ctx.pos(node)
+        if not isinstance(node, yaml.MappingNode):
+            ctx.diags.error("type", ctx.pos(node), f"expected a mapping, got {_describe(node)}")
+            return MISSING
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            if key is None:
+                ctx.diags.error("type", ctx.pos(key_node), "mapping keys must be plain strings")
+                continue
+            spec = self.fields.get(key)
+            if spec is None:
+                ctx.diags.error(
+                    "unknown-key", ctx.pos(key_node),
+                    f"unknown key '{key}'" + did_you_mean(key, self.fields)
+                    + ("" if did_you_mean(key, self.fields) else f"; allowed keys: {', '.join(self.fields)}"),
+                )
+                continue
+            ctx.positions[path + (key, "@key")] = ctx.pos(key_node)
+            value = spec.convert(value_node, ctx, path + (key,))
+            if value is MISSING:
+                out[key] = MISSING
+            elif value is not None:
+                out[key] = value
+        for name in self.required:
+            if name not in out:
+                ctx.diags.error("missing-field", ctx.pos(node), f"missing required field '{name}'")
+        if any(v is MISSING for v in out.values()) or any(n not in out for n in self.required):
+            return MISSING
+        return out
+
+    def json_schema(self):
+        s: dict = {
+            "type": "object",
+            "properties": {k: v.json_schema() for k, v in self.fields.items()},
+            "additionalProperties": False,
+        }
+        if self.required:
+            s["required"] = list(self.required)
+        if self.title:
+            s["title"] = self.title
+        return self._with_doc(s)
+
+
+@dataclass
+class StrOrObj(Spec):
+    """A bare string as shorthand for an object's ``short_field``."""
+
+    obj: Obj = field(default_factory=Obj)
+    short_field: str = ""
+    doc: str = ""
+
+    def convert(self, node, ctx, path):
+        if isinstance(node, yaml.ScalarNode):
+            value = self.obj.fields[self.short_field].convert(node, ctx, path + (self.short_field,))
+            ctx.positions[path] = ctx.pos(node)
+            if value is None:
+                ctx.diags.error("missing-field", ctx.pos(node), f"empty {path[-1] if path else 'value'}")
+                return MISSING
+            return MISSING if value is MISSING else {self.short_field: value}
+        return self.obj.convert(node, ctx, path)
+
+    def json_schema(self):
+        return self._with_doc({"oneOf": [self.obj.fields[self.short_field].json_schema(), self.obj.json_schema()]})
+
+
+def check_url(value: str) -> str | None:
+    """Absolute URLs only, with a safe scheme."""
+    m = re.match(r"^\s*([A-Za-z][A-Za-z0-9+.-]*):", value)
+    if not m:
+        return f"'{value}' is not an absolute URL (write https://...)"
+    scheme = m.group(1).lower()
+    if scheme not in SAFE_URL_SCHEMES:
+        return f"unsafe URL scheme '{scheme}:' in '{value}'; allowed schemes: {', '.join(SAFE_URL_SCHEMES)}"
+    if scheme in ("http", "https") and not re.match(r"^https?://[^\s/?#]+", value):
+        return f"'{value}' is not a valid {scheme} URL"
+    if any(c.isspace() for c in value):
+        return f"URL '{value}' contains whitespace"
+    return None
+
+
+def _text(doc: str = "") -> Str:
+    return Str(doc=doc)
+
+
+def _date(doc: str) -> Str:
+    return Str(doc=doc + " Quoted or plain; YYYY, YYYY-MM or YYYY-MM-DD.", pattern=DATE_RE,
+               pattern_hint="expected a date as YYYY, YYYY-MM or YYYY-MM-DD")
+
+
+def _id(doc: str) -> Str:
+    return Str(doc=doc, pattern=ID_RE, pattern_hint="ids use lowercase letters, digits and inner hyphens, e.g. 'deepseek-r1'")
+
+
+def _url(doc: str) -> Str:
+    return Str(doc=doc + " Absolute http(s) URL; never invent one: leave it out when unknown.", check=check_url)
+
+
+TAGS = ListOf(Str(pattern=TAG_RE, pattern_hint="tags use letters, digits, spaces, '.', '_' and '-'"),
+              doc="Free-form tags.", unique=True)
+
+SITE = Obj(
+    title="site.yml",
+    doc="The briefing's settings: content/site.yml.",
+    fields={
+        "title": _text("Title of the briefing."),
+        "subtitle": _text("One-line subtitle."),
+        "description": _text("A sentence or two describing the briefing."),
+        "language": Str(doc="BCP 47 language tag of the content, e.g. en or en-GB.", pattern=LANG_RE,
+                        pattern_hint="expected a language tag such as 'en' or 'en-GB'"),
+        "author": _text("Author or team."),
+        "organisation": _text("Publishing organisation."),
+        "date": _date("Date of the briefing."),
+        "base_url": _url("Where the site is published, e.g. https://org.github.io/repo/. Only used for absolute links."),
+        "allow_raw_html": Bool(doc="Let raw HTML in Markdown through unescaped. Off by default: only switch it on for trusted content."),
+        "ignore": ListOf(Str(pattern=re.compile(r"^[a-z-]+$"), pattern_hint="expected a diagnostic code such as 'mention-unused'"),
+                         doc="Diagnostic codes to silence, e.g. [entity-unmentioned].", unique=True),
+    },
+    required=("title",),
+)
+
+OVERVIEW = Obj(
+    title="index.md front matter",
+    doc="Front matter of content/index.md, the briefing overview.",
+    fields={
+        "title": _text("Heading of the overview."),
+        "summary": _text("One-paragraph summary (plain text)."),
+        "takeaways": ListOf(_text(), doc="Key takeaways, one sentence each (inline Markdown)."),
+    },
+    required=("title",),
+)
+
+SOURCE = Obj(
+    doc="Where the document comes from. Leave out whatever is unknown.",
+    fields={
+        "publisher": _text("Publisher of the original."),
+        "author": _text("Author of the original."),
+        "published": _date("Publication date of the original."),
+        "url": _url("Address of the original."),
+        "note": _text("Provenance note, e.g. what is not known about the source."),
+    },
+)
+
+DOCUMENT = Obj(
+    title="document front matter",
+    doc="Front matter of content/documents/<slug>.md.",
+    fields={
+        "title": _text("Title (the original headline)."),
+        "date": _date("Date of the document."),
+        "summary": _text("One-sentence summary (plain text)."),
+        "tags": TAGS,
+        "source": SOURCE,
+    },
+    required=("title",),
+)
+
+CITATION = Obj(
+    doc="A cited source: publisher, title and date; url only where known.",
+    fields={
+        "title": _text("Title of the cited work; use [square brackets] for a descriptive title."),
+        "publisher": _text("Publisher."),
+        "date": _date("Publication date."),
+        "url": _url("Address of the cited work."),
+    },
+    required=("title", "publisher", "date"),
+)
+
+QUOTE = StrOrObj(
+    short_field="exact",
+    doc="The annotated span, W3C TextQuoteSelector style; a bare string is the exact text.",
+    obj=Obj(
+        fields={
+            "exact": _text("The exact text as rendered (Markdown formatting and whitespace do not matter)."),
+            "prefix": _text("Text immediately before the span, to pick one of several matches."),
+            "suffix": _text("Text immediately after the span, to pick one of several matches."),
+        },
+        required=("exact",),
+    ),
+)
+
+ANNOTATION = Obj(
+    doc="One annotation anchored to a span of the document.",
+    fields={
+        "id": _id("Unique in the document; becomes the anchor #ann-<id>."),
+        "kind": Enum(ANNOTATION_KINDS, doc="What kind of annotation this is."),
+        "quote": QUOTE,
+        "body": _text("The annotation, in Markdown."),
+        "verdict": Enum(VERDICTS, doc="Fact-checks only: the verdict on the quoted claim."),
+        "entities": ListOf(_id("A glossary id."), doc="Glossary entities this annotation is about.", unique=True),
+        "sources": ListOf(CITATION, doc="Sources backing the annotation."),
+        "tags": TAGS,
+        "original": Obj(
+            doc="Original-language wording of the quoted text, e.g. the Chinese.",
+            fields={
+                "text": _text("The original wording."),
+                "lang": Str(doc="Language tag, e.g. zh.", pattern=LANG_RE, pattern_hint="expected a language tag such as 'zh'"),
+            },
+            required=("text", "lang"),
+        ),
+    },
+    required=("id", "kind", "quote", "body"),
+)
+
+ANNOTATIONS = Obj(
+    title="annotation file",
+    doc="content/annotations/<slug>.yml: the annotations of document <slug>.",
+    fields={"annotations": ListOf(ANNOTATION, doc="The annotations, in any order.")},
+    required=("annotations",),
+)
+
+ENTITY = Obj(
+    title="glossary entry",
+    doc="content/glossary/<id>.yml: one entity; the file name is its id.",
+    fields={
+        "name": _text("Display name; also matched in the text."),
+        "type": Enum(ENTITY_TYPES, doc="What kind of entity this is."),
+        "aliases": ListOf(_text(), doc="Other names matched in the text, including other scripts (e.g. 中国共产党).", unique=True),
+        "summary": _text("One line, shown in lists and previews."),
+        "description": _text("Longer description, in Markdown."),
+        "related": ListOf(_id("A glossary id."), doc="Related entities.", unique=True),
+        "links": Obj(
+            doc="External identifiers; only where certain.",
+            fields={
+                "website": _url("Official website."),
+                "wikidata": Str(doc="Wikidata item id, e.g. Q148.", pattern=re.compile(r"^Q[1-9][0-9]*$"),
+                                pattern_hint="expected a Wikidata id such as 'Q148'"),
+            },
+        ),
+        "match": Obj(
+            doc="How mentions are found in the text.",
+            fields={
+                "case_sensitive": Enum(("auto", "true", "false"),
+                                       doc="auto (default): all-capital aliases such as CPC match case-sensitively, others not."),
+                "link": Bool(doc="Set false to not link mentions of this entity at all."),
+            },
+        ),
+    },
+    required=("name", "type", "summary"),
+)
+
+KINDS: dict[str, Obj] = {
+    "site": SITE,
+    "overview": OVERVIEW,
+    "document": DOCUMENT,
+    "annotations": ANNOTATIONS,
+    "entity": ENTITY,
+}
+
+
+def json_schema(kind: str) -> dict:
+    spec = KINDS[kind]
+    out = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": f"site-builder/{kind}.schema.json"}
+    out.update(spec.json_schema())
+    return out

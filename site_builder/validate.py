@@ -1,0 +1,84 @@
+"""Stage 2: cross-checks the loaded content as a whole.
+
+The loader has already checked each file against its spec; this stage checks
+what needs more than one file: ids that must exist, ids that must be unique,
+aliases two entities both claim, verdicts that belong to fact-checks only, and
+unsafe links in every piece of Markdown.
+"""
+
+from __future__ import annotations
+
+from .diagnostics import Diagnostics, Pos, did_you_mean
+from .markdown import Markdown
+from .mentions import aliases_of, fold_case
+from .model import Content
+
+
+def check(content: Content, md: Markdown, diags: Diagnostics) -> None:
+    entity_ids = {e.id for e in content.entities}
+    doc_slugs = {d.slug for d in content.documents}
+    _check_annotations(content, entity_ids, doc_slugs, diags)
+    _check_entities(content, entity_ids, diags)
+    _check_links(content, md, diags)
+
+
+def _check_annotations(content: Content, entity_ids: set[str], doc_slugs: set[str], diags: Diagnostics) -> None:
+    for af in content.annotation_files:
+        if af.slug not in doc_slugs:
+            diags.error("unknown-document", Pos(af.path),
+                        f"no document '{af.slug}' for these annotations (expected content/documents/{af.slug}.md)"
+                        + did_you_mean(af.slug, doc_slugs))
+        seen: dict[str, Pos] = {}
+        for a in af.annotations:
+            if a.id in seen:
+                diags.error("duplicate-id", a.pos, f"duplicate annotation id '{a.id}' (first used at line {seen[a.id].line})")
+            else:
+                seen[a.id] = a.pos
+            if a.kind == "fact-check" and not a.verdict:
+                diags.error("missing-field", a.pos, f"fact-check '{a.id}' needs a verdict (accurate, mostly-accurate, misleading, unsupported, false)")
+            if a.kind != "fact-check" and a.verdict:
+                diags.error("verdict-not-allowed", a.pos, f"annotation '{a.id}' is a {a.kind}: only fact-checks take a verdict")
+            for eid, pos in zip(a.entities, a.entity_pos):
+                if eid not in entity_ids:
+                    diags.error("unknown-entity", pos, f"unknown entity '{eid}'" + did_you_mean(eid, entity_ids))
+
+
+def _check_entities(content: Content, entity_ids: set[str], diags: Diagnostics) -> None:
+    for e in content.entities:
+        for rid, pos in zip(e.related, e.related_pos):
+            if rid == e.id:
+                diags.error("invalid-value", pos, f"entity '{e.id}' lists itself as related")
+            elif rid not in entity_ids:
+                diags.error("unknown-entity", pos, f"unknown entity '{rid}'" + did_you_mean(rid, entity_ids))
+    claimed: dict[str, str] = {}
+    by_id = {e.id: e for e in content.entities}
+    for alias in aliases_of(content.entities):
+        key = alias.text if alias.case_sensitive else fold_case(alias.text)
+        owner = claimed.get(key)
+        if owner is None:
+            claimed[key] = alias.entity
+        elif owner != alias.entity:
+            diags.error("alias-conflict", Pos(by_id[alias.entity].path, 1, 1),
+                        f"alias '{alias.text}' is also a name or alias of '{owner}': mentions would be ambiguous")
+
+
+def _check_links(content: Content, md: Markdown, diags: Diagnostics) -> None:
+    def scan(source: str, first: Pos, yaml_block: bool = False) -> None:
+        for p in md.link_problems(source):
+            if yaml_block:  # a `|` block starts on the line after its key
+                pos = Pos(first.path, first.line + p.line, p.col)
+            else:
+                pos = Pos(first.path, first.line + p.line - 1, p.col)
+            diags.error("unsafe-url", pos, p.message)
+
+    scan(content.overview.body, content.overview.body_pos)
+    for t in content.overview.takeaways:
+        scan(t, Pos("content/index.md", 1, 1))
+    for d in content.documents:
+        scan(d.body, d.body_pos)
+    for af in content.annotation_files:
+        for a in af.annotations:
+            scan(a.body, a.body_pos, yaml_block=True)
+    for e in content.entities:
+        if e.description:
+            scan(e.description, e.description_pos, yaml_block=True)

@@ -1,0 +1,142 @@
+"""Stage 6: cross-references, built once after every document is analysed.
+
+Per document: parse, anchor the annotations, find the mentions
+(:func:`analyse_document`).  Then one pass over all documents fills the
+backlinks: every mention of every entity with a context snippet, the
+annotations that name each entity, declared relations in both directions and
+co-mentions (entities named in the same paragraph).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from . import anchoring, mentions, urls
+from .diagnostics import Diagnostic, Diagnostics
+from .markdown import Block, Markdown, MarkSpan, MentionSpan, apply_marks
+from .model import Annotation, Content, Document
+
+SNIPPET_WIDTH = 70
+
+
+@dataclass(frozen=True, slots=True)
+class MentionRef:
+    entity: str
+    document: str  # slug
+    anchor: str  # element id on the document page, e.g. m-cpc-2
+    start: int
+    end: int
+    block: int
+    before: str
+    text: str
+    after: str
+
+
+@dataclass
+class DocumentAnalysis:
+    """Everything derived from one document alone; picklable, so it can come
+    from a worker process or a cache."""
+
+    doc: Document
+    marks: list[MarkSpan]
+    mentions: list[MentionRef]
+    annotations: list[Annotation]  # anchored ones, in reading order
+    blocks: list[Block]  # the body as HTML, highlights and mention links in place
+    text: str  # the plain-text projection of the body
+    diagnostics: list[Diagnostic]
+
+
+@dataclass
+class XRef:
+    mentions: dict[str, list[MentionRef]] = field(default_factory=dict)
+    annotations: dict[str, list[Annotation]] = field(default_factory=dict)
+    related: dict[str, list[str]] = field(default_factory=dict)  # declared, both directions
+    co_mentioned: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+
+
+def snippet(text: str, start: int, end: int, width: int = SNIPPET_WIDTH) -> tuple[str, str, str]:
+    """(before, match, after) around [start, end), cut at word boundaries, whitespace collapsed."""
+    a = max(0, start - width)
+    if a > 0:
+        space = text.find(" ", a, start)
+        a = space + 1 if space >= 0 else a
+    b = min(len(text), end + width)
+    if b < len(text):
+        space = text.rfind(" ", end, b)
+        b = space if space >= 0 else b
+    # Stay inside the paragraph.
+    para_start = text.rfind("\n\n", 0, start)
+    para_end = text.find("\n\n", end)
+    a = max(a, para_start + 2 if para_start >= 0 else 0)
+    b = min(b, para_end if para_end >= 0 else len(text))
+    before = " ".join(text[a:start].split())
+    if text[a:start][-1:].isspace():
+        before += " "
+    after = " ".join(text[end:b].split())
+    if text[end:b][:1].isspace():
+        after = " " + after
+    return (("…" if a > 0 and text[a - 1] not in "\n" else "") + before, " ".join(text[start:end].split()),
+            after + ("…" if b < len(text) and text[b] not in "\n" else ""))
+
+
+def analyse_document(doc: Document, annotations: tuple[Annotation, ...], md: Markdown,
+                     matcher: mentions.Matcher) -> DocumentAnalysis:
+    """Parse, anchor, find mentions and render the body of one document."""
+    diags = Diagnostics()
+    parsed = md.parse(doc.body)
+    marks = anchoring.anchor_annotations(doc, parsed, annotations, diags)
+    by_id = {a.id: a for a in annotations}
+    ordered = [by_id[m.id] for m in marks]
+    found = mentions.find_in_runs(parsed.projection.linkable_runs(), matcher)
+    counters: Counter[str] = Counter()
+    seg_starts = parsed.projection.segments
+    refs = []
+    text = parsed.projection.text
+    si = 0
+    for f in found:
+        while seg_starts[si].end <= f.start:
+            si += 1
+        counters[f.entity] += 1
+        before, match, after = snippet(text, f.start, f.end)
+        refs.append(MentionRef(f.entity, doc.slug, f"m-{f.entity}-{counters[f.entity]}", f.start, f.end,
+                               seg_starts[si].block, before, match, after))
+    page = urls.document_path(doc.slug)
+    spans = [MentionSpan(m.start, m.end, m.entity, m.anchor, urls.relative_url(page, urls.entity_path(m.entity)))
+             for m in refs]
+    note_blocks = apply_marks(parsed, marks, spans)
+    blocks = md.render_blocks(parsed.tokens, note_blocks)
+    return DocumentAnalysis(doc, marks, refs, ordered, blocks, text, diags.items)
+
+
+def build(content: Content, analyses: list[DocumentAnalysis]) -> XRef:
+    x = XRef()
+    ids = [e.id for e in content.entities]
+    known = set(ids)
+    mention_map: dict[str, list[MentionRef]] = defaultdict(list)
+    anno_map: dict[str, list[Annotation]] = defaultdict(list)
+    co: dict[str, Counter[str]] = defaultdict(Counter)
+    for an in analyses:
+        by_block: dict[int, set[str]] = defaultdict(set)
+        for m in an.mentions:
+            mention_map[m.entity].append(m)
+            by_block[m.block].add(m.entity)
+        for group in by_block.values():
+            for e in group:
+                for other in group:
+                    if other != e:
+                        co[e][other] += 1
+        for a in an.annotations:
+            for e in a.entities:
+                anno_map[e].append(a)
+    related: dict[str, set[str]] = defaultdict(set)
+    for e in content.entities:
+        for r in e.related:
+            related[e.id].add(r)
+            related[r].add(e.id)
+    for eid in ids:
+        x.mentions[eid] = mention_map.get(eid, [])
+        x.annotations[eid] = anno_map.get(eid, [])
+        x.related[eid] = sorted(r for r in related.get(eid, ()) if r in known)
+        x.co_mentioned[eid] = sorted(co.get(eid, Counter()).items(), key=lambda kv: (-kv[1], kv[0]))
+    return x
