@@ -10,6 +10,8 @@ match back to projection offsets.
 from __future__ import annotations
 
 import difflib
+import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 _FOLD = {
@@ -21,8 +23,20 @@ _FOLD = {
 
 @dataclass(frozen=True, slots=True)
 class NormText:
+    """Normalised text plus a piecewise-linear map back to projection offsets.
+
+    ``starts[k]`` is where chunk k begins in the normalised text and
+    ``raw_starts[k]`` where it begins in the projection; inside a chunk
+    offsets map one to one (a collapsed whitespace run is one chunk of length 1).
+    """
+
     text: str
-    to_raw: tuple[int, ...]  # normalised index -> projection index
+    starts: tuple[int, ...]
+    raw_starts: tuple[int, ...]
+
+    def to_raw(self, i: int) -> int:
+        k = bisect_right(self.starts, i) - 1
+        return self.raw_starts[k] + (i - self.starts[k])
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,22 +57,43 @@ class Outcome:
         return len(self.matches) == 1
 
 
+_FOLD_TABLE = str.maketrans(_FOLD)
+_SPACE_RUN = re.compile(r"\s+")
+
+
 def normalize(raw: str) -> NormText:
-    out: list[str] = []
-    to_raw: list[int] = []
-    in_space = False
-    for i, ch in enumerate(raw):
-        ch = _FOLD.get(ch, ch)
-        if ch.isspace():
-            if in_space:
-                continue
-            in_space = True
-            ch = " "
+    """Fold typographic quotes and collapse whitespace runs to one space (linear, in C)."""
+    folded = raw.translate(_FOLD_TABLE)
+    parts: list[str] = []
+    starts = [0]
+    raw_starts = [0]
+    pos = 0  # in folded/raw
+    out_len = 0
+    for m in _SPACE_RUN.finditer(folded):
+        a, b = m.span()
+        if b - a == 1 and folded[a] == " ":
+            continue  # a single plain space needs no chunk of its own
+        parts.append(folded[pos:a])
+        out_len += a - pos
+        if out_len != starts[-1] or a != raw_starts[-1]:
+            starts.append(out_len)
+            raw_starts.append(a)
+        parts.append(" ")
+        out_len += 1
+        pos = b
+        starts.append(out_len)
+        raw_starts.append(b)
+    parts.append(folded[pos:])
+    # Drop zero-length chunks that share a start with the next one.
+    s2: list[int] = []
+    r2: list[int] = []
+    for s, r in zip(starts, raw_starts):
+        if s2 and s2[-1] == s:
+            s2[-1], r2[-1] = s, r
         else:
-            in_space = False
-        out.append(ch)
-        to_raw.append(i)
-    return NormText("".join(out), tuple(to_raw))
+            s2.append(s)
+            r2.append(r)
+    return NormText("".join(parts), tuple(s2), tuple(r2))
 
 
 def normalize_str(s: str) -> str:
@@ -89,7 +124,7 @@ def find(norm: NormText, exact: str, prefix: str = "", suffix: str = "") -> Outc
 
 
 def _to_raw(norm: NormText, start: int, end: int) -> Match:
-    return Match(norm.to_raw[start], norm.to_raw[end - 1] + 1)
+    return Match(norm.to_raw(start), norm.to_raw(end - 1) + 1)
 
 
 def closest_passage(norm: NormText, needle: str) -> Match | None:

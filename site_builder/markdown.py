@@ -217,6 +217,11 @@ class Markdown:
         """Render plain Markdown (annotation bodies, descriptions) to HTML."""
         return self.md.render(source)
 
+    def render_checked(self, source: str) -> tuple[str, list[LinkProblem]]:
+        """Render Markdown and report its unsafe links, from one parse."""
+        tokens = self.md.parse(source, {})
+        return self.md.renderer.render(tokens, self.md.options, {}), _find_link_problems(tokens, source)
+
     def render_inline(self, source: str) -> str:
         return self.md.renderInline(source)
 

@@ -105,8 +105,14 @@ def _compile(aliases: list[Alias], fold: bool) -> tuple[re.Pattern | None, dict[
 
     branches = []
     for c, child in sorted(root.children.items()):
-        start = f"(?<!{_WORD_CLASS})" if is_word_char(c) else ""
-        branches.append(start + emit(child, c))
+        if is_word_char(c):
+            # The literal comes first so the regex engine can skip ahead to
+            # candidate characters; the two-character look-behind then checks
+            # that no word character precedes it.
+            first = re.escape(c)
+            branches.append(f"{first}(?<!{_WORD_CLASS}{first})" + emit(child, c)[len(first):])
+        else:
+            branches.append(emit(child, c))
     return re.compile("|".join(branches)), groups
 
 

@@ -18,7 +18,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 import jinja2
 from markupsafe import Markup
@@ -63,14 +63,12 @@ def lang_of(text: str) -> str:
 
 # ------------------------------------------------------------------ views
 
-@dataclass(frozen=True)
-class Link:
+class Link(NamedTuple):
     path: OutPath
     fragment: str = ""
 
 
-@dataclass(frozen=True)
-class EntityLink:
+class EntityLink(NamedTuple):
     id: str
     name: str
     type: str
@@ -80,16 +78,14 @@ class EntityLink:
     count: int = 0
 
 
-@dataclass(frozen=True)
-class SourceView:
+class SourceView(NamedTuple):
     title: str
     publisher: str
     date: str
     url: str
 
 
-@dataclass(frozen=True)
-class NoteView:
+class NoteView(NamedTuple):
     id: str
     number: int
     kind: str
@@ -108,14 +104,12 @@ class NoteView:
     link: Link  # the note on its document page
 
 
-@dataclass(frozen=True)
-class BlockView:
+class BlockView(NamedTuple):
     html: Markup
     notes: tuple[NoteView, ...]
 
 
-@dataclass(frozen=True)
-class DocumentSummary:
+class DocumentSummary(NamedTuple):
     slug: str
     title: str
     date: str
@@ -125,37 +119,32 @@ class DocumentSummary:
     mention_count: int
 
 
-@dataclass(frozen=True)
-class MentionView:
+class MentionView(NamedTuple):
     before: str
     text: str
     after: str
     link: Link
 
 
-@dataclass(frozen=True)
-class MentionGroup:
+class MentionGroup(NamedTuple):
     document: DocumentSummary
     mentions: tuple[MentionView, ...]
 
 
-@dataclass(frozen=True)
-class Count:
+class Count(NamedTuple):
     key: str
     label: str
     count: int
     symbol: str = ""
 
 
-@dataclass(frozen=True)
-class Group:
+class Group(NamedTuple):
     key: str
     label: str
     items: tuple[Any, ...]
 
 
-@dataclass(frozen=True)
-class SiteView:
+class SiteView(NamedTuple):
     title: str
     subtitle: str
     description: str
@@ -165,8 +154,7 @@ class SiteView:
     date: str
 
 
-@dataclass(frozen=True)
-class Page:
+class Page(NamedTuple):
     """What every template gets: the page's own path, the site, and its view."""
 
     path: OutPath
@@ -174,7 +162,7 @@ class Page:
     title: str
     section: str
     view: Any = None
-    extra: dict = field(default_factory=dict)
+    extra: tuple = ()  # (name, value) pairs for templates that need more
 
 
 # ------------------------------------------------------------- rendering
@@ -212,7 +200,7 @@ class RenderCache:
 
 def _digest(page: Page, templates_digest: str) -> str:
     h = hashlib.sha256(templates_digest.encode())
-    h.update(pickle.dumps((page.path, page.template, page.title, page.section, page.view, sorted(page.extra.items())),
+    h.update(pickle.dumps((page.path, page.template, page.title, page.section, page.view, page.extra),
                           protocol=5))
     return h.hexdigest()
 
@@ -297,7 +285,7 @@ def _render_template(page: Page, env: jinja2.Environment, site: SiteView) -> str
 
     template = env.get_template(page.template)
     return template.render(
-        page=page, view=page.view, site=site, url=url, urls=urls, extra=page.extra,
+        page=page, view=page.view, site=site, url=url, urls=urls, extra=dict(page.extra),
         kind_labels=KIND_LABELS, verdict_labels=VERDICT_LABELS,
     )
 
@@ -314,6 +302,10 @@ class ViewBuilder:
         self.md = md
         self.entities = {e.id: e for e in sorted(content.entities, key=lambda e: e.id)}
         self.doc_summaries = {an.doc.slug: self._doc_summary(an) for an in analyses}
+        self.doc_order = {an.doc.slug: i for i, an in enumerate(analyses)}
+        self.numbers = {(an.doc.slug, m.id): m.number for an in analyses for m in an.marks}
+        self._links: dict[str, EntityLink] = {}
+        self.note_html = {(an.doc.slug, aid): html for an in analyses for aid, html in an.note_html.items()}
         self._md_cache: dict[str, Markup] = {}
 
     def markdown(self, source: str) -> Markup:
@@ -323,6 +315,12 @@ class ViewBuilder:
         return html
 
     def entity_link(self, eid: str) -> EntityLink:
+        link = self._links.get(eid)
+        if link is None:
+            link = self._links[eid] = self._entity_link(eid)
+        return link
+
+    def _entity_link(self, eid: str) -> EntityLink:
         e = self.entities[eid]
         return EntityLink(e.id, e.name, e.type, TYPE_SINGULAR[e.type], e.summary, Link(urls.entity_path(e.id)),
                           len(self.xref.mentions.get(e.id, ())))
@@ -337,7 +335,7 @@ class ViewBuilder:
         return NoteView(
             id=a.id, number=number, kind=a.kind, kind_label=KIND_LABELS[a.kind], verdict=a.verdict,
             verdict_label=label, verdict_symbol=symbol, quote=" ".join(a.quote.exact.split()),
-            body=self.markdown(a.body), original=a.original.text if a.original else "",
+            body=Markup(self.note_html[(a.document, a.id)]), original=a.original.text if a.original else "",
             original_lang=a.original.lang if a.original else "",
             entities=tuple(self.entity_link(e) for e in a.entities if e in self.entities),
             sources=tuple(SourceView(s.title, s.publisher, s.date, s.url) for s in a.sources),
@@ -414,9 +412,9 @@ class ViewBuilder:
             groups[m.document].append(MentionView(m.before, m.text, m.after,
                                                   Link(urls.document_path(m.document), m.anchor)))
         mention_groups = tuple(MentionGroup(self.doc_summaries[slug], tuple(ms))
-                               for slug, ms in sorted(groups.items(), key=lambda kv: self._doc_order(kv[0])))
+                               for slug, ms in sorted(groups.items(), key=lambda kv: self.doc_order[kv[0]]))
         anns = self.xref.annotations.get(e.id, [])
-        numbers = self._numbers()
+        numbers = self.numbers
         view = {
             "id": e.id, "name": e.name, "type": e.type, "type_label": TYPE_SINGULAR[e.type],
             "aliases": tuple((a, lang_of(a)) for a in e.aliases),
@@ -431,12 +429,6 @@ class ViewBuilder:
                                  for a in anns),
         }
         return Page(urls.entity_path(e.id), "entity.html", e.name, "glossary", _freeze(view))
-
-    def _doc_order(self, slug: str) -> int:
-        return [an.doc.slug for an in self.analyses].index(slug)
-
-    def _numbers(self) -> dict[tuple[str, str], int]:
-        return {(an.doc.slug, m.id): m.number for an in self.analyses for m in an.marks}
 
     def glossary_index(self) -> Page:
         letters: dict[str, list[EntityLink]] = defaultdict(list)

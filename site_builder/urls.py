@@ -10,21 +10,33 @@ same output works at a domain root, under a project path and from file://.
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import quote
 
 
-@dataclass(frozen=True, order=True, slots=True)
-class OutPath:
-    """A file's path inside the output folder, POSIX style, e.g. ``glossary/cpc.html``."""
+class OutPath(str):
+    """A file's path inside the output folder, POSIX style, e.g. ``glossary/cpc.html``.
 
-    path: str
+    A ``str`` subclass (cheap to hash, sort and pickle) that can only be made
+    from a valid output file path.
+    """
 
-    def __post_init__(self) -> None:
-        if self.path.startswith("/") or self.path.endswith("/") or ".." in self.path.split("/"):
-            raise ValueError(f"not an output file path: {self.path!r}")
+    __slots__ = ()
 
-    def __str__(self) -> str:
-        return self.path
+    def __new__(cls, path: str) -> "OutPath":
+        if not path or path.startswith("/") or path.endswith("/") or ".." in path.split("/") or "\\" in path:
+            raise ValueError(f"not an output file path: {path!r}")
+        return super().__new__(cls, path)
+
+    @property
+    def path(self) -> str:
+        return str.__str__(self)
+
+    def __repr__(self) -> str:
+        return f"OutPath({str.__repr__(self)})"
+
+    def __reduce__(self):
+        return (OutPath, (str(self),))
 
 
 HOME = OutPath("index.html")
@@ -35,10 +47,12 @@ STYLESHEET = OutPath("assets/style.css")
 PYGMENTS_CSS = OutPath("assets/pygments.css")
 
 
+@lru_cache(maxsize=None)
 def document_path(slug: str) -> OutPath:
     return OutPath(f"documents/{slug}.html")
 
 
+@lru_cache(maxsize=None)
 def entity_path(entity_id: str) -> OutPath:
     return OutPath(f"glossary/{entity_id}.html")
 
@@ -47,9 +61,14 @@ def relative_url(from_page: OutPath, to: OutPath, fragment: str = "") -> str:
     """The relative URL of ``to`` as seen from ``from_page``; ``#fragment`` appended."""
     if to == from_page and fragment:
         return f"#{fragment}"
-    start = posixpath.dirname(from_page.path) or "."
-    rel = posixpath.relpath(to.path, start)
+    rel = _relative(from_page.path, to.path)
     return f"{rel}#{fragment}" if fragment else rel
+
+
+@lru_cache(maxsize=1 << 16)
+def _relative(from_path: str, to_path: str) -> str:
+    start = posixpath.dirname(from_path) or "."
+    return quote(posixpath.relpath(to_path, start), safe="/-._~")
 
 
 def absolute_url(base_url: str, to: OutPath) -> str:

@@ -74,11 +74,8 @@ def _check_links(content: Content, md: Markdown, diags: Diagnostics) -> None:
     scan(content.overview.body, content.overview.body_pos)
     for t in content.overview.takeaways:
         scan(t, Pos("content/index.md", 1, 1))
-    for d in content.documents:
-        scan(d.body, d.body_pos)
-    for af in content.annotation_files:
-        for a in af.annotations:
-            scan(a.body, a.body_pos, yaml_block=True)
+    # Document bodies and annotation bodies are checked where they are parsed
+    # anyway, per document (xref.analyse_document), so the check is cached with them.
     for e in content.entities:
         if e.description:
             scan(e.description, e.description_pos, yaml_block=True)

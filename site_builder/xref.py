@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from . import anchoring, mentions, urls
-from .diagnostics import Diagnostic, Diagnostics
+from .diagnostics import Diagnostic, Diagnostics, Pos
 from .markdown import Block, Markdown, MarkSpan, MentionSpan, apply_marks
 from .model import Annotation, Content, Document
 
@@ -43,6 +43,7 @@ class DocumentAnalysis:
     mentions: list[MentionRef]
     annotations: list[Annotation]  # anchored ones, in reading order
     blocks: list[Block]  # the body as HTML, highlights and mention links in place
+    note_html: dict[str, str]  # annotation id -> its body as HTML
     text: str  # the plain-text projection of the body
     diagnostics: list[Diagnostic]
 
@@ -85,6 +86,14 @@ def analyse_document(doc: Document, annotations: tuple[Annotation, ...], md: Mar
     """Parse, anchor, find mentions and render the body of one document."""
     diags = Diagnostics()
     parsed = md.parse(doc.body)
+    for p in parsed.link_problems:
+        diags.error("unsafe-url", Pos(doc.path, doc.body_pos.line + p.line - 1, p.col), p.message)
+    note_html = {}
+    for a in annotations:
+        html, problems = md.render_checked(a.body)
+        note_html[a.id] = html
+        for p in problems:  # bodies are block scalars: text starts the line after the key
+            diags.error("unsafe-url", Pos(a.body_pos.path, a.body_pos.line + p.line, p.col), p.message)
     marks = anchoring.anchor_annotations(doc, parsed, annotations, diags)
     by_id = {a.id: a for a in annotations}
     ordered = [by_id[m.id] for m in marks]
@@ -106,7 +115,7 @@ def analyse_document(doc: Document, annotations: tuple[Annotation, ...], md: Mar
              for m in refs]
     note_blocks = apply_marks(parsed, marks, spans)
     blocks = md.render_blocks(parsed.tokens, note_blocks)
-    return DocumentAnalysis(doc, marks, refs, ordered, blocks, text, diags.items)
+    return DocumentAnalysis(doc, marks, refs, ordered, blocks, note_html, text, diags.items)
 
 
 def build(content: Content, analyses: list[DocumentAnalysis]) -> XRef:
