@@ -43,8 +43,13 @@ def _check_annotations(content: Content, entity_ids: set[str], doc_slugs: set[st
                     diags.error("unknown-entity", pos, f"unknown entity '{eid}'" + did_you_mean(eid, entity_ids))
 
 
+RESERVED_ENTITY_IDS = {"index": "glossary/index.html is the glossary index"}
+
+
 def _check_entities(content: Content, entity_ids: set[str], diags: Diagnostics) -> None:
     for e in content.entities:
+        if e.id in RESERVED_ENTITY_IDS:
+            diags.error("slug-collision", Pos(e.path), f"the id '{e.id}' is reserved ({RESERVED_ENTITY_IDS[e.id]}); rename the file")
         for rid, pos in zip(e.related, e.related_pos):
             if rid == e.id:
                 diags.error("invalid-value", pos, f"entity '{e.id}' lists itself as related")
