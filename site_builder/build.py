@@ -3,21 +3,32 @@
 loader -> validate -> markdown -> anchoring + mentions (per document) -> xref
 -> render -> writer.  ``compile_site`` does everything but writing and returns
 the output files in memory, so ``build``, ``check`` and ``serve`` share it.
+
+A :class:`BuildCache` makes repeated builds of one project (the live server)
+incremental without any hand-kept dependency graph: each stage keys what it
+keeps by its inputs (a file's bytes, a document's text and annotations and
+the glossary's aliases, a page's input digest), so the same code does a clean
+build with an empty cache and an incremental one with a warm cache, and both
+produce the same bytes.
 """
 
 from __future__ import annotations
 
-import hashlib
+import multiprocessing
 import os
-import pickle
+import signal
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, NamedTuple
 
-from . import loader, render, validate, xref
+from . import loader, publish, render, validate, xref
 from .diagnostics import Diagnostics, Pos
 from .markdown import Markdown
-from .mentions import Matcher
+from .mentions import Alias, Matcher, aliases_of
+from .model import Annotation, Document
 from .render import RenderCache
 from .urls import OutPath
 
@@ -25,19 +36,37 @@ from .urls import OutPath
 POOL_THRESHOLD = 48  # documents; below this a process pool costs more than it saves
 
 
+class Analysed(NamedTuple):
+    """A cached document analysis and exactly the inputs it was computed from."""
+
+    doc: Document
+    annotations: tuple[Annotation, ...]
+    aliases: frozenset[Alias]
+    allow_html: bool
+    analysis: xref.DocumentAnalysis
+
+
 @dataclass
 class BuildCache:
     """What a long-lived process (the live server) keeps between builds.
 
-    Every entry is keyed by a digest of its inputs, so nothing goes stale:
-    a document is re-analysed only when its text, its annotations or the
-    glossary's aliases changed; a page is re-rendered only when its view or
-    the templates changed.
+    Every entry is checked against its inputs, so nothing goes stale: a file
+    is parsed again only when its bytes changed; a document is re-analysed
+    only when its text or its annotations changed, or a glossary alias that
+    occurs in its text was added or removed; a page is re-rendered only when
+    the digest of its inputs (its analysis, the entity records and links it
+    shows, its templates) changed.
     """
 
-    analyses: dict[str, tuple[str, xref.DocumentAnalysis]] = field(default_factory=dict)
+    files: loader.FileCache = field(default_factory=loader.FileCache)
+    analyses: dict[str, Analysed] = field(default_factory=dict)
     render: RenderCache = field(default_factory=RenderCache)
     analysed: list[str] = field(default_factory=list)  # slugs analysed (not reused) by the last build
+    matcher: tuple[tuple[Alias, ...], Matcher, frozenset[Alias]] | None = None
+    validation: tuple[tuple, tuple] | None = None  # (inputs, diagnostics) of the cross-checks
+    used: dict[str, tuple[object, frozenset[str]]] = field(default_factory=dict)  # slug -> (analysis, entities it names)
+    env: tuple[object, dict[str, str], object] | None = None  # (templates folder, sources, environment)
+    timings: dict[str, float] = field(default_factory=dict)  # milliseconds per stage of the last build
 
 
 @dataclass
@@ -45,82 +74,227 @@ class Compiled:
     diagnostics: Diagnostics
     files: dict[OutPath, bytes] = field(default_factory=dict)
     ok: bool = False
+    # With ``defer``: computes the slow site-wide files (search index, graph) that
+    # ``files`` holds at their previous version; None when nothing was deferred.
+    pending: Callable[[], dict[OutPath, bytes]] | None = None
 
 
 def compile_site(root: Path, *, strict: bool = False, cache: BuildCache | None = None,
-                 render_output: bool = True, workers: int | None = None) -> Compiled:
-    """Load, check and render the project at ``root``; nothing is written."""
+                 render_output: bool = True, workers: int | None = None, defer: bool = False) -> Compiled:
+    """Load, check and render the project at ``root``; nothing is written.
+
+    ``defer`` (with a cache, for the live server): slow site-wide files whose
+    inputs changed keep their last version in ``files`` and ``pending``
+    computes them, so the edited pages can be shown first.
+    """
+    timings: dict[str, float] = {}
+    if cache is not None:
+        cache.timings = timings
+    clock = [time.perf_counter()]
+
+    def lap(name: str) -> None:
+        now = time.perf_counter()
+        timings[name] = (now - clock[0]) * 1000
+        clock[0] = now
+
     diags = Diagnostics()
-    content = loader.load(root, diags)
+    content = loader.load(root, diags, cache.files if cache is not None else None)
+    lap("load")
     if content is None:
         return Compiled(diags)
     md = Markdown(allow_html=content.site.allow_raw_html)
-    validate.check(content, md, diags)
+    _validate(content, md, diags, cache)
+    lap("validate")
 
     analyses = analyse_all(content, md, cache, workers)
     for an in analyses:
         diags.extend(an.diagnostics)
-    refs = xref.build(content, analyses)
-    _warn_unused(content, refs, diags)
+    _warn_unused(content, analyses, diags, cache)
+    diags.extend(publish.diagnostics(content, existing=diags.items))
+    lap("analyse")
 
     if diags.has_errors(strict):
         return Compiled(diags)
     if not render_output:
         return Compiled(diags, ok=True)
-    env = render.make_environment(root / "templates")
+    env = _environment(root, cache)
     try:
-        files = render.render_site(content, analyses, refs, md, env, cache.render if cache else None)
+        # The pages need only the analyses; render builds the cross-reference tables on demand.
+        rendered = render.render_all(content, analyses, None, md, env, cache.render if cache is not None else None,
+                                     defer=defer and cache is not None)
     except render.TemplateProblem as exc:
         diags.error("template", exc.pos, exc.message)
         return Compiled(diags)
-    return Compiled(diags, files, ok=True)
+    lap("render")
+    return Compiled(diags, rendered.files, ok=True, pending=rendered.pending)
 
 
-def _warn_unused(content, refs: xref.XRef, diags: Diagnostics) -> None:
+def _environment(root: Path, cache: BuildCache | None):
+    """The Jinja environment; kept between builds while no template's source changed."""
+    folder = root / "templates"
+    if cache is None:
+        return render.make_environment(folder)
+    key = str(folder.resolve()) if folder.is_dir() else None
+    if cache.env is not None and cache.env[0] == key:
+        env = cache.env[2]
+        sources = render.template_sources(env)  # type: ignore[arg-type]
+        if sources == cache.env[1]:
+            return env
+    # A fresh environment compiles every template from its current source (Jinja's own
+    # reload check compares modification times, which a quick second save can keep).
+    env = render.make_environment(folder)
+    cache.env = (key, render.template_sources(env), env)
+    return env
+
+
+def _validate(content, md: Markdown, diags: Diagnostics, cache: BuildCache | None) -> None:
+    """validate.check, replayed while its inputs are the same objects.
+
+    The cross-checks read the annotation files, the glossary, the overview,
+    the site settings and the documents' slugs (not their text), so a
+    document edit alone does not run them again.
+    """
+    if cache is None:
+        validate.check(content, md, diags)
+        return
+    inputs = (content.site, content.overview, content.annotation_files, content.entities,
+              tuple(d.slug for d in content.documents))
+    hit = cache.validation
+    if (hit is not None and len(hit[0]) == len(inputs)
+            and all(_same_objects(a, b) for a, b in zip(hit[0][:4], inputs[:4])) and hit[0][4] == inputs[4]):
+        diags.extend(hit[1])
+        return
+    sub = Diagnostics(ignore=diags.ignore)
+    validate.check(content, md, sub)
+    cache.validation = (inputs, tuple(sub.items))
+    diags.extend(sub.items)
+
+
+def _same_objects(a, b) -> bool:
+    if a is b:
+        return True
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return len(a) == len(b) and all(x is y for x, y in zip(a, b))
+    return False
+
+
+def _warn_unused(content, analyses: list[xref.DocumentAnalysis], diags: Diagnostics,
+                 cache: BuildCache | None = None) -> None:
+    used: set[str] = set()
+    memo = cache.used if cache is not None else {}
+    fresh = {}
+    for an in analyses:
+        hit = memo.get(an.doc.slug)
+        if hit is not None and hit[0] is an:
+            names = hit[1]
+        else:
+            names = frozenset(m.entity for m in an.mentions).union(*(a.entities for a in an.annotations))
+        fresh[an.doc.slug] = (an, names)
+        used.update(names)
+    if cache is not None:
+        cache.used = fresh
+    known = {e.id for e in content.entities}
     for e in content.entities:
-        if not refs.mentions.get(e.id) and not refs.annotations.get(e.id) and not refs.related.get(e.id):
+        for r in e.related:
+            if r in known:  # declared relations count both ways
+                used.add(e.id)
+                used.add(r)
+    for e in content.entities:
+        if e.id not in used:
             diags.warning("entity-unused", Pos(e.path, 1, 1),
                           f"entity '{e.id}' is never mentioned, referenced by an annotation or related to another")
 
 
-def _analysis_key(doc, annotations, matcher_digest: str, allow_html: bool) -> str:
-    h = hashlib.sha256(matcher_digest.encode())
-    h.update(pickle.dumps((doc, annotations, allow_html, [a.pos for a in annotations],
-                           [(a.quote_pos, a.entity_pos, a.body_pos) for a in annotations]), protocol=5))
-    return h.hexdigest()
+def _same_document(a: Document, b: Document) -> bool:
+    return a is b or a == b  # every field compares, positions included
+
+
+def _same_annotations(a: tuple[Annotation, ...], b: tuple[Annotation, ...]) -> bool:
+    if a is b:
+        return True
+    # Annotation equality leaves positions out; the analysis reports them, so compare them too.
+    return a == b and all((x.pos, x.quote_pos, x.entity_pos, x.body_pos) == (y.pos, y.quote_pos, y.entity_pos, y.body_pos)
+                          for x, y in zip(a, b))
+
+
+def _may_mention(text: str, aliases: frozenset[Alias]) -> bool:
+    """False only if no alias in ``aliases`` can match anywhere in ``text``.
+
+    A match needs every word of the alias in the text (case-insensitive
+    matching compares case-folded text; case folding is context-free, so a
+    case-folded substring test is a sound over-approximation).
+    """
+    folded = text.casefold()
+    for alias in aliases:
+        words = alias.text.casefold().split()
+        if words and max(words, key=len) in folded:
+            return True
+    return False
 
 
 def analyse_all(content, md: Markdown, cache: BuildCache | None, workers: int | None) -> list[xref.DocumentAnalysis]:
-    """Analyse every document, reusing cached analyses and spreading the rest over processes."""
-    matcher = Matcher(content.entities)
-    matcher_digest = hashlib.sha256(pickle.dumps(matcher.aliases, protocol=5)).hexdigest()
+    """Analyse every document, reusing cached analyses and spreading the rest over processes.
+
+    A cached analysis is reused when its document and annotations are the
+    same and the glossary's aliases are the same, or every alias added or
+    removed since is absent from the document's text (so its mentions cannot
+    have changed).
+    """
+    alias_list = tuple(aliases_of(content.entities))
+    if cache is not None and cache.matcher is not None and cache.matcher[0] == alias_list:
+        _, matcher, aliases = cache.matcher  # the same set object, so cached analyses compare by identity
+    else:
+        matcher = Matcher(content.entities)
+        aliases = frozenset(alias_list)
+        if cache is not None:
+            cache.matcher = (alias_list, matcher, aliases)
+    allow_html = content.site.allow_raw_html
     annotations = {af.slug: af.annotations for af in content.annotation_files}
     results: dict[str, xref.DocumentAnalysis] = {}
+    entries: dict[str, Analysed] = {}
     todo = []
-    keys = {}
     for doc in content.documents:
         anns = annotations.get(doc.slug, ())
-        key = _analysis_key(doc, anns, matcher_digest, content.site.allow_raw_html)
-        keys[doc.slug] = key
-        hit = cache.analyses.get(doc.slug) if cache else None
-        if hit is not None and hit[0] == key:
-            results[doc.slug] = hit[1]
+        hit = cache.analyses.get(doc.slug) if cache is not None else None
+        if (hit is not None and hit.allow_html == allow_html and _same_document(hit.doc, doc)
+                and _same_annotations(hit.annotations, anns)
+                and (hit.aliases is aliases or hit.aliases == aliases
+                     or not _may_mention(hit.analysis.text, hit.aliases ^ aliases))):
+            results[doc.slug] = hit.analysis
+            entries[doc.slug] = Analysed(doc, anns, aliases, allow_html, hit.analysis)
         else:
             todo.append((doc, anns))
     n_workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
     if n_workers > 1 and len(todo) >= POOL_THRESHOLD:
-        chunk = max(1, len(todo) // (n_workers * 4))
-        with ProcessPoolExecutor(n_workers, initializer=_worker_init,
-                                 initargs=(content.site.allow_raw_html, content.entities)) as pool:
-            for an in pool.map(_worker_analyse, todo, chunksize=chunk):
-                results[an.doc.slug] = an
+        for an in _analyse_in_pool(todo, n_workers, allow_html, content.entities):
+            results[an.doc.slug] = an
     else:
         for doc, anns in todo:
             results[doc.slug] = xref.analyse_document(doc, anns, md, matcher)
     if cache is not None:
+        for doc, anns in todo:
+            entries[doc.slug] = Analysed(doc, anns, aliases, allow_html, results[doc.slug])
         cache.analysed = [doc.slug for doc, _ in todo]
-        cache.analyses = {slug: (keys[slug], results[slug]) for slug in keys}
+        cache.analyses = entries
     return [results[doc.slug] for doc in content.documents]
+
+
+def _analyse_in_pool(todo, n_workers: int, allow_html: bool, entities) -> list[xref.DocumentAnalysis]:
+    # Forking a process that runs other threads (the live server's) can copy a lock
+    # held by one of them; a fork server starts workers from a clean process instead.
+    ctx = None
+    if threading.active_count() > 1 and "forkserver" in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("forkserver")
+    chunk = max(1, len(todo) // (n_workers * 4))
+    pool = ProcessPoolExecutor(n_workers, mp_context=ctx, initializer=_worker_init,
+                               initargs=(allow_html, entities))
+    try:
+        out = list(pool.map(_worker_analyse, todo, chunksize=chunk))
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+    return out
 
 
 _WORKER: tuple[Markdown, Matcher] | None = None
@@ -128,6 +302,8 @@ _WORKER: tuple[Markdown, Matcher] | None = None
 
 def _worker_init(allow_html: bool, entities) -> None:
     global _WORKER
+    # Ctrl-C reaches the whole process group; the parent handles it and stops the pool.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER = (Markdown(allow_html=allow_html), Matcher(entities))
 
 

@@ -7,7 +7,10 @@ line and column), rejects duplicate keys, converts through the specs in
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
+import time
 from pathlib import Path
 
 import yaml
@@ -23,6 +26,69 @@ YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 FRONT_MATTER_FENCE = re.compile(r"^---[ \t]*$")
 FRONT_MATTER_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$")
 SLUG_RE = schema.ID_RE
+
+
+class FileCache:
+    """What each source file produced last time, for a long-lived process (the live server).
+
+    A file is parsed again only when its bytes changed.  Its stat signature
+    (mtime, size, inode) answers for files last modified a while before they
+    were read; a recently modified one is read and its digest compared, since
+    a second write within the file system's timestamp granularity keeps the
+    signature.  An entry keeps the diagnostics the file produced and replays
+    them, so a cached load reports exactly what a fresh one would.
+    """
+
+    RACY_NS = 3_000_000_000
+
+    def __init__(self) -> None:
+        # rel -> (signature, digest, ignore, value, diagnostics, trusted)
+        self.entries: dict[str, tuple] = {}
+        self.parsed: list[str] = []  # files parsed (not reused) by the last load
+        self._seen: set[str] = set()
+
+    def get(self, path: Path, rel: str, diags: Diagnostics, parse, *args):
+        """``parse(*args, path, rel, diags)``, or its cached result and diagnostics."""
+        self._seen.add(rel)
+        try:
+            st = path.stat()
+        except OSError:
+            return parse(*args, path, rel, diags)
+        sig = (st.st_mtime_ns, st.st_size, st.st_ino)
+        hit = self.entries.get(rel)
+        if hit is not None and hit[5] and hit[0] == sig and hit[2] == diags.ignore:
+            diags.extend(hit[4])
+            return hit[3]
+        now = time.time_ns()
+        try:
+            digest = hashlib.blake2b(path.read_bytes(), digest_size=20).digest()
+        except OSError:
+            return parse(*args, path, rel, diags)
+        trusted = now - st.st_mtime_ns > self.RACY_NS
+        if hit is not None and hit[1] == digest and hit[2] == diags.ignore:
+            self.entries[rel] = (sig, digest, hit[2], hit[3], hit[4], trusted)
+            diags.extend(hit[4])
+            return hit[3]
+        sub = Diagnostics(ignore=diags.ignore)
+        value = parse(*args, path, rel, sub)
+        self.entries[rel] = (sig, digest, diags.ignore, value, tuple(sub.items), trusted)
+        self.parsed.append(rel)
+        diags.extend(sub.items)
+        return value
+
+    def begin(self) -> None:
+        self.parsed = []
+        self._seen = set()
+
+    def end(self) -> None:
+        for rel in set(self.entries) - self._seen:
+            del self.entries[rel]
+
+
+def _cached(cache: FileCache | None, path: Path, rel: str, diags: Diagnostics, parse, *args):
+    if cache is None:
+        return parse(*args, path, rel, diags)
+    return cache.get(path, rel, diags, parse, *args)
 
 
 def read_text(path: Path, rel: str, diags: Diagnostics) -> str | None:
@@ -93,6 +159,8 @@ def _check_duplicate_keys(node: yaml.Node, rel: str, diags: Diagnostics, line_of
 def _convert(node: yaml.Node | None, spec: schema.Obj, rel: str, diags: Diagnostics, line_offset: int = 0):
     ctx = schema.Ctx(rel, diags, line_offset)
     if node is None:
+        if any(d.code == "yaml-syntax" and d.pos.path == rel for d in diags.items):
+            return None, ctx  # unreadable, not empty: its fields may well be there
         value = {}
         missing = [f for f in spec.required]
         for name in missing:
@@ -128,12 +196,16 @@ def _markdown_file(path: Path, rel: str, spec: schema.Obj, diags: Diagnostics):
     return value, body, Pos(rel, body_line, 1)
 
 
-def load_site(root: Path, diags: Diagnostics) -> Site | None:
+def load_site(root: Path, diags: Diagnostics, cache: FileCache | None = None) -> Site | None:
     rel = "content/site.yml"
     path = root / rel
     if not path.is_file():
         diags.error("missing-file", Pos(rel), "content/site.yml is missing (it holds the briefing's title and settings)")
         return None
+    return _cached(cache, path, rel, diags, _site)
+
+
+def _site(path: Path, rel: str, diags: Diagnostics) -> Site | None:
     text = read_text(path, rel, diags)
     if text is None:
         return None
@@ -144,16 +216,21 @@ def load_site(root: Path, diags: Diagnostics) -> Site | None:
         title=value["title"], subtitle=value.get("subtitle", ""), description=value.get("description", ""),
         language=value.get("language", "en"), author=value.get("author", ""),
         organisation=value.get("organisation", ""), date=value.get("date", ""), base_url=value.get("base_url", ""),
+        cname=value.get("cname", ""),
         allow_raw_html=value.get("allow_raw_html", False), ignore=tuple(value.get("ignore", ())),
     )
 
 
-def load_overview(root: Path, diags: Diagnostics) -> Overview | None:
+def load_overview(root: Path, diags: Diagnostics, cache: FileCache | None = None) -> Overview | None:
     rel = "content/index.md"
     path = root / rel
     if not path.is_file():
         diags.error("missing-file", Pos(rel), "content/index.md is missing (it holds the briefing overview)")
         return None
+    return _cached(cache, path, rel, diags, _overview)
+
+
+def _overview(path: Path, rel: str, diags: Diagnostics) -> Overview | None:
     loaded = _markdown_file(path, rel, schema.OVERVIEW, diags)
     if loaded is None or loaded[0] is None:
         return None
@@ -167,11 +244,14 @@ def _stem_files(folder: Path, suffix: str, rel_folder: str, diags: Diagnostics) 
         return []
     out = []
     by_lower: dict[str, str] = {}
-    for p in sorted(folder.iterdir(), key=lambda p: p.name):
-        rel = f"{rel_folder}/{p.name}"
-        if p.name.startswith(".") or p.name.endswith("~"):
+    with os.scandir(folder) as it:  # the directory entries know their type: no stat per file
+        entries = sorted(it, key=lambda e: e.name)
+    for entry in entries:
+        p = folder / entry.name
+        rel = f"{rel_folder}/{entry.name}"
+        if entry.name.startswith(".") or entry.name.endswith("~"):
             continue
-        if p.is_dir():
+        if entry.is_dir():
             diags.warning("unexpected-file", Pos(rel), "sub-folders are not read here; this folder is ignored")
             continue
         if not p.name.endswith(suffix):
@@ -195,44 +275,55 @@ def _stem_files(folder: Path, suffix: str, rel_folder: str, diags: Diagnostics) 
     return out
 
 
-def load_documents(root: Path, diags: Diagnostics) -> list[Document]:
+def load_documents(root: Path, diags: Diagnostics, cache: FileCache | None = None) -> list[Document]:
     docs = []
     for slug, path, rel in _stem_files(root / "content" / "documents", ".md", "content/documents", diags):
-        loaded = _markdown_file(path, rel, schema.DOCUMENT, diags)
-        if loaded is None or loaded[0] is None:
-            continue
-        value, body, body_pos = loaded
-        src = value.get("source", {})
-        docs.append(Document(
-            slug=slug, title=value["title"], date=value.get("date", ""), summary=value.get("summary", ""),
-            tags=tuple(value.get("tags", ())),
-            source=Source(**{k: src.get(k, "") for k in ("publisher", "author", "published", "url", "note")}),
-            body=body, path=rel, body_pos=body_pos,
-        ))
+        doc = _cached(cache, path, rel, diags, _document, slug)
+        if doc is not None:
+            docs.append(doc)
     return docs
 
 
-def load_annotation_files(root: Path, diags: Diagnostics) -> list[AnnotationFile]:
+def _document(slug: str, path: Path, rel: str, diags: Diagnostics) -> Document | None:
+    loaded = _markdown_file(path, rel, schema.DOCUMENT, diags)
+    if loaded is None or loaded[0] is None:
+        return None
+    value, body, body_pos = loaded
+    src = value.get("source", {})
+    return Document(
+        slug=slug, title=value["title"], date=value.get("date", ""), summary=value.get("summary", ""),
+        tags=tuple(value.get("tags", ())),
+        source=Source(**{k: src.get(k, "") for k in ("publisher", "author", "published", "url", "note")}),
+        body=body, path=rel, body_pos=body_pos,
+    )
+
+
+def load_annotation_files(root: Path, diags: Diagnostics, cache: FileCache | None = None) -> list[AnnotationFile]:
     files = []
     for slug, path, rel in _stem_files(root / "content" / "annotations", ".yml", "content/annotations", diags):
-        text = read_text(path, rel, diags)
-        if text is None:
-            continue
-        node = compose_yaml(text, rel, diags)
-        if node is None:
-            files.append(AnnotationFile(slug, rel, ()))
-            continue
-        ctx = schema.Ctx(rel, diags)
-        # Convert item by item so one broken annotation does not hide the others.
-        items = _annotation_items(node, ctx)
-        annotations = []
-        for i, item_node in items:
-            value = schema.ANNOTATION.convert(item_node, ctx, ("annotations", i))
-            if value is schema.MISSING:
-                continue
-            annotations.append(_annotation(value, slug, ctx, ("annotations", i)))
-        files.append(AnnotationFile(slug, rel, tuple(annotations)))
+        af = _cached(cache, path, rel, diags, _annotation_file, slug)
+        if af is not None:
+            files.append(af)
     return files
+
+
+def _annotation_file(slug: str, path: Path, rel: str, diags: Diagnostics) -> AnnotationFile | None:
+    text = read_text(path, rel, diags)
+    if text is None:
+        return None
+    node = compose_yaml(text, rel, diags)
+    if node is None:
+        return AnnotationFile(slug, rel, ())
+    ctx = schema.Ctx(rel, diags)
+    # Convert item by item so one broken annotation does not hide the others.
+    items = _annotation_items(node, ctx)
+    annotations = []
+    for i, item_node in items:
+        value = schema.ANNOTATION.convert(item_node, ctx, ("annotations", i))
+        if value is schema.MISSING:
+            continue
+        annotations.append(_annotation(value, slug, ctx, ("annotations", i)))
+    return AnnotationFile(slug, rel, tuple(annotations))
 
 
 def _annotation_items(node: yaml.Node, ctx: schema.Ctx) -> list[tuple[int, yaml.Node]]:
@@ -274,44 +365,58 @@ def _annotation(value: dict, slug: str, ctx: schema.Ctx, path: tuple) -> Annotat
     )
 
 
-def load_entities(root: Path, diags: Diagnostics) -> list[Entity]:
+def load_entities(root: Path, diags: Diagnostics, cache: FileCache | None = None) -> list[Entity]:
     entities = []
     for eid, path, rel in _stem_files(root / "content" / "glossary", ".yml", "content/glossary", diags):
-        text = read_text(path, rel, diags)
-        if text is None:
-            continue
-        value, ctx = _convert(compose_yaml(text, rel, diags), schema.ENTITY, rel, diags)
-        if value is None:
-            continue
-        links = value.get("links", {})
-        match = value.get("match", {})
-        entities.append(Entity(
-            id=eid, name=value["name"], type=value["type"], summary=value["summary"],
-            aliases=tuple(value.get("aliases", ())), description=value.get("description", ""),
-            related=tuple(value.get("related", ())), website=links.get("website", ""),
-            wikidata=links.get("wikidata", ""), case_sensitive=match.get("case_sensitive", "auto"),
-            link=match.get("link", True), path=rel,
-            related_pos=tuple(ctx.positions[("related", i)] for i in range(len(value.get("related", ())))),
-            description_pos=ctx.positions.get(("description",), Pos(rel, 1, 1)),
-        ))
+        entity = _cached(cache, path, rel, diags, _entity, eid)
+        if entity is not None:
+            entities.append(entity)
     return entities
 
 
-def load(root: Path, diags: Diagnostics) -> Content | None:
-    """Read the whole project.  Returns None only when nothing usable exists."""
+def _entity(eid: str, path: Path, rel: str, diags: Diagnostics) -> Entity | None:
+    text = read_text(path, rel, diags)
+    if text is None:
+        return None
+    value, ctx = _convert(compose_yaml(text, rel, diags), schema.ENTITY, rel, diags)
+    if value is None:
+        return None
+    links = value.get("links", {})
+    match = value.get("match", {})
+    return Entity(
+        id=eid, name=value["name"], type=value["type"], summary=value["summary"],
+        aliases=tuple(value.get("aliases", ())), description=value.get("description", ""),
+        related=tuple(value.get("related", ())), website=links.get("website", ""),
+        wikidata=links.get("wikidata", ""), case_sensitive=match.get("case_sensitive", "auto"),
+        link=match.get("link", True), path=rel,
+        related_pos=tuple(ctx.positions[("related", i)] for i in range(len(value.get("related", ())))),
+        description_pos=ctx.positions.get(("description",), Pos(rel, 1, 1)),
+    )
+
+
+def load(root: Path, diags: Diagnostics, cache: FileCache | None = None) -> Content | None:
+    """Read the whole project.  Returns None only when nothing usable exists.
+
+    With a :class:`FileCache`, files whose bytes did not change are not parsed again.
+    """
+    if cache is not None:
+        cache.begin()
     if not (root / "content").is_dir():
         diags.error("missing-file", Pos("content"), f"no content/ folder in {root.name or root}: is --root the briefing project?")
         return None
-    site = load_site(root, diags)
+    site = load_site(root, diags, cache)
     if site is not None and site.ignore:
         diags.ignore = diags.ignore | frozenset(site.ignore)
         diags.items = [d for d in diags.items if d.code not in diags.ignore]
-    overview = load_overview(root, diags)
-    documents = load_documents(root, diags)
-    annotation_files = load_annotation_files(root, diags)
-    entities = load_entities(root, diags)
+    overview = load_overview(root, diags, cache)
+    documents = load_documents(root, diags, cache)
+    annotation_files = load_annotation_files(root, diags, cache)
+    entities = load_entities(root, diags, cache)
+    if cache is not None:
+        cache.end()
     if site is None:
-        return None
+        # Already reported; carry on with defaults so the cross-checks still report every other problem.
+        site = Site(title="")
     if overview is None:
         overview = Overview(site.title, "", (), "", Pos("content/index.md", 1, 1))
     return Content(site, overview, tuple(documents), tuple(annotation_files), tuple(entities))

@@ -220,7 +220,9 @@ class Markdown:
     def render_checked(self, source: str) -> tuple[str, list[LinkProblem]]:
         """Render Markdown and report its unsafe links, from one parse."""
         tokens = self.md.parse(source, {})
-        return self.md.renderer.render(tokens, self.md.options, {}), _find_link_problems(tokens, source)
+        # Check before rendering: the render rules replace unsafe URLs with '#' in place.
+        problems = _find_link_problems(tokens, source)
+        return self.md.renderer.render(tokens, self.md.options, {}), problems
 
     def render_inline(self, source: str) -> str:
         return self.md.renderInline(source)

@@ -126,22 +126,27 @@ class Matcher:
         self._ci, self._ci_groups = _compile([a for a in aliases if not a.case_sensitive], fold=True)
 
     def find(self, text: str) -> list[Found]:
-        found: list[Found] = []
-        if self._cs is not None:
-            found.extend(self._scan(self._cs, self._cs_groups, text))
-        if self._ci is not None:
-            found.extend(self._scan(self._ci, self._ci_groups, fold_case(text)))
-        if self._cs is None or self._ci is None:
-            return found
-        # Merge the two passes: leftmost, then longest, never overlapping.
-        found.sort(key=lambda f: (f.start, -(f.end - f.start)))
+        if self._ci is None:
+            return self._scan(self._cs, self._cs_groups, text) if self._cs is not None else []
+        if self._cs is None:
+            return self._scan(self._ci, self._ci_groups, fold_case(text))
+        # Interleave the two passes: leftmost, then longest (case-sensitive on a tie), never
+        # overlapping.  A pass whose next match overlaps the one kept searches again from
+        # its end, so a dropped match never hides a later one of the same pass.
+        passes = ((self._cs, self._cs_groups, text), (self._ci, self._ci_groups, fold_case(text)))
+        nxt = [pattern.search(t) for pattern, _, t in passes]
         out: list[Found] = []
-        last_end = -1
-        for f in found:
-            if f.start >= last_end:
-                out.append(f)
-                last_end = f.end
-        return out
+        while True:
+            live = [(m.start(), m.start() - m.end(), k) for k, m in enumerate(nxt) if m is not None]
+            if not live:
+                return out
+            k = min(live)[2]
+            m = nxt[k]
+            out.append(Found(m.start(), m.end(), passes[k][1][m.lastgroup]))
+            for j, (pattern, _, t) in enumerate(passes):
+                other = nxt[j]
+                if other is not None and other.start() < m.end():
+                    nxt[j] = pattern.search(t, m.end())
 
     @staticmethod
     def _scan(pattern: re.Pattern, groups: dict[str, str], text: str) -> list[Found]:

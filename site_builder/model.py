@@ -22,6 +22,7 @@ class Site:
     organisation: str = ""
     date: str = ""
     base_url: str = ""
+    cname: str = ""  # custom domain for GitHub Pages (written to CNAME)
     allow_raw_html: bool = False
     ignore: tuple[str, ...] = ()
 

@@ -6,25 +6,30 @@ content is escaped unless it is HTML that markdown-it produced (which escapes
 raw HTML unless the site opted in).  Templates come from the project's
 ``templates/`` first, then the package's defaults, file by file.
 
-Each page is rendered from a view; the view's inputs are hashed, so a caller
-holding a :class:`RenderCache` re-renders only pages whose inputs changed.
+Each page is planned before its view is built: the plan carries a digest of
+the page's inputs (the document analysis, the entity records and the link data
+the page shows, the digests of its templates), and the view is built, and the
+page rendered, only when that digest changed since the last build of a
+long-lived process holding a :class:`RenderCache`.  A clean build is the same
+code with an empty cache, so incremental and full builds agree by construction.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import pickle
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, NamedTuple
 
 import jinja2
+import jinja2.meta
 from markupsafe import Markup
 from pygments.formatters import HtmlFormatter
 
-from . import urls
+from . import publish, urls
 from .diagnostics import Pos
 from .markdown import Markdown
 from .model import Annotation, Content, Entity
@@ -68,7 +73,20 @@ class Link(NamedTuple):
     fragment: str = ""
 
 
+class EntityRef(NamedTuple):
+    """An entity as linked from document and entity pages and from notes."""
+
+    id: str
+    name: str
+    type: str
+    type_label: str
+    summary: str
+    link: Link
+
+
 class EntityLink(NamedTuple):
+    """An entity as listed by the indexes (overview, glossary), with its mention count over the briefing."""
+
     id: str
     name: str
     type: str
@@ -97,7 +115,7 @@ class NoteView(NamedTuple):
     body: Markup
     original: str
     original_lang: str
-    entities: tuple[EntityLink, ...]
+    entities: tuple[EntityRef, ...]
     sources: tuple[SourceView, ...]
     tags: tuple[str, ...]
     document_title: str
@@ -119,6 +137,16 @@ class DocumentSummary(NamedTuple):
     mention_count: int
 
 
+class DocumentRef(NamedTuple):
+    """A document as linked from entity pages."""
+
+    slug: str
+    title: str
+    date: str
+    summary: str
+    link: Link
+
+
 class MentionView(NamedTuple):
     before: str
     text: str
@@ -127,7 +155,7 @@ class MentionView(NamedTuple):
 
 
 class MentionGroup(NamedTuple):
-    document: DocumentSummary
+    document: DocumentRef
     mentions: tuple[MentionView, ...]
 
 
@@ -190,15 +218,123 @@ def template_sources(env: jinja2.Environment) -> dict[str, str]:
     return out
 
 
+def template_digests(env: jinja2.Environment, sources: dict[str, str] | None = None) -> dict[str, str]:
+    """Name -> digest of the template *and every template it extends, imports or includes*.
+
+    A page is keyed by the digest of its own template, so editing ``entity.html``
+    re-renders the entity pages only, while ``base.html`` reaches every page.
+    A template whose references cannot be read statically (a name computed at
+    render time, or a syntax error) depends on every template.
+    """
+    sources = sources if sources is not None else template_sources(env)
+    deps: dict[str, set[str] | None] = {}
+    for name in sources:
+        if not name.endswith((".html", ".htm", ".xml", ".txt", ".j2", ".jinja")):
+            deps[name] = set()
+            continue
+        try:
+            source, _, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+            found = list(jinja2.meta.find_referenced_templates(env.parse(source)))
+        except (jinja2.TemplateError, OSError):
+            found = [None]
+        deps[name] = None if None in found else set(found)
+    out = {}
+    everything = _digest(sorted(sources.items()))
+    for name in sources:
+        seen: set[str] = set()
+        stack = [name]
+        dynamic = False
+        while stack and not dynamic:
+            n = stack.pop()
+            if n in seen:
+                continue
+            seen.add(n)
+            d = deps.get(n, set())
+            if d is None:
+                dynamic = True
+            else:
+                stack.extend(d)
+        out[name] = everything if dynamic else _digest(sorted((n, sources.get(n, "")) for n in seen))
+    return out
+
+
+def _digest(*parts: Any) -> str:
+    """A digest of plain values (strings, numbers, tuples and NamedTuples of them) by their repr."""
+    return hashlib.blake2b(repr(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+class _DocParts:
+    """Everything one document contributes to pages, derived once per analysis.
+
+    Kept across builds by :class:`RenderCache` and reused while the document's
+    analysis object and the entity references its notes show are the same.
+    Each ``*_digest`` and ``contrib`` value digests exactly the views beside it.
+    """
+
+    __slots__ = ("an", "token", "note_entities", "note_key", "notes", "notes_digest", "summary", "summary_digest",
+                 "docref", "kinds", "verdicts", "mentions", "mention_counts", "co", "annotated", "contrib",
+                 "page_entities", "page_inputs")
+
+    an: DocumentAnalysis
+    token: int  # unique per analysis object: the document page's own input
+    note_entities: tuple[str, ...]  # entities named by its annotations (their chips)
+    note_key: tuple[str, ...]  # digests of those entities' references
+    notes: tuple[NoteView, ...]  # in reading order
+    notes_digest: str
+    summary: DocumentSummary
+    summary_digest: str  # the summary and the counts by kind and verdict
+    docref: DocumentRef
+    kinds: Counter
+    verdicts: Counter
+    mentions: dict[str, tuple[MentionView, ...]]  # entity -> its mentions here
+    mention_counts: dict[str, int]
+    co: dict[str, Counter]  # entity -> other entities in the same paragraphs
+    annotated: dict[str, tuple[NoteView, ...]]  # entity -> notes that name it
+    contrib: dict[str, int]  # entity -> digest of all the above for that entity (as an integer)
+    page_entities: tuple[str, ...]  # entities listed on the document page
+    page_inputs: tuple[int, str] | None  # (entity references generation, document page inputs)
+
+
+_MOD = 1 << 128
+
+
+class _EntityState(NamedTuple):
+    """What the documents contribute to one entity's page, gathered over all of them.
+
+    ``contributions`` adds up each document's contribution digest (which
+    names the document) modulo 2**128: a digest of the set of contributions,
+    hence of the sequence (documents are in file-name order), that a rebuild
+    updates by subtracting a replaced document's digest and adding the new.
+    """
+
+    contributions: int
+    mentions: int  # over the whole briefing
+    co: Counter  # entities mentioned in the same paragraphs -> how often (read-only)
+
+
 class RenderCache:
-    """Rendered bytes of each page, keyed by a digest of its view and templates."""
+    """What the renderer keeps between builds (for the live server).
+
+    ``pages`` holds each page's bytes under a key digested from the page's
+    inputs (never from its built view, which would cost as much as rendering).
+    """
 
     def __init__(self) -> None:
         self.pages: dict[OutPath, tuple[str, bytes]] = {}
         self.rendered: list[OutPath] = []  # pages rendered (not reused) by the last build
+        self.docs: dict[str, _DocParts] = {}
+        self.slugs: tuple[str, ...] = ()  # document order of the last plan
+        self.entity_states: dict[str, _EntityState] = {}
+        self.ref_digests: dict[str, str] = {}
+        self.refs_generation = 0  # advances whenever any entity reference changes
+        self.templates: tuple[tuple, dict[str, str]] | None = None
+        self.assets: tuple[str, dict[OutPath, bytes]] | None = None
+        self.tokens = itertools.count(1)
+        self.site_wide: dict[str, tuple[str, dict[OutPath, bytes]]] = {}  # name -> (inputs, files)
+        self.publish: dict = {}  # publish.site_files' own per-document cache
 
 
-def _digest(page: Page, templates_digest: str) -> str:
+def _page_digest(page: Page, templates_digest: str) -> str:
     h = hashlib.sha256(templates_digest.encode())
     h.update(pickle.dumps((page.path, page.template, page.title, page.section, page.view, page.extra),
                           protocol=5))
@@ -207,11 +343,11 @@ def _digest(page: Page, templates_digest: str) -> str:
 
 def render_pages(pages: list[Page], env: jinja2.Environment, site: SiteView,
                  cache: RenderCache | None = None) -> dict[OutPath, bytes]:
+    """Render ready-made pages (views built), keyed by a digest of each view."""
     templates_digest = hashlib.sha256(repr(template_sources(env)).encode()).hexdigest()
     out: dict[OutPath, bytes] = {}
-    rendered = []
     for page in pages:
-        key = _digest(page, templates_digest) if cache is not None else ""
+        key = _page_digest(page, templates_digest) if cache is not None else ""
         if cache is not None:
             hit = cache.pages.get(page.path)
             if hit is not None and hit[0] == key:
@@ -219,13 +355,9 @@ def render_pages(pages: list[Page], env: jinja2.Environment, site: SiteView,
                 continue
         data = _render_one(page, env, site).encode("utf-8")
         out[page.path] = data
-        rendered.append(page.path)
         if cache is not None:
             cache.pages[page.path] = (key, data)
-    if cache is not None:
-        for stale in set(cache.pages) - set(out):
-            del cache.pages[stale]
-        cache.rendered = rendered
+            cache.rendered.append(page.path)
     return out
 
 
@@ -269,18 +401,40 @@ def _traceback_line(exc: BaseException, env: jinja2.Environment) -> tuple[int | 
     """Line and template name of the innermost template frame of a rendering error."""
     tb = exc.__traceback__
     found: tuple[int | None, str | None] = (None, None)
+    folders = [Path(p).resolve() for p in getattr(env.loader, "searchpath", ())]
     while tb is not None:
-        template = env.loader and tb.tb_frame.f_globals.get("__jinja_template__")
+        frame_globals = tb.tb_frame.f_globals
+        template = env.loader and frame_globals.get("__jinja_template__")
         if template is not None:
             found = (template.get_corresponding_lineno(tb.tb_lineno), template.name)
+        elif "__jinja_exception__" in frame_globals:
+            # A frame Jinja rewrote to stand at the template's own file and line.
+            filename = Path(tb.tb_frame.f_code.co_filename).resolve()
+            for folder in folders:
+                if filename.is_relative_to(folder):
+                    found = (tb.tb_lineno, filename.relative_to(folder).as_posix())
+                    break
         tb = tb.tb_next
     return found
 
 
+def _with_meta(page: Page, metas: "publish.MetaBuilder") -> Page:
+    """The page with its head metadata (canonical URL, OpenGraph, JSON-LD) in ``extra.meta``."""
+    if any(k == "meta" for k, _ in page.extra):
+        return page
+    return page._replace(extra=page.extra + (("meta", metas.for_page(page.path, page.title)),))
+
+
 def _render_template(page: Page, env: jinja2.Environment, site: SiteView) -> str:
+    # The 404 page is served at any depth (GitHub Pages answers /repo/a/b/c with
+    # it), so its links are absolute when the site's address is known.
+    base = (dict(page.extra).get("meta") or {}).get("base_url", "") if page.path == urls.NOT_FOUND else ""
+
     def url(target: OutPath | Link, fragment: str = "") -> str:
         if isinstance(target, Link):
-            return relative_url(page.path, target.path, target.fragment)
+            target, fragment = target.path, target.fragment
+        if base:
+            return urls.absolute_url(base, target) + (f"#{fragment}" if fragment else "")
         return relative_url(page.path, target, fragment)
 
     template = env.get_template(page.template)
@@ -291,22 +445,147 @@ def _render_template(page: Page, env: jinja2.Environment, site: SiteView) -> str
 
 
 # ---------------------------------------------------------------- views
+#
+# Every page is planned as (path, template, title, section, key, build): the
+# key digests the page's inputs and ``build`` makes its view from those same
+# inputs only, so a page whose key is unchanged renders to the same bytes and
+# is taken from the cache without its view being built at all.
+
+class PagePlan(NamedTuple):
+    path: OutPath
+    template: str
+    title: str
+    section: str
+    inputs: str  # digest of everything ``build`` reads
+    build: Callable[[], Page]
+
+
+def note_view(a: Annotation, number: int, doc_title: str, note_html: str, refs: dict[str, EntityRef]) -> NoteView:
+    label, symbol = VERDICT_LABELS.get(a.verdict, ("", ""))
+    return NoteView(
+        id=a.id, number=number, kind=a.kind, kind_label=KIND_LABELS[a.kind], verdict=a.verdict,
+        verdict_label=label, verdict_symbol=symbol, quote=" ".join(a.quote.exact.split()),
+        body=Markup(note_html), original=a.original.text if a.original else "",
+        original_lang=a.original.lang if a.original else "",
+        entities=tuple(refs[e] for e in a.entities if e in refs),
+        sources=tuple(SourceView(s.title, s.publisher, s.date, s.url) for s in a.sources),
+        tags=a.tags, document_title=doc_title,
+        link=Link(urls.document_path(a.document), f"ann-{a.id}"),
+    )
+
+
+def _doc_parts(an: DocumentAnalysis, refs: dict[str, EntityRef], ref_digest: dict[str, str],
+               cache: RenderCache) -> _DocParts:
+    slug = an.doc.slug
+    hit = cache.docs.get(slug)
+    if hit is not None and hit.an is an:
+        note_key = tuple(ref_digest.get(e, "") for e in hit.note_entities)
+        if note_key == hit.note_key:
+            return hit
+    p = _DocParts()
+    p.an = an
+    p.token = hit.token if hit is not None and hit.an is an else next(cache.tokens)
+    d = an.doc
+    p.note_entities = tuple(sorted({e for a in an.annotations for e in a.entities}))
+    p.note_key = tuple(ref_digest.get(e, "") for e in p.note_entities)
+    numbers = {m.id: m.number for m in an.marks}
+    p.notes = tuple(note_view(a, numbers[a.id], d.title, an.note_html[a.id], refs) for a in an.annotations)
+    note_digests = [_digest(n) for n in p.notes]
+    p.notes_digest = _digest(tuple(note_digests))
+    p.kinds = Counter(a.kind for a in an.annotations)
+    p.verdicts = Counter(a.verdict for a in an.annotations if a.verdict)
+    link = Link(urls.document_path(slug))
+    p.summary = DocumentSummary(slug, d.title, d.date, d.summary, link, len(an.annotations), len(an.mentions))
+    p.summary_digest = _digest(p.summary, sorted(p.kinds.items()), sorted(p.verdicts.items()))
+    p.docref = DocumentRef(slug, d.title, d.date, d.summary, link)
+    mentions: dict[str, list[MentionView]] = defaultdict(list)
+    by_block: dict[int, set[str]] = defaultdict(set)
+    for m in an.mentions:
+        mentions[m.entity].append(MentionView(m.before, m.text, m.after, Link(link.path, m.anchor)))
+        by_block[m.block].add(m.entity)
+    p.mentions = {e: tuple(v) for e, v in mentions.items()}
+    p.mention_counts = {e: len(v) for e, v in mentions.items()}
+    co: dict[str, Counter] = defaultdict(Counter)
+    for group in by_block.values():
+        for e in group:
+            for other in group:
+                if other != e:
+                    co[e][other] += 1
+    p.co = dict(co)
+    annotated: dict[str, list[int]] = defaultdict(list)
+    for i, a in enumerate(an.annotations):
+        for e in a.entities:
+            annotated[e].append(i)
+    p.annotated = {e: tuple(p.notes[i] for i in idx) for e, idx in annotated.items()}
+    p.contrib = {
+        e: int(_digest(p.docref, p.mentions.get(e), sorted(p.co.get(e, {}).items()),
+                       tuple(note_digests[i] for i in annotated.get(e, ()))), 16)
+        for e in set(p.mentions) | set(annotated)
+    }
+    p.page_entities = tuple(sorted(p.mentions))
+    p.page_inputs = None
+    return p
+
 
 class ViewBuilder:
-    """Builds the view of every page from the content and cross-references."""
+    """Builds the view of every page from the content and the per-document analyses.
 
-    def __init__(self, content: Content, analyses: list[DocumentAnalysis], xref: XRef, md: Markdown):
+    Documents contribute through :class:`_DocParts`, derived once per
+    analysis; entity pages and the indexes gather those parts.  The
+    cross-reference tables (:class:`xref.XRef`) are not needed for that and
+    are built only when asked for (``builder.xref``).
+    """
+
+    def __init__(self, content: Content, analyses: list[DocumentAnalysis], xref: XRef | None, md: Markdown,
+                 cache: RenderCache | None = None):
         self.content = content
         self.analyses = analyses
-        self.xref = xref
+        self._xref = xref
         self.md = md
+        self.cache = cache if cache is not None else RenderCache()
         self.entities = {e.id: e for e in sorted(content.entities, key=lambda e: e.id)}
-        self.doc_summaries = {an.doc.slug: self._doc_summary(an) for an in analyses}
-        self.doc_order = {an.doc.slug: i for i, an in enumerate(analyses)}
-        self.numbers = {(an.doc.slug, m.id): m.number for an in analyses for m in an.marks}
-        self._links: dict[str, EntityLink] = {}
-        self.note_html = {(an.doc.slug, aid): html for an in analyses for aid, html in an.note_html.items()}
+        self.refs = {eid: EntityRef(e.id, e.name, e.type, TYPE_SINGULAR[e.type], e.summary,
+                                    Link(urls.entity_path(e.id))) for eid, e in self.entities.items()}
+        self.ref_digest = {eid: _digest(r) for eid, r in self.refs.items()}
+        cache = self.cache
+        if self.ref_digest != cache.ref_digests:
+            cache.ref_digests = self.ref_digest
+            cache.refs_generation += 1
+        old = cache.docs
+        self.parts = [_doc_parts(an, self.refs, self.ref_digest, cache) for an in analyses]
+        docs = {p.an.doc.slug: p for p in self.parts}
+        slugs = tuple(docs)
+        # Gather each entity's state over all documents, or, when the same documents
+        # are there, update the last one by the documents whose parts were replaced.
+        if slugs == cache.slugs and cache.entity_states:
+            states = self._update_states(cache.entity_states, [(old.get(slug), p) for slug, p in docs.items()
+                                                               if p is not old.get(slug)])
+        else:
+            states = self._gather(self.entities)
+        cache.docs, cache.slugs, cache.entity_states = docs, slugs, states
+        self.states = states
+        related: dict[str, set[str]] = defaultdict(set)
+        for e in content.entities:
+            for r in e.related:
+                related[e.id].add(r)
+                related[r].add(e.id)
+        self.related = {eid: tuple(sorted(r for r in related.get(eid, ()) if r in self.entities))
+                        for eid in self.entities}
+        self._links = {eid: EntityLink(*ref[:5], ref.link, states[eid].mentions) for eid, ref in self.refs.items()}
         self._md_cache: dict[str, Markup] = {}
+
+    # -- helpers (also for ``extra_pages`` callers)
+
+    @property
+    def xref(self) -> XRef:
+        if self._xref is None:
+            from . import xref as xref_module
+            self._xref = xref_module.build(self.content, self.analyses)
+        return self._xref
+
+    @property
+    def doc_summaries(self) -> dict[str, DocumentSummary]:
+        return {p.an.doc.slug: p.summary for p in self.parts}
 
     def markdown(self, source: str) -> Markup:
         html = self._md_cache.get(source)
@@ -315,146 +594,235 @@ class ViewBuilder:
         return html
 
     def entity_link(self, eid: str) -> EntityLink:
-        link = self._links.get(eid)
-        if link is None:
-            link = self._links[eid] = self._entity_link(eid)
-        return link
+        """A link to an entity page, with the entity's mention count over the whole briefing."""
+        return self._links[eid]
 
-    def _entity_link(self, eid: str) -> EntityLink:
-        e = self.entities[eid]
-        return EntityLink(e.id, e.name, e.type, TYPE_SINGULAR[e.type], e.summary, Link(urls.entity_path(e.id)),
-                          len(self.xref.mentions.get(e.id, ())))
-
-    def _doc_summary(self, an: DocumentAnalysis) -> DocumentSummary:
-        d = an.doc
-        return DocumentSummary(d.slug, d.title, d.date, d.summary, Link(urls.document_path(d.slug)),
-                               len(an.annotations), len(an.mentions))
+    def entity_ref(self, eid: str) -> EntityRef:
+        return self.refs[eid]
 
     def note(self, a: Annotation, number: int, doc_title: str) -> NoteView:
-        label, symbol = VERDICT_LABELS.get(a.verdict, ("", ""))
-        return NoteView(
-            id=a.id, number=number, kind=a.kind, kind_label=KIND_LABELS[a.kind], verdict=a.verdict,
-            verdict_label=label, verdict_symbol=symbol, quote=" ".join(a.quote.exact.split()),
-            body=Markup(self.note_html[(a.document, a.id)]), original=a.original.text if a.original else "",
-            original_lang=a.original.lang if a.original else "",
-            entities=tuple(self.entity_link(e) for e in a.entities if e in self.entities),
-            sources=tuple(SourceView(s.title, s.publisher, s.date, s.url) for s in a.sources),
-            tags=a.tags, document_title=doc_title,
-            link=Link(urls.document_path(a.document), f"ann-{a.id}"),
-        )
+        an = next(p.an for p in self.parts if p.an.doc.slug == a.document)
+        return note_view(a, number, doc_title, an.note_html[a.id], self.refs)
 
     # -- pages
 
+    def plans(self) -> list[PagePlan]:
+        """Every page of the site, planned (views not built yet), sorted by path."""
+        plans = [self._home_plan(), self._glossary_plan(), self._annotations_plan(), self._not_found_plan()]
+        plans.extend(self._document_plan(p) for p in self.parts)
+        plans.extend(self._entity_plan(e) for e in self.entities.values())
+        return sorted(plans, key=lambda p: p.path)
+
     def pages(self) -> list[Page]:
-        pages = [self.home(), self.glossary_index(), self.annotations_index(), self.not_found()]
-        pages.extend(self.document(an) for an in self.analyses)
-        pages.extend(self.entity(e) for e in self.entities.values())
-        return sorted(pages, key=lambda p: p.path)
+        return [plan.build() for plan in self.plans()]
 
     def home(self) -> Page:
-        ov = self.content.overview
-        kinds: Counter[str] = Counter()
-        verdicts: Counter[str] = Counter()
-        for an in self.analyses:
-            for a in an.annotations:
-                kinds[a.kind] += 1
-                if a.verdict:
-                    verdicts[a.verdict] += 1
-        by_type = self._entities_by_type()
-        view = {
-            "title": ov.title,
-            "summary": ov.summary,
-            "takeaways": tuple(Markup(self.md.render_inline(t)) for t in ov.takeaways),
-            "body": self.markdown(ov.body),
-            "documents": tuple(self.doc_summaries[an.doc.slug] for an in self.analyses),
-            "entity_groups": by_type,
-            "kind_counts": tuple(Count(k, KIND_PLURALS[k], kinds[k]) for k in ANNOTATION_KINDS),
-            "verdict_counts": tuple(Count(v, VERDICT_LABELS[v][0], verdicts[v], VERDICT_LABELS[v][1]) for v in VERDICTS),
-            "annotation_total": sum(kinds.values()),
-            "entity_total": len(self.entities),
-        }
-        return Page(urls.HOME, "index.html", self.content.site.title, "home", _freeze(view))
-
-    def _entities_by_type(self) -> tuple[Group, ...]:
-        groups: dict[str, list[EntityLink]] = defaultdict(list)
-        for e in self.entities.values():
-            groups[e.type].append(self.entity_link(e.id))
-        return tuple(
-            Group(t, TYPE_LABELS[t], tuple(sorted(groups[t], key=lambda x: x.name.casefold())))
-            for t in ENTITY_TYPES if groups.get(t)
-        )
+        return self._home_plan().build()
 
     def document(self, an: DocumentAnalysis) -> Page:
-        doc = an.doc
-        numbers = {m.id: m.number for m in an.marks}
-        notes = {a.id: self.note(a, numbers[a.id], doc.title) for a in an.annotations}
-        blocks = tuple(
-            BlockView(Markup(b.html), tuple(notes[i] for i in sorted(b.notes, key=numbers.__getitem__)))
-            for b in an.blocks
-        )
-        counts = Counter(m.entity for m in an.mentions)
-        in_doc = tuple(sorted((self.entity_link(eid) for eid in counts), key=lambda x: x.name.casefold()))
-        src = doc.source
-        view = {
-            "title": doc.title, "date": doc.date, "summary": doc.summary, "tags": doc.tags,
-            "source": {"publisher": src.publisher, "author": src.author, "published": src.published,
-                       "url": src.url, "note": src.note},
-            "blocks": blocks,
-            "entities": tuple((link, counts[link.id]) for link in in_doc),
-            "notes": tuple(notes[a.id] for a in an.annotations),
-            "kinds_present": tuple(k for k in ANNOTATION_KINDS if any(a.kind == k for a in an.annotations)),
-        }
-        return Page(urls.document_path(doc.slug), "document.html", doc.title, "documents", _freeze(view))
+        return self._document_plan(next(p for p in self.parts if p.an is an)).build()
 
     def entity(self, e: Entity) -> Page:
-        groups: dict[str, list[MentionView]] = defaultdict(list)
-        for m in self.xref.mentions.get(e.id, ()):
-            groups[m.document].append(MentionView(m.before, m.text, m.after,
-                                                  Link(urls.document_path(m.document), m.anchor)))
-        mention_groups = tuple(MentionGroup(self.doc_summaries[slug], tuple(ms))
-                               for slug, ms in sorted(groups.items(), key=lambda kv: self.doc_order[kv[0]]))
-        anns = self.xref.annotations.get(e.id, [])
-        numbers = self.numbers
-        view = {
-            "id": e.id, "name": e.name, "type": e.type, "type_label": TYPE_SINGULAR[e.type],
-            "aliases": tuple((a, lang_of(a)) for a in e.aliases),
-            "summary": e.summary, "description": self.markdown(e.description) if e.description else Markup(""),
-            "website": e.website, "wikidata": e.wikidata,
-            "related": tuple(self.entity_link(r) for r in self.xref.related.get(e.id, ())),
-            "co_mentioned": tuple((self.entity_link(o), n) for o, n in self.xref.co_mentioned.get(e.id, ())
-                                  if o not in self.xref.related.get(e.id, ())),
-            "mention_groups": mention_groups,
-            "mention_total": sum(len(g.mentions) for g in mention_groups),
-            "annotations": tuple(self.note(a, numbers[(a.document, a.id)], self.doc_summaries[a.document].title)
-                                 for a in anns),
-        }
-        return Page(urls.entity_path(e.id), "entity.html", e.name, "glossary", _freeze(view))
+        return self._entity_plan(e).build()
 
     def glossary_index(self) -> Page:
-        letters: dict[str, list[EntityLink]] = defaultdict(list)
-        for e in self.entities.values():
-            first = e.name[:1].upper()
-            key = first if "A" <= first <= "Z" else "#"
-            letters[key].append(self.entity_link(e.id))
-        az = tuple(Group(k, k, tuple(sorted(v, key=lambda x: x.name.casefold())))
-                   for k, v in sorted(letters.items(), key=lambda kv: (kv[0] == "#", kv[0])))
-        view = {"az": az, "by_type": self._entities_by_type(), "total": len(self.entities)}
-        return Page(urls.GLOSSARY_INDEX, "glossary.html", "Glossary", "glossary", _freeze(view))
+        return self._glossary_plan().build()
 
     def annotations_index(self) -> Page:
-        by_kind: dict[str, list[NoteView]] = defaultdict(list)
-        for an in self.analyses:
-            numbers = {m.id: m.number for m in an.marks}
-            for a in an.annotations:
-                by_kind[a.kind].append(self.note(a, numbers[a.id], an.doc.title))
-        groups = tuple(Group(k, KIND_PLURALS[k], tuple(by_kind[k])) for k in ANNOTATION_KINDS if by_kind.get(k))
-        verdicts = tuple(Count(v, VERDICT_LABELS[v][0], sum(1 for n in by_kind.get("fact-check", ()) if n.verdict == v),
-                               VERDICT_LABELS[v][1]) for v in VERDICTS)
-        view = {"groups": groups, "verdicts": verdicts, "total": sum(len(g.items) for g in groups)}
-        return Page(urls.ANNOTATIONS_INDEX, "annotations.html", "Annotations", "annotations", _freeze(view))
+        return self._annotations_plan().build()
 
     def not_found(self) -> Page:
-        return Page(urls.NOT_FOUND, "404.html", "Page not found", "", _freeze({}))
+        return self._not_found_plan().build()
+
+    # -- the plans: each digests what its build function reads
+
+    def _home_plan(self) -> PagePlan:
+        ov = self.content.overview
+        parts = self.parts
+        links = tuple(self._links.values())
+        inputs = _digest(ov.title, ov.summary, ov.takeaways, ov.body, links, tuple(p.summary_digest for p in parts))
+
+        def build() -> Page:
+            kinds: Counter[str] = Counter()
+            verdicts: Counter[str] = Counter()
+            for p in parts:
+                kinds.update(p.kinds)
+                verdicts.update(p.verdicts)
+            view = {
+                "title": ov.title,
+                "summary": ov.summary,
+                "takeaways": tuple(Markup(self.md.render_inline(t)) for t in ov.takeaways),
+                "body": self.markdown(ov.body),
+                "documents": tuple(p.summary for p in parts),
+                "entity_groups": _by_type(links),
+                "kind_counts": tuple(Count(k, KIND_PLURALS[k], kinds[k]) for k in ANNOTATION_KINDS),
+                "verdict_counts": tuple(Count(v, VERDICT_LABELS[v][0], verdicts[v], VERDICT_LABELS[v][1])
+                                        for v in VERDICTS),
+                "annotation_total": sum(kinds.values()),
+                "entity_total": len(links),
+            }
+            return Page(urls.HOME, "index.html", self.content.site.title, "home", _freeze(view))
+
+        return PagePlan(urls.HOME, "index.html", self.content.site.title, "home", inputs, build)
+
+    def _document_plan(self, p: _DocParts) -> PagePlan:
+        generation = self.cache.refs_generation
+        if p.page_inputs is not None and p.page_inputs[0] == generation:
+            inputs = p.page_inputs[1]
+        else:
+            inputs = _digest(p.token, p.notes_digest, tuple(self.ref_digest.get(e, "") for e in p.page_entities))
+            p.page_inputs = (generation, inputs)
+        doc = p.an.doc
+        path = urls.document_path(doc.slug)
+
+        def build() -> Page:
+            an = p.an
+            notes = {n.id: n for n in p.notes}
+            numbers = {m.id: m.number for m in an.marks}
+            blocks = tuple(
+                BlockView(Markup(b.html), tuple(notes[i] for i in sorted(b.notes, key=numbers.__getitem__)))
+                for b in an.blocks
+            )
+            in_doc = tuple(sorted((self.refs[e] for e in p.page_entities if e in self.refs),
+                                  key=lambda x: x.name.casefold()))
+            src = doc.source
+            view = {
+                "title": doc.title, "date": doc.date, "summary": doc.summary, "tags": doc.tags,
+                "source": {"publisher": src.publisher, "author": src.author, "published": src.published,
+                           "url": src.url, "note": src.note},
+                "blocks": blocks,
+                "entities": tuple((r, p.mention_counts[r.id]) for r in in_doc),
+                "notes": p.notes,
+                "kinds_present": tuple(k for k in ANNOTATION_KINDS if p.kinds.get(k)),
+            }
+            return Page(path, "document.html", doc.title, "documents", _freeze(view))
+
+        return PagePlan(path, "document.html", doc.title, "documents", inputs, build)
+
+    def _touching(self, eid: str) -> list[_DocParts]:
+        """The parts of the documents that mention or annotate ``eid``, in document order."""
+        return [p for p in self.parts if eid in p.contrib]
+
+    def _gather(self, eids) -> dict[str, _EntityState]:
+        acc = {eid: [0, 0, Counter()] for eid in eids}
+        for p in self.parts:
+            for e, c in p.contrib.items():
+                a = acc.get(e)
+                if a is not None:
+                    a[0] += c
+                    a[1] += p.mention_counts.get(e, 0)
+                    co = p.co.get(e)
+                    if co:
+                        a[2].update(co)
+        return {e: _EntityState(a[0] % _MOD, a[1], a[2]) for e, a in acc.items()}
+
+    def _update_states(self, previous: dict[str, _EntityState],
+                       replaced: list[tuple[_DocParts | None, _DocParts]]) -> dict[str, _EntityState]:
+        delta: dict[str, list] = {}
+        for sign, parts in [(-1, before) for before, _ in replaced if before is not None] + [(1, after) for _, after in replaced]:
+            for e, c in parts.contrib.items():
+                d = delta.setdefault(e, [0, 0, Counter()])
+                d[0] += sign * c
+                d[1] += sign * parts.mention_counts.get(e, 0)
+                co = parts.co.get(e)
+                if co:
+                    if sign > 0:
+                        d[2].update(co)
+                    else:
+                        d[2].subtract(co)
+        states = {}
+        new = [eid for eid in self.entities if eid not in previous]
+        states.update(self._gather(new) if new else {})
+        for eid in self.entities:
+            if eid in states:
+                continue
+            state = previous[eid]
+            d = delta.get(eid)
+            if d is not None:
+                co = Counter(state.co)
+                co.update(d[2])
+                state = _EntityState((state.contributions + d[0]) % _MOD, state.mentions + d[1], +co)
+            states[eid] = state
+        return states
+
+    def _entity_plan(self, e: Entity) -> PagePlan:
+        eid = e.id
+        state = self.states[eid]
+        related = self.related.get(eid, ())
+        shown = sorted(set(related) | set(state.co))
+        inputs = _digest(e.id, e.name, e.type, e.aliases, e.summary, e.description, e.website, e.wikidata,
+                         related, tuple(self.ref_digest.get(o, "") for o in shown), state.contributions)
+        path = urls.entity_path(eid)
+
+        def build() -> Page:
+            touching = self._touching(eid)
+            co: Counter[str] = Counter()
+            for p in touching:
+                co.update(p.co.get(eid, {}))
+            mention_groups = tuple(MentionGroup(p.docref, p.mentions[eid]) for p in touching if eid in p.mentions)
+            view = {
+                "id": e.id, "name": e.name, "type": e.type, "type_label": TYPE_SINGULAR[e.type],
+                "aliases": tuple((a, lang_of(a)) for a in e.aliases),
+                "summary": e.summary, "description": self.markdown(e.description) if e.description else Markup(""),
+                "website": e.website, "wikidata": e.wikidata,
+                "related": tuple(self.refs[r] for r in related),
+                "co_mentioned": tuple((self.refs[o], n) for o, n in sorted(co.items(), key=lambda kv: (-kv[1], kv[0]))
+                                      if o not in related),
+                "mention_groups": mention_groups,
+                "mention_total": sum(len(g.mentions) for g in mention_groups),
+                "annotations": tuple(n for p in touching for n in p.annotated.get(eid, ())),
+            }
+            return Page(path, "entity.html", e.name, "glossary", _freeze(view))
+
+        return PagePlan(path, "entity.html", e.name, "glossary", inputs, build)
+
+    def _glossary_plan(self) -> PagePlan:
+        links = tuple(self._links.values())
+
+        def build() -> Page:
+            letters: dict[str, list[EntityLink]] = defaultdict(list)
+            for link in links:
+                first = link.name[:1].upper()
+                key = first if "A" <= first <= "Z" else "#"
+                letters[key].append(link)
+            az = tuple(Group(k, k, tuple(sorted(v, key=lambda x: x.name.casefold())))
+                       for k, v in sorted(letters.items(), key=lambda kv: (kv[0] == "#", kv[0])))
+            view = {"az": az, "by_type": _by_type(links), "total": len(links)}
+            return Page(urls.GLOSSARY_INDEX, "glossary.html", "Glossary", "glossary", _freeze(view))
+
+        return PagePlan(urls.GLOSSARY_INDEX, "glossary.html", "Glossary", "glossary", _digest(links), build)
+
+    def _annotations_plan(self) -> PagePlan:
+        parts = self.parts
+
+        def build() -> Page:
+            by_kind: dict[str, list[NoteView]] = defaultdict(list)
+            for p in parts:
+                for n in p.notes:
+                    by_kind[n.kind].append(n)
+            groups = tuple(Group(k, KIND_PLURALS[k], tuple(by_kind[k])) for k in ANNOTATION_KINDS if by_kind.get(k))
+            verdicts = tuple(Count(v, VERDICT_LABELS[v][0],
+                                   sum(1 for n in by_kind.get("fact-check", ()) if n.verdict == v),
+                                   VERDICT_LABELS[v][1]) for v in VERDICTS)
+            view = {"groups": groups, "verdicts": verdicts, "total": sum(len(g.items) for g in groups)}
+            return Page(urls.ANNOTATIONS_INDEX, "annotations.html", "Annotations", "annotations", _freeze(view))
+
+        return PagePlan(urls.ANNOTATIONS_INDEX, "annotations.html", "Annotations", "annotations",
+                        _digest(tuple(p.notes_digest for p in parts)), build)
+
+    def _not_found_plan(self) -> PagePlan:
+        return PagePlan(urls.NOT_FOUND, "404.html", "Page not found", "", "",
+                        lambda: Page(urls.NOT_FOUND, "404.html", "Page not found", "", _freeze({})))
+
+
+def _by_type(links: tuple[EntityLink, ...]) -> tuple[Group, ...]:
+    groups: dict[str, list[EntityLink]] = defaultdict(list)
+    for link in links:
+        groups[link.type].append(link)
+    return tuple(
+        Group(t, TYPE_LABELS[t], tuple(sorted(groups[t], key=lambda x: x.name.casefold())))
+        for t in ENTITY_TYPES if groups.get(t)
+    )
 
 
 class FrozenDict(dict):
@@ -477,24 +845,158 @@ def site_view(content: Content) -> SiteView:
     return SiteView(s.title, s.subtitle, s.description, s.language, s.author, s.organisation, s.date)
 
 
-def static_assets(env: jinja2.Environment) -> dict[OutPath, bytes]:
+def static_assets(env: jinja2.Environment, cache: RenderCache | None = None) -> dict[OutPath, bytes]:
     """The stylesheet (overridable like a template: templates/assets/style.css) and Pygments CSS, light and dark."""
     source, _, _ = env.loader.get_source(env, "assets/style.css")  # type: ignore[union-attr]
+    if cache is not None and cache.assets is not None and cache.assets[0] == source:
+        return dict(cache.assets[1])
     css = source.encode("utf-8")
     light = HtmlFormatter(style="default").get_style_defs(".highlight")
-    dark = HtmlFormatter(style="monokai").get_style_defs(".highlight")
-    dark_block = "\n".join("  " + line for line in dark.splitlines())
-    pyg = f"/* Pygments: light and dark */\n{light}\n@media (prefers-color-scheme: dark) {{\n{dark_block}\n}}\n"
-    return {urls.STYLESHEET: css, urls.PYGMENTS_CSS: pyg.encode("utf-8")}
+    dark_style = HtmlFormatter(style="monokai")
+    # Dark code colours follow the theme toggle (data-theme on <html>) and,
+    # when the reader has not chosen, the system preference.
+    chosen = dark_style.get_style_defs(':root[data-theme="dark"] .highlight')
+    system = dark_style.get_style_defs(':root:not([data-theme="light"]) .highlight')
+    system_block = "\n".join("  " + line for line in system.splitlines())
+    pyg = (f"/* Pygments: light, dark by choice, dark by system preference */\n{light}\n{chosen}\n"
+           f"@media (prefers-color-scheme: dark) {{\n{system_block}\n}}\n")
+    files = {urls.STYLESHEET: css, urls.PYGMENTS_CSS: pyg.encode("utf-8")}
+    if cache is not None:
+        cache.assets = (source, files)
+    return dict(files)
 
 
-def render_site(content: Content, analyses: list[DocumentAnalysis], xref: XRef, md: Markdown,
+def _templates_for(env: jinja2.Environment, cache: RenderCache) -> dict[str, str]:
+    sources = template_sources(env)
+    key = (id(env), tuple(sorted(sources.items())))
+    if cache.templates is not None and cache.templates[0] == key:
+        return cache.templates[1]
+    digests = template_digests(env, sources)
+    cache.templates = (key, digests)
+    return digests
+
+
+class Rendered(NamedTuple):
+    files: dict[OutPath, bytes]
+    # Site-wide files whose inputs changed but that were left at their last version
+    # (``defer=True``): calling this computes them.  None when nothing was deferred.
+    pending: Callable[[], dict[OutPath, bytes]] | None = None
+
+
+def _site_wide(builder: ViewBuilder, env: jinja2.Environment, site: SiteView, common: str,
+               templates: dict[str, str]) -> list[tuple[str, str, Callable[[], dict[OutPath, bytes]]]]:
+    """The outputs computed from the whole briefing at once: (name, inputs digest, make).
+
+    Each digest covers every argument its ``make`` passes on: the site
+    settings, the overview, the glossary, every document's analysis (by its
+    token) and the templates, so it is sound whatever those functions read.
+    """
+    from . import graph, search  # they import this module's labels and views
+
+    out = []
+    content = builder.content
+    whole = _digest(common, content.overview, tuple(content.entities), tuple(p.token for p in builder.parts),
+                    sorted(templates.items()))
+    out.append(("reader", whole, lambda: search.site_files(content, builder.analyses, builder.xref, env)))
+    if _has_template(env, "graph.html"):
+        def make_graph() -> dict[OutPath, bytes]:
+            metas = publish.MetaBuilder(content, builder.analyses)
+            return {urls.GRAPH: _render_one(_with_meta(graph.page(builder), metas), env, site).encode("utf-8")}
+        out.append(("graph", whole, make_graph))
+    return out
+
+
+def _has_template(env: jinja2.Environment, name: str) -> bool:
+    try:
+        env.loader.get_source(env, name)  # type: ignore[union-attr]
+    except jinja2.TemplateNotFound:
+        return False
+    return True
+
+
+def render_all(content: Content, analyses: list[DocumentAnalysis], xref: XRef | None, md: Markdown,
+               env: jinja2.Environment, cache: RenderCache | None = None,
+               extra_pages: Callable[[ViewBuilder], list[Page]] | None = None, defer: bool = False) -> Rendered:
+    """Render every page and site-wide file; with a cache, only those whose inputs changed since the last call.
+
+    With ``defer``, the slow site-wide files (search index, entity graph) whose
+    inputs changed keep their last version, and ``pending`` computes the new
+    ones, so a live preview can show the edited pages first.
+    """
+    cache = cache if cache is not None else RenderCache()
+    builder = ViewBuilder(content, analyses, xref, md, cache)
+    site = site_view(content)
+    templates = _templates_for(env, cache)
+    everything = _digest(sorted(templates.items()))
+    common = _digest(content.site)  # the site view, and allow_raw_html for the Markdown rendered here
+    out: dict[OutPath, bytes] = {}
+    rendered: list[OutPath] = []
+    metas = publish.MetaBuilder(content, analyses)
+    for plan in builder.plans():
+        key = _digest(common, templates.get(plan.template, everything), plan.path, plan.template, plan.title,
+                      plan.section, plan.inputs)
+        hit = cache.pages.get(plan.path)
+        if hit is not None and hit[0] == key:
+            out[plan.path] = hit[1]
+            continue
+        data = _render_one(_with_meta(plan.build(), metas), env, site).encode("utf-8")
+        out[plan.path] = data
+        cache.pages[plan.path] = (key, data)
+        rendered.append(plan.path)
+    if extra_pages is not None:
+        templates_digest = _digest(common, everything)
+        for page in extra_pages(builder):
+            key = _page_digest(page, templates_digest)
+            hit = cache.pages.get(page.path)
+            if hit is not None and hit[0] == key:
+                out[page.path] = hit[1]
+                continue
+            data = _render_one(_with_meta(page, metas), env, site).encode("utf-8")
+            out[page.path] = data
+            cache.pages[page.path] = (key, data)
+            rendered.append(page.path)
+    for stale in set(cache.pages) - set(out):
+        del cache.pages[stale]
+    cache.rendered = rendered
+    out.update(static_assets(env, cache))
+    html_pages = [p for p in out if p.path.endswith(".html")] + ([urls.GRAPH] if _has_template(env, "graph.html") else [])
+    # Not deferred: a deleted document's annotation file must go at once.
+    out.update(publish.site_files(content, analyses, None, pages=html_pages, env=env, cache=cache.publish))
+
+    later = []
+    for name, inputs, make in _site_wide(builder, env, site, common, templates):
+        hit = cache.site_wide.get(name)
+        if hit is not None and hit[0] == inputs:
+            out.update(hit[1])
+        elif defer and hit is not None:
+            out.update(hit[1])
+            later.append((name, inputs, make))
+        else:
+            files = make()
+            cache.site_wide[name] = (inputs, files)
+            out.update(files)
+    if not later:
+        return Rendered(out)
+
+    def pending() -> dict[OutPath, bytes]:
+        done: dict[OutPath, bytes] = {}
+        for name, inputs, make in later:
+            try:
+                files = make()
+            except TemplateProblem:
+                continue  # reported by the next build, which renders it again
+            cache.site_wide[name] = (inputs, files)
+            done.update(files)
+        return done
+
+    return Rendered(out, pending)
+
+
+def render_site(content: Content, analyses: list[DocumentAnalysis], xref: XRef | None, md: Markdown,
                 env: jinja2.Environment, cache: RenderCache | None = None,
                 extra_pages: Callable[[ViewBuilder], list[Page]] | None = None) -> dict[OutPath, bytes]:
-    builder = ViewBuilder(content, analyses, xref, md)
-    pages = builder.pages()
-    if extra_pages is not None:
-        pages.extend(extra_pages(builder))
-    files = render_pages(pages, env, site_view(content), cache)
-    files.update(static_assets(env))
-    return files
+    """Render every page and site-wide file (see :func:`render_all`); the output files by path.
+
+    ``xref`` may be None: the pages need only the analyses (``ViewBuilder.xref`` builds it on demand).
+    """
+    return render_all(content, analyses, xref, md, env, cache, extra_pages).files

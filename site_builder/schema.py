@@ -29,6 +29,7 @@ TAG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.-]*$")
 DATE_RE = re.compile(r"^\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?$")
 LANG_RE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 SAFE_URL_SCHEMES = ("http", "https", "mailto")
+CNAME_RE = re.compile(r"^(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
 
 ANNOTATION_KINDS = ("note", "context", "fact-check", "quote", "question")
 VERDICTS = ("accurate", "mostly-accurate", "misleading", "unsupported", "false")
@@ -88,9 +89,14 @@ class Str(Spec):
     pattern: re.Pattern | None = None
     pattern_hint: str = ""
     check: Callable[[str], str | None] | None = None  # returns an error message or None
+    json_pattern: str = ""  # what ``check`` enforces, for the JSON Schema (when there is no ``pattern``)
 
     def convert(self, node, ctx, path):
         ctx.positions[path] = ctx.pos(node)
+        if isinstance(node, yaml.ScalarNode) and node.style in ("|", ">"):
+            # A block scalar's text starts on the line after its indicator
+            # (its indentation is not known, so column 1).
+            ctx.positions[path] = Pos(ctx.path, node.start_mark.line + 2 + ctx.line_offset, 1)
         if not isinstance(node, yaml.ScalarNode):
             ctx.diags.error("type", ctx.pos(node), f"expected a string, got {_describe(node)}")
             return MISSING
@@ -111,6 +117,8 @@ class Str(Spec):
         s: dict = {"type": "string"}
         if self.pattern is not None:
             s["pattern"] = self.pattern.pattern
+        elif self.json_pattern:
+            s["pattern"] = self.json_pattern
         return self._with_doc(s)
 
 
@@ -267,6 +275,10 @@ class StrOrObj(Spec):
         return self._with_doc({"oneOf": [self.obj.fields[self.short_field].json_schema(), self.obj.json_schema()]})
 
 
+# What check_url accepts, as a JSON Schema (ECMA 262) pattern.
+URL_JSON_PATTERN = r"^(?:https?://[^\s/?#]+|[Mm][Aa][Ii][Ll][Tt][Oo]:)\S*$"
+
+
 def check_url(value: str) -> str | None:
     """Absolute URLs only, with a safe scheme."""
     m = re.match(r"^\s*([A-Za-z][A-Za-z0-9+.-]*):", value)
@@ -296,7 +308,8 @@ def _id(doc: str) -> Str:
 
 
 def _url(doc: str) -> Str:
-    return Str(doc=doc + " Absolute http(s) URL; never invent one: leave it out when unknown.", check=check_url)
+    return Str(doc=doc + " Absolute http(s) URL; never invent one: leave it out when unknown.", check=check_url,
+               json_pattern=URL_JSON_PATTERN)
 
 
 TAGS = ListOf(Str(pattern=TAG_RE, pattern_hint="tags use letters, digits, spaces, '.', '_' and '-'"),
@@ -315,6 +328,9 @@ SITE = Obj(
         "organisation": _text("Publishing organisation."),
         "date": _date("Date of the briefing."),
         "base_url": _url("Where the site is published, e.g. https://org.github.io/repo/. Only used for absolute links."),
+        "cname": Str(doc="Custom domain for GitHub Pages, e.g. briefings.example.org: written to the CNAME file. "
+                         "A bare host name: no scheme, no path.", pattern=CNAME_RE,
+                     pattern_hint="expected a bare domain name such as 'briefings.example.org' (no https://, no path)"),
         "allow_raw_html": Bool(doc="Let raw HTML in Markdown through unescaped. Off by default: only switch it on for trusted content."),
         "ignore": ListOf(Str(pattern=re.compile(r"^[a-z-]+$"), pattern_hint="expected a diagnostic code such as 'mention-unused'"),
                          doc="Diagnostic codes to silence, e.g. [entity-unmentioned].", unique=True),

@@ -45,6 +45,13 @@ ANNOTATIONS_INDEX = OutPath("annotations/index.html")
 NOT_FOUND = OutPath("404.html")
 STYLESHEET = OutPath("assets/style.css")
 PYGMENTS_CSS = OutPath("assets/pygments.css")
+GRAPH = OutPath("graph.html")
+# Reader assets (site_builder.search.site_files): scripts, never fetched, so they work from file://.
+THEME_JS = OutPath("assets/theme.js")
+READER_JS = OutPath("assets/reader.js")
+SEARCH_JS = OutPath("assets/search.js")
+SEARCH_INDEX_JS = OutPath("assets/search-index.js")
+ENTITIES_JS = OutPath("assets/entities.js")
 
 
 @lru_cache(maxsize=None)

@@ -56,25 +56,28 @@ def _check_entities(content: Content, entity_ids: set[str], diags: Diagnostics) 
             elif rid not in entity_ids:
                 diags.error("unknown-entity", pos, f"unknown entity '{rid}'" + did_you_mean(rid, entity_ids))
     claimed: dict[str, str] = {}
+    # A case-insensitive alias also claims every capitalisation of a case-sensitive one ('cpc' vs 'CPC').
+    folded_by_cs: dict[bool, dict[str, str]] = {True: {}, False: {}}
     by_id = {e.id: e for e in content.entities}
     for alias in aliases_of(content.entities):
         key = alias.text if alias.case_sensitive else fold_case(alias.text)
-        owner = claimed.get(key)
-        if owner is None:
-            claimed[key] = alias.entity
-        elif owner != alias.entity:
+        folded = fold_case(alias.text)
+        owners = {claimed.get(key), folded_by_cs[not alias.case_sensitive].get(folded)} - {None, alias.entity}
+        if not owners:
+            claimed.setdefault(key, alias.entity)
+            folded_by_cs[alias.case_sensitive].setdefault(folded, alias.entity)
+        else:
+            owner = min(owners)
             diags.error("alias-conflict", Pos(by_id[alias.entity].path, 1, 1),
                         f"alias '{alias.text}' is also a name or alias of '{owner}': mentions would be ambiguous")
 
 
 def _check_links(content: Content, md: Markdown, diags: Diagnostics) -> None:
-    def scan(source: str, first: Pos, yaml_block: bool = False) -> None:
+    def scan(source: str, first: Pos) -> None:
+        # ``first`` is where the text starts (for a YAML `|` block, the line after the key).
         for p in md.link_problems(source):
-            if yaml_block:  # a `|` block starts on the line after its key
-                pos = Pos(first.path, first.line + p.line, p.col)
-            else:
-                pos = Pos(first.path, first.line + p.line - 1, p.col)
-            diags.error("unsafe-url", pos, p.message)
+            col = first.col + p.col - 1 if p.line == 1 else p.col
+            diags.error("unsafe-url", Pos(first.path, first.line + p.line - 1, col), p.message)
 
     scan(content.overview.body, content.overview.body_pos)
     for t in content.overview.takeaways:
@@ -83,4 +86,4 @@ def _check_links(content: Content, md: Markdown, diags: Diagnostics) -> None:
     # anyway, per document (xref.analyse_document), so the check is cached with them.
     for e in content.entities:
         if e.description:
-            scan(e.description, e.description_pos, yaml_block=True)
+            scan(e.description, e.description_pos)

@@ -92,8 +92,9 @@ def analyse_document(doc: Document, annotations: tuple[Annotation, ...], md: Mar
     for a in annotations:
         html, problems = md.render_checked(a.body)
         note_html[a.id] = html
-        for p in problems:  # bodies are block scalars: text starts the line after the key
-            diags.error("unsafe-url", Pos(a.body_pos.path, a.body_pos.line + p.line, p.col), p.message)
+        for p in problems:  # body_pos is where the text starts (the line after a `|`)
+            col = a.body_pos.col + p.col - 1 if p.line == 1 else p.col
+            diags.error("unsafe-url", Pos(a.body_pos.path, a.body_pos.line + p.line - 1, col), p.message)
     marks = anchoring.anchor_annotations(doc, parsed, annotations, diags)
     by_id = {a.id: a for a in annotations}
     ordered = [by_id[m.id] for m in marks]

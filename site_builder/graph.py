@@ -1,0 +1,363 @@
+"""The entity graph: glossary entities as nodes, declared relations and co-mentions as edges.
+
+Laid out at build time (a deterministic force-directed layout, then label
+overlap removal) into a static SVG whose nodes are links to the entities'
+pages, so the graph needs no JavaScript.  Node shape and colour both show the
+entity type (shape alone is enough without colour); node size shows how often
+the entity is mentioned or annotated; solid edges are declared relations,
+dashed ones co-mentions (named in the same paragraph), thicker when frequent.
+
+``svg(content, refs)`` returns the SVG markup; ``page(builder)`` the page view
+for ``templates/graph.html`` (hook it into ``render.render_site(extra_pages=...)``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from typing import NamedTuple
+
+from markupsafe import Markup, escape
+
+from . import urls
+from .model import Content
+from .schema import ENTITY_TYPES
+from .xref import XRef
+
+WIDTH, HEIGHT = 1000, 720
+MARGIN = 16
+FONT_SIZE = 13
+# Shape per type, so types differ without colour (see the legend on the page).
+SHAPES = {
+    "person": "circle", "organization": "square", "company": "diamond", "government-body": "pentagon",
+    "ai-model": "triangle", "place": "hexagon", "concept": "octagon-small", "policy": "triangle-down",
+    "event": "star",
+}
+
+
+class Node(NamedTuple):
+    id: str
+    name: str
+    type: str
+    summary: str
+    weight: int  # mentions + annotations naming it
+    x: float
+    y: float
+    r: float
+    label_left: bool  # label on the node's left (nodes on the right edge)
+
+
+class Edge(NamedTuple):
+    a: str
+    b: str
+    related: bool
+    co: int  # paragraphs naming both
+
+
+class Layout(NamedTuple):
+    nodes: tuple[Node, ...]
+    edges: tuple[Edge, ...]
+    width: int
+    height: int
+
+
+def edges_of(content: Content, refs: XRef) -> list[Edge]:
+    known = {e.id for e in content.entities}
+    related: set[tuple[str, str]] = set()
+    co: dict[tuple[str, str], int] = {}
+    for eid in sorted(known):
+        for r in refs.related.get(eid, ()):
+            if r in known and r != eid:
+                related.add((min(eid, r), max(eid, r)))
+        for other, n in refs.co_mentioned.get(eid, ()):
+            if other in known and other != eid:
+                co[(min(eid, other), max(eid, other))] = n
+    pairs = sorted(related | set(co))
+    return [Edge(a, b, (a, b) in related, co.get((a, b), 0)) for a, b in pairs]
+
+
+def label_lines(name: str, limit: int = 24) -> list[str]:
+    """A long name on two balanced lines (split at a space), a short one on one."""
+    words = name.split()
+    if len(name) <= limit or len(words) < 2:
+        return [name]
+    best, best_cost = [name], float("inf")
+    for i in range(1, len(words)):
+        a, b = " ".join(words[:i]), " ".join(words[i:])
+        cost = max(_label_width(a), _label_width(b))
+        if cost < best_cost:
+            best, best_cost = [a, b], cost
+    return best
+
+
+def _label_width(text: str) -> float:
+    w = 0.0
+    for c in text:
+        if ord(c) > 0x2e80:
+            w += 1.0
+        elif c in "il.,:;'|!":
+            w += 0.3
+        elif c in "mwMW":
+            w += 0.85
+        elif c.isupper():
+            w += 0.68
+        else:
+            w += 0.55
+    return w * FONT_SIZE
+
+
+def layout(content: Content, refs: XRef, width: int = WIDTH, height: int = HEIGHT) -> Layout:
+    """Deterministic Fruchterman-Reingold layout (no randomness), scaled into the view box."""
+    type_order = {t: i for i, t in enumerate(ENTITY_TYPES)}
+    ents = sorted(content.entities, key=lambda e: (type_order.get(e.type, 99), e.id))
+    n = len(ents)
+    edges = edges_of(content, refs)
+    if n == 0:
+        return Layout((), (), width, height)
+    index = {e.id: i for i, e in enumerate(ents)}
+    weight = [len(refs.mentions.get(e.id, ())) + len(refs.annotations.get(e.id, ())) for e in ents]
+
+    # Start on an ellipse, grouped by type: linked entities then pull together.
+    xs = [math.cos(2 * math.pi * i / n) * width * 0.4 for i in range(n)]
+    ys = [math.sin(2 * math.pi * i / n) * height * 0.4 for i in range(n)]
+    springs = [(index[e.a], index[e.b], (1.0 if e.related else 0.0) + min(e.co, 4) * 0.35) for e in edges]
+    degree = [0] * n
+    for a, b, _ in springs:
+        degree[a] += 1
+        degree[b] += 1
+    k = 1.1 * math.sqrt(width * height / n)
+    iterations = int(max(50, min(300, 2_000_000 / (n * n))))
+    temp = width / 8
+    cool = temp / (iterations + 1)
+    for _ in range(iterations):
+        dx = [0.0] * n
+        dy = [0.0] * n
+        for i in range(n):
+            xi, yi = xs[i], ys[i]
+            for j in range(i + 1, n):
+                ddx, ddy = xi - xs[j], yi - ys[j]
+                d2 = ddx * ddx + ddy * ddy or 0.01
+                f = k * k / d2  # (k^2 / d) / d: force over distance, times the offset
+                dx[i] += ddx * f
+                dy[i] += ddy * f
+                dx[j] -= ddx * f
+                dy[j] -= ddy * f
+        for a, b, w in springs:
+            ddx, ddy = xs[a] - xs[b], ys[a] - ys[b]
+            d = math.sqrt(ddx * ddx + ddy * ddy) or 0.01
+            f = d * w / k
+            dx[a] -= ddx * f
+            dy[a] -= ddy * f
+            dx[b] += ddx * f
+            dy[b] += ddy * f
+        for i in range(n):
+            # Gravity keeps unconnected entities near the rest.
+            g = 0.02 if degree[i] else 0.08
+            dx[i] -= xs[i] * g * k / 60
+            dy[i] -= ys[i] * g * k / 60
+            d = math.sqrt(dx[i] * dx[i] + dy[i] * dy[i]) or 1.0
+            step = min(d, temp)
+            xs[i] += dx[i] / d * step
+            ys[i] += dy[i] / d * step
+        temp -= cool
+
+    radius = [5.0 + 2.2 * math.sqrt(w) for w in weight]
+    lines = [label_lines(e.name) for e in ents]
+    labels = [max(_label_width(t) for t in ls) for ls in lines]
+    heights = [len(ls) for ls in lines]
+    xs, ys, left = _fit(xs, ys, radius, labels, width, height)
+    xs, ys = _separate_labels(xs, ys, radius, labels, heights, left, width, height)
+    nodes = tuple(Node(e.id, e.name, e.type, e.summary, weight[i], round(xs[i], 1), round(ys[i], 1),
+                       round(radius[i], 1), left[i]) for i, e in enumerate(ents))
+    return Layout(nodes, tuple(edges), width, height)
+
+
+def _fit(xs, ys, radius, labels, width, height):
+    """Scale positions into the view box, leaving room for each label."""
+    n = len(xs)
+    minx, maxx, miny, maxy = min(xs), max(xs), min(ys), max(ys)
+    spanx, spany = (maxx - minx) or 1.0, (maxy - miny) or 1.0
+    longest = max(labels)
+    inner_w = width - 2 * MARGIN - longest * 0.7
+    inner_h = height - 2 * MARGIN - FONT_SIZE * 3
+    # Each axis is scaled on its own, so the graph fills the box whatever the layout's aspect.
+    sx, sy = inner_w / spanx, inner_h / spany
+    ox = MARGIN + longest * 0.35
+    oy = MARGIN + FONT_SIZE * 1.5
+    nx = [ox + (x - minx) * sx for x in xs]
+    ny = [oy + (y - miny) * sy for y in ys]
+    left = [nx[i] + radius[i] + 4 + labels[i] > width - MARGIN for i in range(n)]
+    return nx, ny, left
+
+
+def _box(i, xs, ys, radius, labels, heights, left):
+    r = radius[i]
+    h = FONT_SIZE * 1.2 * heights[i]
+    if left[i]:
+        x0 = xs[i] - r - 4 - labels[i]
+        x1 = xs[i] + r
+    else:
+        x0 = xs[i] - r
+        x1 = xs[i] + r + 4 + labels[i]
+    return x0, ys[i] - max(r, h / 2), x1, ys[i] + max(r, h / 2)
+
+
+def _separate_labels(xs, ys, radius, labels, heights, left, width, height, rounds: int = 80):
+    """Push apart nodes whose label boxes overlap (mostly vertically, which costs the least)."""
+    n = len(xs)
+    xs, ys = list(xs), list(ys)
+    for _ in range(rounds):
+        moved = False
+        boxes = sorted((_box(i, xs, ys, radius, labels, heights, left) + (i,) for i in range(n)))
+        for a in range(n):
+            ax0, ay0, ax1, ay1, i = boxes[a]
+            for b in range(a + 1, n):
+                bx0, by0, bx1, by1, j = boxes[b]
+                if bx0 >= ax1:
+                    break  # sorted by left edge: no later box reaches back to this one
+                ox = min(ax1, bx1) - bx0
+                oy = min(ay1, by1) - max(ay0, by0)
+                if oy <= 0:
+                    continue
+                moved = True
+                if oy <= ox * 1.5:
+                    shift = oy / 2 + 0.5
+                    sign = -1 if (ys[i], i) < (ys[j], j) else 1
+                    ys[i] += sign * shift
+                    ys[j] -= sign * shift
+                else:
+                    shift = ox / 2 + 0.5
+                    sign = -1 if (xs[i], i) < (xs[j], j) else 1
+                    xs[i] += sign * shift
+                    xs[j] -= sign * shift
+        for i in range(n):
+            x0, y0, x1, y1 = _box(i, xs, ys, radius, labels, heights, left)
+            if x0 < MARGIN:
+                xs[i] += MARGIN - x0
+            if x1 > width - MARGIN:
+                xs[i] -= x1 - (width - MARGIN)
+            if y0 < MARGIN:
+                ys[i] += MARGIN - y0
+            if y1 > height - MARGIN:
+                ys[i] -= y1 - (height - MARGIN)
+        if not moved:
+            break
+    return xs, ys
+
+
+def shape_path(shape: str, x: float, y: float, r: float) -> str:
+    """SVG path data of a node shape of radius r centred on (x, y)."""
+    def poly(sides: int, rot: float, rr: float = r) -> str:
+        pts = [(x + rr * math.cos(rot + 2 * math.pi * i / sides), y + rr * math.sin(rot + 2 * math.pi * i / sides))
+               for i in range(sides)]
+        return "M" + "L".join(f"{px:.1f} {py:.1f}" for px, py in pts) + "Z"
+
+    if shape == "square":
+        s = r * 0.9
+        return f"M{x - s:.1f} {y - s:.1f}H{x + s:.1f}V{y + s:.1f}H{x - s:.1f}Z"
+    if shape == "diamond":
+        return poly(4, -math.pi / 2, r * 1.2)
+    if shape == "pentagon":
+        return poly(5, -math.pi / 2, r * 1.1)
+    if shape == "triangle":
+        return poly(3, -math.pi / 2, r * 1.3)
+    if shape == "triangle-down":
+        return poly(3, math.pi / 2, r * 1.3)
+    if shape == "hexagon":
+        return poly(6, 0, r * 1.1)
+    if shape == "octagon-small":
+        return poly(8, math.pi / 8, r * 1.05)
+    if shape == "star":
+        pts = []
+        for i in range(10):
+            rr = r * 1.3 if i % 2 == 0 else r * 0.6
+            a = -math.pi / 2 + math.pi * i / 5
+            pts.append((x + rr * math.cos(a), y + rr * math.sin(a)))
+        return "M" + "L".join(f"{px:.1f} {py:.1f}" for px, py in pts) + "Z"
+    # circle, as a path so every node is one element type
+    return (f"M{x - r:.1f} {y:.1f}a{r:.1f} {r:.1f} 0 1 0 {2 * r:.1f} 0"
+            f"a{r:.1f} {r:.1f} 0 1 0 {-2 * r:.1f} 0Z")
+
+
+def render_svg(lay: Layout, type_labels: dict[str, str], from_page: urls.OutPath = urls.GRAPH,
+               title: str = "Entity graph") -> str:
+    pos = {nd.id: nd for nd in lay.nodes}
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="entity-graph" viewBox="0 0 {lay.width} {lay.height}" '
+           f'role="group" aria-labelledby="entity-graph-title">',
+           f'<title id="entity-graph-title">{escape(title)}</title>',
+           '<g class="edges" aria-hidden="true">']
+    for e in lay.edges:
+        a, b = pos[e.a], pos[e.b]
+        cls = "edge edge-related" if e.related else "edge edge-co"
+        width = 1.0 + 0.8 * min(e.co, 4) + (0.6 if e.related else 0)
+        out.append(f'<line class="{cls}" x1="{a.x}" y1="{a.y}" x2="{b.x}" y2="{b.y}" stroke-width="{width:.1f}"/>')
+    out.append('</g>')
+    out.append('<g class="nodes">')
+    for nd in lay.nodes:
+        href = urls.relative_url(from_page, urls.entity_path(nd.id))
+        label = type_labels.get(nd.type, nd.type)
+        tx = nd.x - nd.r - 4 if nd.label_left else nd.x + nd.r + 4
+        anchor = "end" if nd.label_left else "start"
+        out.append(
+            f'<a class="node type-{nd.type}" href="{escape(href)}" data-entity="{escape(nd.id)}">'
+            f'<title>{escape(nd.name)} ({escape(label)})</title>'
+            f'<path class="node-shape" d="{shape_path(SHAPES.get(nd.type, "circle"), nd.x, nd.y, nd.r)}"/>'
+            f'<text x="{tx:.1f}" y="{nd.y:.1f}" text-anchor="{anchor}">{_tspans(nd.name, tx)}</text></a>')
+    out.append('</g></svg>')
+    return "\n".join(out)
+
+
+def _tspans(name: str, x: float) -> str:
+    lines = label_lines(name)
+    if len(lines) == 1:
+        return f'<tspan dy="0.35em">{escape(name)}</tspan>'
+    return (f'<tspan x="{x:.1f}" dy="-0.25em">{escape(lines[0])}</tspan>'
+            f'<tspan x="{x:.1f}" dy="1.2em">{escape(lines[1])}</tspan>')
+
+
+def svg(content: Content, refs: XRef) -> str:
+    """The entity graph as static SVG; links are relative to graph.html."""
+    from .render import TYPE_SINGULAR
+
+    lay = layout(content, refs)
+    return render_svg(lay, TYPE_SINGULAR, urls.GRAPH, _counts(lay)[2])
+
+
+def _counts(lay: Layout) -> tuple[int, int, str]:
+    """(declared relations, further co-mentions, the SVG's title)."""
+    n_rel = sum(1 for e in lay.edges if e.related)
+    n_co = sum(1 for e in lay.edges if e.co and not e.related)
+    return n_rel, n_co, (f"Entity graph: {len(lay.nodes)} entities, {n_rel} declared relations "
+                         f"and {n_co} further co-mentions")
+
+
+def page(builder):
+    """The graph page's view (for ``render_site(extra_pages=lambda b: [graph.page(b)])``)."""
+    from .render import TYPE_LABELS, TYPE_SINGULAR, Group, Page, _freeze
+
+    content, refs = builder.content, builder.xref
+    lay = layout(content, refs)
+    n_rel, n_co, title = _counts(lay)
+    neighbours: dict[str, list[tuple[str, bool, int]]] = defaultdict(list)
+    for e in lay.edges:
+        neighbours[e.a].append((e.b, e.related, e.co))
+        neighbours[e.b].append((e.a, e.related, e.co))
+    by_type: dict[str, list] = defaultdict(list)
+    for nd in lay.nodes:
+        links = tuple(sorted(((builder.entity_link(o), rel, co) for o, rel, co in neighbours.get(nd.id, ())),
+                             key=lambda t: t[0].name.casefold()))
+        by_type[nd.type].append((builder.entity_link(nd.id), links))
+    groups = tuple(Group(t, TYPE_LABELS.get(t, t), tuple(sorted(by_type[t], key=lambda x: x[0].name.casefold())))
+                   for t in ENTITY_TYPES if by_type.get(t))
+    legend = tuple((t, TYPE_SINGULAR.get(t, t), Markup(shape_path(SHAPES.get(t, "circle"), 10, 10, 6)))
+                   for t in ENTITY_TYPES if by_type.get(t))
+    view = {
+        "svg": Markup(render_svg(lay, TYPE_SINGULAR, urls.GRAPH, title)),
+        "title": title,
+        "node_count": len(lay.nodes),
+        "related_count": n_rel,
+        "co_count": n_co,
+        "legend": legend,
+        "groups": groups,
+    }
+    return Page(urls.GRAPH, "graph.html", "Entity graph", "graph", _freeze(view))

@@ -1,0 +1,451 @@
+/* site_builder search: a compact inverted index (assets/search-index.js, loaded by a
+   <script> element on first use, never fetched, so it works from file://) and the
+   search box.  fold() and tokenize() must agree with site_builder/search.py.
+   Latin words match as prefixes of indexed words; CJK text is matched through
+   character bigrams and then verified as a substring.  Results are ranked with BM25. */
+(function () {
+  "use strict";
+
+  var CJK = "\u2e80-\u2fff\u3040-\u30ff\u3100-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff";
+  var TOKEN_RE = new RegExp("([" + CJK + "]+)|((?:(?![" + CJK + "])[\\p{L}\\p{N}])+)", "gu");
+  var FOLD_RE = /[\u00c0-\u024f\u1e00-\u1eff]/;
+  var WORD_CHAR = new RegExp("[\\p{L}\\p{N}]", "u");
+  var K1 = 1.2, B = 0.75, MAX_EXPANSIONS = 80, SHOWN = 20;
+
+  /* ------------------------------------------------------------ text */
+
+  // Latin letters with a stroke have no Unicode decomposition (as in search.py).
+  var NO_DECOMPOSITION = { "\u0142": "l", "\u00f8": "o", "\u0111": "d", "\u0127": "h", "\u0131": "i",
+                           "\u0167": "t", "\u0180": "b" };
+
+  function foldChar(c) {
+    if (FOLD_RE.test(c)) c = c.normalize("NFD").charAt(0);
+    var low = c.toLowerCase();
+    if (low.length !== 1) low = c;
+    if (low === "\u03c2") return "\u03c3";
+    return NO_DECOMPOSITION.hasOwnProperty(low) ? NO_DECOMPOSITION[low] : low;
+  }
+
+  /* Lower case and strip Latin diacritics, one UTF-16 unit for one, so offsets are kept. */
+  function fold(s) {
+    var low = s.toLowerCase();
+    if (low.length === s.length && !FOLD_RE.test(low) && low.indexOf("\u03c2") < 0) return low;
+    var out = "";
+    for (var i = 0; i < s.length; i++) out += foldChar(s.charAt(i));
+    return out;
+  }
+
+  /* Query terms: {word} for Latin words, {cjk} for runs of CJK characters. */
+  function analyse(folded) {
+    var out = [], seen = {}, m;
+    TOKEN_RE.lastIndex = 0;
+    while ((m = TOKEN_RE.exec(folded))) {
+      var key = m[1] ? "c:" + m[1] : "w:" + m[2];
+      if (seen[key]) continue;
+      seen[key] = true;
+      if (m[1]) out.push({ cjk: m[1] });
+      else if (m[2].length > 1 || /^\d$/.test(m[2])) out.push({ word: m[2] });
+    }
+    return out;
+  }
+
+  /* ------------------------------------------------------------ index */
+
+  function Index(data) {
+    this.records = data.r;
+    this.terms = data.t;
+    this.postings = data.p;
+    this.lengths = data.n;
+    var n = this.records.length, total = 0;
+    for (var i = 0; i < n; i++) total += this.lengths[i];
+    this.n = n;
+    this.avg = n ? total / n : 1;
+    this.folded = new Map();
+    this.cache = new Map();
+    this.foldedTitles = this.records.map(function (r) { return fold(r[2]); });
+  }
+
+  Index.prototype.lowerBound = function (term) {
+    var lo = 0, hi = this.terms.length;
+    while (lo < hi) {
+      var mid = (lo + hi) >>> 1;
+      if (this.terms[mid] < term) lo = mid + 1; else hi = mid;
+    }
+    return lo;
+  };
+
+  Index.prototype.find = function (term) {
+    var i = this.lowerBound(term);
+    return this.terms[i] === term ? i : -1;
+  };
+
+  Index.prototype.df = function (t) { return this.postings[t].length / 2; };
+
+  Index.prototype.idf = function (t) {
+    var df = this.df(t);
+    return Math.log(1 + (this.n - df + 0.5) / (df + 0.5));
+  };
+
+  /* Add the BM25 score of term index t, times factor, into acc (max per record). */
+  Index.prototype.accumulate = function (t, factor, acc) {
+    var p = this.postings[t], idf = this.idf(t) * factor, rec = 0, lengths = this.lengths, avg = this.avg;
+    for (var j = 0; j < p.length; j += 2) {
+      rec += p[j];
+      var w = p[j + 1];
+      var s = idf * (w * (K1 + 1)) / (w + K1 * (1 - B + B * lengths[rec] / avg));
+      if (s > acc[rec]) acc[rec] = s;
+    }
+  };
+
+  Index.prototype.foldedText = function (i) {
+    var f = this.folded.get(i);
+    if (f === undefined) { f = fold(this.records[i][4]); this.folded.set(i, f); }
+    return f;
+  };
+
+  /* Scores of one query term per record (0 = no match); earlier words of a query are cached while typing. */
+  Index.prototype.termScores = function (q) {
+    var key = q.word ? "w:" + q.word : "c:" + q.cjk, hit = this.cache.get(key);
+    if (hit) return hit;
+    var acc = this.scoreTerm(q);
+    if (this.cache.size >= 64) this.cache.delete(this.cache.keys().next().value);
+    this.cache.set(key, acc);
+    return acc;
+  };
+
+  Index.prototype.scoreTerm = function (q) {
+    var acc = new Float64Array(this.n);
+    if (q.word) {
+      var lo = this.lowerBound(q.word), hi = lo, terms = this.terms;
+      while (hi < terms.length && terms[hi].lastIndexOf(q.word, 0) === 0) hi++;
+      var range = [];
+      for (var i = lo; i < hi; i++) range.push(i);
+      if (range.length > MAX_EXPANSIONS) {
+        var self = this;
+        range.sort(function (a, b) { return self.postings[b].length - self.postings[a].length; });
+        range.length = MAX_EXPANSIONS;
+      }
+      for (var k = 0; k < range.length; k++) {
+        var t = range[k];
+        var exact = terms[t] === q.word;
+        this.accumulate(t, exact ? 1 : 0.5 + 0.4 * q.word.length / terms[t].length, acc);
+      }
+      return acc;
+    }
+    var run = q.cjk;
+    if (run.length === 1) {
+      var u = this.find(run);
+      if (u >= 0) this.accumulate(u, 1, acc);
+      return acc;
+    }
+    // Every bigram must be present; then the run itself must occur.
+    var first = true;
+    for (var b = 0; b + 1 < run.length; b++) {
+      var bi = this.find(run.substr(b, 2));
+      if (bi < 0) return new Float64Array(this.n);
+      var one = new Float64Array(this.n);
+      this.accumulate(bi, 1, one);
+      for (var r = 0; r < this.n; r++) {
+        if (first) acc[r] = one[r];
+        else acc[r] = acc[r] > 0 && one[r] > 0 ? acc[r] + one[r] : 0;
+      }
+      first = false;
+    }
+    for (var c = 0; c < this.n; c++) {
+      if (acc[c] > 0 && this.foldedTitles[c].indexOf(run) < 0 && this.foldedText(c).indexOf(run) < 0) acc[c] = 0;
+    }
+    return acc;
+  };
+
+  /* Ranked record ids for a query string: all terms must match; if none do, any term. */
+  Index.prototype.search = function (query) {
+    var folded = fold(query).replace(/\s+/g, " ").trim();
+    var terms = analyse(folded);
+    if (!terms.length) return { terms: terms, hits: [], partial: false };
+    var scores = terms.map(function (t) { return this.termScores(t); }, this);
+    var hits = collect(this.n, scores, true), partial = false;
+    if (!hits.length && terms.length > 1) { hits = collect(this.n, scores, false); partial = true; }
+    // Phrase and title bonuses on the best candidates.
+    hits.sort(byScore);
+    var top = hits.slice(0, 60);
+    for (var i = 0; i < top.length; i++) {
+      var h = top[i], title = this.foldedTitles[h.id];
+      if (title === folded) h.score *= 3;
+      else if (title.indexOf(folded) >= 0) h.score *= 2;
+      if (terms.length > 1 && this.foldedText(h.id).indexOf(folded) >= 0) h.score *= 1.8;
+      if (this.records[h.id][0] === "e") h.score *= 1.15;
+    }
+    hits.sort(byScore);
+    return { terms: terms, hits: hits, partial: partial, folded: folded };
+  };
+
+  function collect(n, scores, all) {
+    var hits = [];
+    for (var r = 0; r < n; r++) {
+      var s = 0, matched = 0;
+      for (var k = 0; k < scores.length; k++) {
+        if (scores[k][r] > 0) { s += scores[k][r]; matched++; }
+      }
+      if (matched && (!all || matched === scores.length)) hits.push({ id: r, score: s * (matched / scores.length) });
+    }
+    return hits;
+  }
+
+  function byScore(a, b) { return b.score - a.score || a.id - b.id; }
+
+  /* ------------------------------------------------------------ snippets */
+
+  function isWordChar(c) { return c !== "" && WORD_CHAR.test(c); }
+
+  /* [start, end) of every match of the query terms in folded text; Latin matches
+     start a word and extend to its end (prefix search), CJK runs are exact. */
+  function matches(folded, terms, limit) {
+    var out = [];
+    for (var k = 0; k < terms.length; k++) {
+      var t = terms[k], needle = t.word || t.cjk, from = 0, i;
+      while ((i = folded.indexOf(needle, from)) >= 0 && out.length < limit) {
+        from = i + needle.length;
+        if (t.word) {
+          if (i > 0 && isWordChar(folded.charAt(i - 1))) continue;
+          var end = from;
+          while (end < folded.length && isWordChar(folded.charAt(end))) end++;
+          out.push([i, end, k]);
+          from = end;
+        } else {
+          out.push([i, from, k]);
+        }
+      }
+    }
+    out.sort(function (a, b) { return a[0] - b[0] || b[1] - a[1]; });
+    var merged = [];
+    for (var j = 0; j < out.length; j++) {
+      var last = merged[merged.length - 1];
+      if (last && out[j][0] <= last[1]) last[1] = Math.max(last[1], out[j][1]);
+      else merged.push(out[j].slice());
+    }
+    return merged;
+  }
+
+  /* A window of text around the best match, as [text, [[start, end], ...]] relative to it. */
+  function snippet(text, folded, terms, phrase, width) {
+    var found = matches(folded, terms, 400);
+    var centre = -1, focus = "";
+    if (phrase && terms.length > 1) {
+      centre = folded.indexOf(phrase);
+      if (centre >= 0) focus = text.substr(centre, phrase.length);
+    }
+    if (centre < 0 && found.length) {
+      // The first place where the most distinct terms occur close together.
+      var best = -1, bestAt = 0;
+      for (var i = 0; i < found.length; i++) {
+        var seen = {}, count = 0;
+        for (var j = i; j < found.length && found[j][0] - found[i][0] < width / 2; j++) {
+          if (!seen[found[j][2]]) { seen[found[j][2]] = true; count++; }
+        }
+        if (count > best) { best = count; bestAt = i; }
+      }
+      centre = found[bestAt][0];
+      focus = text.slice(found[bestAt][0], found[bestAt][1]);
+    }
+    if (centre < 0) centre = 0;
+    var start = Math.max(0, centre - Math.round(width * 0.3)), end = Math.min(text.length, start + width);
+    if (start > 0) {
+      var cut = text.indexOf(" ", start);  // start at a word; CJK text has no spaces: cut anywhere
+      if (cut >= 0 && cut < centre) start = cut + 1;
+    }
+    if (end < text.length) {
+      var back = text.lastIndexOf(" ", end);
+      if (back > centre + 20) end = back;
+    }
+    var para = text.lastIndexOf("\n\n", centre);
+    if (para >= start) start = para + 2;
+    var paraEnd = text.indexOf("\n\n", centre);
+    if (paraEnd >= 0 && paraEnd < end) end = paraEnd;
+    var marks = [];
+    for (var k = 0; k < found.length; k++) {
+      var a = Math.max(found[k][0], start), b = Math.min(found[k][1], end);
+      if (a < b) marks.push([a - start, b - start]);
+    }
+    var body = text.slice(start, end).replace(/\s/g, " ");
+    return { text: (start > 0 ? "…" : "") + body + (end < text.length ? "…" : ""), offset: start > 0 ? 1 : 0,
+             marks: marks, focus: focus };
+  }
+
+  /* Append text to el with the [start, end) ranges wrapped in <mark>. */
+  function highlighted(el, text, marks, offset) {
+    var pos = 0;
+    offset = offset || 0;
+    for (var i = 0; i < marks.length; i++) {
+      var a = marks[i][0] + offset, b = marks[i][1] + offset;
+      if (a > pos) el.appendChild(document.createTextNode(text.slice(pos, a)));
+      var m = document.createElement("mark");
+      m.textContent = text.slice(a, b);
+      el.appendChild(m);
+      pos = b;
+    }
+    if (pos < text.length) el.appendChild(document.createTextNode(text.slice(pos)));
+    return el;
+  }
+
+  /* ------------------------------------------------------------ UI */
+
+  var KIND_NAMES = { d: "Document", a: "Annotation", e: "Glossary", p: "Page" };
+
+  function ui(box) {
+    var input = box.querySelector("input[type=search]");
+    var panel = document.getElementById(box.getAttribute("data-panel"));
+    var status = panel.querySelector(".search-status");
+    var list = panel.querySelector(".search-results");
+    var more = panel.querySelector(".search-more");
+    var root = new URL(box.getAttribute("data-root"), location.href);
+    var index = null, loading = false, lastQuery = null, lastResult = null, shown = 0, timer = 0;
+
+    box.hidden = false;
+    document.documentElement.classList.add("has-search");
+
+    function load() {
+      if (index || loading) return;
+      if (window.SB_SEARCH) { index = new Index(window.SB_SEARCH); return; }
+      loading = true;
+      say("Loading the search index…");
+      var s = document.createElement("script");
+      s.src = box.getAttribute("data-index");
+      s.async = true;
+      s.onload = function () {
+        loading = false;
+        if (window.SB_SEARCH) index = new Index(window.SB_SEARCH);
+        lastQuery = null;
+        run();
+      };
+      s.onerror = function () { loading = false; say("The search index could not be loaded."); };
+      document.head.appendChild(s);
+    }
+
+    var live = box.querySelector("[data-search-live]"), liveTimer = 0;
+    function open() { panel.hidden = false; }
+    function close() { panel.hidden = true; }
+    function say(text) {
+      status.textContent = text;
+      clearTimeout(liveTimer);  // announce once typing pauses, not on every keystroke
+      liveTimer = setTimeout(function () { live.textContent = text; }, 600);
+    }
+
+    function resultUrl(rec, res, snip) {
+      var url = new URL(rec[3], root);
+      // Documents: a text fragment scrolls to and highlights the match where browsers support it.
+      if (rec[0] === "d" && snip.focus && !url.hash) {
+        url.hash = ":~:text=" + encodeURIComponent(snip.focus.replace(/\s+/g, " ")).replace(/-/g, "%2D");
+      }
+      return url.href;
+    }
+
+    function render(res, from, to) {
+      var frag = document.createDocumentFragment();
+      for (var i = from; i < to; i++) {
+        var hit = res.hits[i], rec = index.records[hit.id];
+        var snip = snippet(rec[4], index.foldedText(hit.id), res.terms, res.folded, 180);
+        var li = document.createElement("li");
+        var a = document.createElement("a");
+        a.className = "search-hit search-hit-" + rec[0];
+        a.href = resultUrl(rec, res, snip);
+        var kind = document.createElement("span");
+        kind.className = "search-kind";
+        kind.textContent = rec[0] === "d" || rec[0] === "p" ? rec[1] : KIND_NAMES[rec[0]] + " · " + rec[1];
+        var title = document.createElement("span");
+        title.className = "search-title";
+        highlighted(title, rec[2], matches(index.foldedTitles[hit.id], res.terms, 50));
+        var text = document.createElement("span");
+        text.className = "search-snippet";
+        highlighted(text, snip.text, snip.marks, snip.offset);
+        a.appendChild(kind); a.appendChild(title); a.appendChild(text);
+        li.appendChild(a);
+        frag.appendChild(li);
+      }
+      list.appendChild(frag);
+    }
+
+    function run() {
+      var q = input.value;
+      if (!q.trim()) { lastQuery = q; list.textContent = ""; say(""); more.hidden = true; close(); return; }
+      open();
+      if (!index) { load(); return; }
+      if (q === lastQuery) return;
+      lastQuery = q;
+      var t0 = performance.now();
+      var res = index.search(q);
+      var t1 = performance.now();
+      lastResult = res;
+      list.textContent = "";
+      shown = Math.min(SHOWN, res.hits.length);
+      render(res, 0, shown);
+      api.timing = { search: t1 - t0, render: performance.now() - t1 };  // for benchmarks/search.py
+      var n = res.hits.length;
+      say(n ? (n === 1 ? "1 result" : n + " results") + (res.partial ? " matching some of the words" : "")
+            : "No results for “" + q.trim() + "”");
+      more.hidden = shown >= n;
+    }
+
+    function schedule() { clearTimeout(timer); timer = setTimeout(run, 0); }
+
+    function focusables() { return Array.prototype.slice.call(list.querySelectorAll("a.search-hit")); }
+
+    var dismissed = false;  // closed with Esc: stays closed until the query changes
+    input.addEventListener("input", function () { dismissed = false; schedule(); });
+    input.addEventListener("focus", function () { load(); if (input.value.trim() && !dismissed) run(); });
+    box.querySelector("form").addEventListener("submit", function (e) {
+      e.preventDefault();
+      run();
+      var first = list.querySelector("a.search-hit");
+      if (first) location.href = first.href;
+    });
+    more.addEventListener("click", function () {
+      if (!lastResult) return;
+      var next = Math.min(lastResult.hits.length, shown + SHOWN * 2);
+      var firstNew = shown;
+      render(lastResult, shown, next);
+      shown = next;
+      more.hidden = shown >= lastResult.hits.length;
+      var links = focusables();
+      if (links[firstNew]) links[firstNew].focus();
+    });
+    function onKey(e) {
+      var links = focusables(), i = links.indexOf(document.activeElement);
+      if (e.key === "Escape") {
+        if (!panel.hidden) { dismissed = true; close(); input.focus(); e.preventDefault(); }
+        else if (document.activeElement === input && input.value) { input.value = ""; run(); }
+      } else if (e.key === "ArrowDown" && !panel.hidden && links.length) {
+        e.preventDefault();
+        links[Math.min(links.length - 1, i + 1)].focus();
+      } else if (e.key === "ArrowUp" && !panel.hidden && i >= 0) {
+        e.preventDefault();
+        if (i === 0) input.focus(); else links[i - 1].focus();
+      }
+    }
+    box.addEventListener("keydown", onKey);
+    panel.addEventListener("keydown", onKey);
+    document.addEventListener("keydown", function (e) {
+      if (e.key !== "/" || e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
+      var t = e.target, tag = t && t.tagName;
+      if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || (t && t.isContentEditable)) return;
+      e.preventDefault();
+      input.focus();
+      input.select();
+    });
+    document.addEventListener("pointerdown", function (e) {
+      if (!panel.hidden && !box.contains(e.target) && !panel.contains(e.target)) close();
+    });
+    document.addEventListener("focusin", function (e) {
+      if (!panel.hidden && !box.contains(e.target) && !panel.contains(e.target)) close();
+    });
+  }
+
+  // Exposed for the benchmark and tests.
+  var api = window.SBSearch = { fold: fold, analyse: analyse, Index: Index, snippet: snippet, timing: null };
+
+  function init() {
+    var box = document.querySelector("[data-search]");
+    if (box) ui(box);
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+})();

@@ -1,0 +1,129 @@
+"""`site-builder init DIR`: a new project that builds and passes check as it comes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+from site_builder import publish, scaffold, webannotation
+from test_publish_support import ROOT, full_files, run_cli
+
+
+def test_init_creates_a_project_that_checks_and_builds(tmp_path):
+    target = tmp_path / "new-briefing"
+    proc = run_cli("init", target)
+    assert proc.returncode == 0, proc.stderr
+    for rel in ("content/site.yml", "content/index.md", "content/documents/example.md",
+                "content/annotations/example.yml", "content/glossary/annotation.yml", ".gitignore",
+                ".github/workflows/pages.yml", "requirements.txt", "README.md", "schemas/site.schema.json"):
+        assert (target / rel).is_file(), rel
+    check = run_cli("check", "--root", target)
+    assert check.returncode == 0, check.stderr
+    assert "0 errors" in check.stderr
+    assert ": error:" not in check.stderr
+    # the only warning a new project may have is the missing base_url
+    warnings = [ln for ln in check.stderr.splitlines() if ": warning:" in ln]
+    assert all("[base-url-missing]" in ln for ln in warnings), warnings
+    strict_ok = run_cli("check", "--root", target, "--strict", env={"SITE_BUILDER_BASE_URL": "https://o.github.io/r/"})
+    assert strict_ok.returncode == 0, strict_ok.stderr
+    build = run_cli("build", "--root", target)
+    assert build.returncode == 0, build.stderr
+    out = target / "output"
+    assert (out / "index.html").is_file() and (out / "documents" / "example.html").is_file()
+    assert (out / "glossary" / "annotation.html").is_file()
+    # the example annotation anchors and the example entity is linked from the text
+    page = (out / "documents" / "example.html").read_text(encoding="utf-8")
+    assert 'id="ann-how-annotations-work"' in page
+    assert 'class="mention"' in page and "../glossary/annotation.html" in page
+    # and the whole site, publishing files included, is complete
+    files = full_files(target).files
+    assert publish.NOJEKYLL in files and webannotation.collection_path("example") in files
+
+
+def test_title_base_url_and_cname_options(tmp_path):
+    target = tmp_path / "x"
+    proc = run_cli("init", target, "--title", 'A "quoted" title: with colon', "--base-url",
+                   "https://org.github.io/repo", "--cname", "briefing.example.org")
+    assert proc.returncode == 0, proc.stderr
+    site = yaml.safe_load((target / "content" / "site.yml").read_text(encoding="utf-8"))
+    assert site["title"] == 'A "quoted" title: with colon'
+    assert site["base_url"] == "https://org.github.io/repo/"
+    assert site["cname"] == "briefing.example.org"
+    check = run_cli("check", "--root", target)
+    assert check.returncode == 0, check.stderr
+    files = full_files(target).files
+    assert files[publish.CNAME] == b"briefing.example.org\n"
+    assert publish.SITEMAP in files and publish.FEED in files
+
+
+def test_default_title_comes_from_the_folder(tmp_path):
+    created = scaffold.init(tmp_path / "china-ai_policy", today="2025-01-02")
+    site = yaml.safe_load((created.root / "content" / "site.yml").read_text(encoding="utf-8"))
+    assert site["title"] == "China ai policy" and site["date"] == "2025-01-02"
+
+
+def test_init_never_overwrites(tmp_path):
+    target = tmp_path / "p"
+    (target / "content").mkdir(parents=True)
+    (target / "content" / "site.yml").write_text("title: mine\n", encoding="utf-8")
+    proc = run_cli("init", target)
+    assert proc.returncode == 2 and "content/site.yml" in proc.stderr and "nothing was written" in proc.stderr
+    assert (target / "content" / "site.yml").read_text() == "title: mine\n"
+    assert not (target / "content" / "index.md").exists()
+    # an existing empty folder is fine
+    (tmp_path / "empty").mkdir()
+    assert run_cli("init", tmp_path / "empty").returncode == 0
+
+
+@pytest.mark.parametrize("args", [["--base-url", "ftp://x.org/"], ["--base-url", "not a url"],
+                                  ["--cname", "https://x.org"], ["--cname", "x.org/path"]])
+def test_bad_options_are_rejected(tmp_path, args):
+    proc = run_cli("init", tmp_path / "p", *args)
+    assert proc.returncode == 2 and "error:" in proc.stderr
+    assert not (tmp_path / "p" / "content").exists()
+
+
+def test_the_scaffold_workflow_is_the_repository_workflow(tmp_path):
+    repo = (ROOT / ".github" / "workflows" / "pages.yml").read_bytes()
+    assert (scaffold.SCAFFOLD / "pages.yml").read_bytes() == repo
+    created = scaffold.init(tmp_path / "p")
+    assert (created.root / ".github" / "workflows" / "pages.yml").read_bytes() == repo
+
+
+def test_pages_workflow_uses_the_official_actions():
+    wf = yaml.safe_load((ROOT / ".github" / "workflows" / "pages.yml").read_text(encoding="utf-8"))
+    triggers = wf.get("on", wf.get(True))
+    assert triggers["push"]["branches"] == ["main"] and "workflow_dispatch" in triggers
+    assert wf["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
+    steps = [s.get("uses", "") for job in wf["jobs"].values() for s in job["steps"]]
+    for action in ("actions/configure-pages@", "actions/upload-pages-artifact@", "actions/deploy-pages@"):
+        assert any(s.startswith(action) for s in steps), action
+    build_steps = wf["jobs"]["build"]["steps"]
+    upload = next(s for s in build_steps if s.get("uses", "").startswith("actions/upload-pages-artifact@"))
+    assert upload["with"]["include-hidden-files"] is True  # .nojekyll survives the upload
+    run = " ".join(s.get("run", "") for s in build_steps)
+    assert "site-builder build --out _site" in run and upload["with"]["path"] == "_site"
+    assert wf["jobs"]["deploy"]["environment"]["name"] == "github-pages"
+    assert wf["jobs"]["deploy"]["needs"] == "build"
+
+
+def test_package_data_ships_the_scaffold():
+    import tomllib
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = data["tool"]["setuptools"]["package-data"]["site_builder"]
+    import fnmatch
+    pkg = ROOT / "site_builder"
+    for f in (pkg / "scaffold").rglob("*"):
+        if f.is_file():
+            rel = f.relative_to(pkg).as_posix()
+            assert any(fnmatch.fnmatch(rel, p) and rel.count("/") == p.count("/") for p in patterns), rel
+    assert any(fnmatch.fnmatch("templates/_meta.html", p) for p in patterns)
+    assert any(fnmatch.fnmatch("templates/assets/print.css", p) for p in patterns)
+
+
+def test_requirements_line():
+    line = scaffold.requirement_line()
+    assert line.startswith("site_builder")
+    json.dumps(line)

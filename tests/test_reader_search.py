@@ -1,0 +1,170 @@
+"""The reader's build-time parts: search index, entity data, reader scripts and the entity graph."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from site_builder import build, graph, loader, search, urls, xref
+from site_builder.diagnostics import Diagnostics
+from site_builder.markdown import Markdown
+from site_builder.model import Content, Entity, Overview, Site
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def default():
+    diags = Diagnostics()
+    content = loader.load(ROOT, diags)
+    assert content is not None, [d.format() for d in diags.sorted()]
+    analyses = build.analyse_all(content, Markdown(allow_html=content.site.allow_raw_html), None, 1)
+    return content, analyses, xref.build(content, analyses)
+
+
+def load_js(data: bytes, name: str):
+    text = data.decode("utf-8")
+    prefix = f"window.{name}="
+    assert text.startswith(prefix) and text.rstrip().endswith(";")
+    return json.loads(text[len(prefix):].rstrip().rstrip(";"))
+
+
+# ------------------------------------------------------------------ folding and terms
+
+@pytest.mark.parametrize("text", ["DeepSeek-R1", "Zürich ÉCOLE", "ΟΔΟΣ οδος", "İstanbul", "China’s 深度求索", "ﬁ Ǆ"])
+def test_fold_keeps_offsets(text):
+    assert len(search.fold(text)) == len(text)
+
+
+def test_fold_lowercases_and_strips_latin_diacritics():
+    assert search.fold("Zürich ÉCOLE Łódź") == "zurich ecole lodz"
+    assert search.fold("ΟΔΟΣ") == "οδοσ"  # final sigma folded like any sigma
+    assert search.fold("İ") == "i"
+
+
+def test_tokenize_words_and_cjk_bigrams():
+    terms = search.tokenize(search.fold("DeepSeek-R1 (深度求索) is a lab; a 5 x"))
+    assert {"deepseek", "r1", "is", "lab", "5"} <= set(terms)
+    assert "a" not in terms and "x" not in terms  # single letters are not indexed
+    assert {"深", "度", "求", "索", "深度", "度求", "求索"} <= set(terms)
+    assert "深度求索" not in terms
+
+
+# ------------------------------------------------------------------ index
+
+def test_records_cover_documents_annotations_and_entities(default):
+    content, analyses, refs = default
+    recs = search.records(content, analyses, refs)
+    kinds = [r.kind for r in recs]
+    assert kinds.count("d") == len(content.documents)
+    assert kinds.count("a") == sum(len(an.annotations) for an in analyses)
+    assert kinds.count("e") == len(content.entities)
+    assert kinds.count("p") == 1
+    by_url = {r.url: r for r in recs}
+    assert "深度求索" in by_url["glossary/deepseek.html"].text
+    assert "全球南方" in by_url["glossary/global-south.html"].text
+    for r in recs:
+        assert not any(tag in r.text for tag in ("<p>", "<em>", "<strong>", "</a>"))
+
+
+def test_index_postings_are_consistent(default):
+    content, analyses, refs = default
+    recs = search.records(content, analyses, refs)
+    idx = search.build_index(recs)
+    assert len(idx["t"]) == len(idx["p"]) == len(set(idx["t"]))
+    assert idx["t"] == sorted(idx["t"], key=lambda t: t.encode("utf-16-be"))
+    assert len(idx["n"]) == len(idx["r"]) == len(recs)
+    for term, row in zip(idx["t"][:200], idx["p"][:200]):
+        rec = 0
+        for i in range(0, len(row), 2):
+            rec += row[i]
+            assert 0 <= rec < len(recs) and row[i + 1] > 0
+            r = recs[rec]
+            assert term in search.tokenize(search.fold(r.title + "\n" + r.text))
+    # 深度求索 is findable: every bigram is indexed for the DeepSeek entity.
+    deepseek = next(i for i, r in enumerate(recs) if r.url == "glossary/deepseek.html")
+    terms = {t: row for t, row in zip(idx["t"], idx["p"])}
+    for bigram in ("深度", "度求", "求索"):
+        ids, rec = [], 0
+        for i in range(0, len(terms[bigram]), 2):
+            rec += terms[bigram][i]
+            ids.append(rec)
+        assert deepseek in ids
+
+
+def test_site_files(default):
+    content, analyses, refs = default
+    files = search.site_files(content, analyses, refs)
+    assert set(files) == {urls.SEARCH_INDEX_JS, urls.ENTITIES_JS, urls.THEME_JS, urls.READER_JS, urls.SEARCH_JS}
+    idx = load_js(files[urls.SEARCH_INDEX_JS], "SB_SEARCH")
+    assert idx["v"] == search.INDEX_VERSION
+    ents = load_js(files[urls.ENTITIES_JS], "SB_ENTITIES")
+    assert set(ents) == {e.id for e in content.entities}
+    name, type_label, summary = ents["deepseek"]
+    assert name == "DeepSeek" and type_label == "Company" and summary
+    for script in (urls.THEME_JS, urls.READER_JS, urls.SEARCH_JS):
+        assert b"fetch(" not in files[script] and b"XMLHttpRequest" not in files[script]
+    # Deterministic.
+    assert search.site_files(content, analyses, refs) == files
+
+
+def test_site_files_use_project_overrides(default, tmp_path):
+    from site_builder import render
+
+    content, analyses, refs = default
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "assets" / "reader.js").write_text("/* custom */\n")
+    files = search.site_files(content, analyses, refs, render.make_environment(tmp_path))
+    assert files[urls.READER_JS] == b"/* custom */\n"
+
+
+# ------------------------------------------------------------------ graph
+
+def test_graph_svg_is_deterministic_well_formed_and_linked(default):
+    content, _, refs = default
+    svg = graph.svg(content, refs)
+    assert svg == graph.svg(content, refs)
+    root = ET.fromstring(svg)
+    ns = "{http://www.w3.org/2000/svg}"
+    links = root.findall(f".//{ns}a")
+    assert {a.get("data-entity") for a in links} == {e.id for e in content.entities}
+    for a in links:
+        assert a.get("href") == f"glossary/{a.get('data-entity')}.html"  # relative to graph.html
+        assert a.find(f"{ns}title") is not None and a.find(f"{ns}text") is not None
+    lines = root.findall(f".//{ns}line")
+    assert len(lines) == len(graph.edges_of(content, refs)) > 0
+    # Every node inside the view box.
+    for n in graph.layout(content, refs).nodes:
+        assert 0 <= n.x <= graph.WIDTH and 0 <= n.y <= graph.HEIGHT
+
+
+def test_graph_edges_are_relations_and_co_mentions(default):
+    content, _, refs = default
+    edges = graph.edges_of(content, refs)
+    pairs = {(e.a, e.b) for e in edges}
+    for e in content.entities:
+        for r in refs.related.get(e.id, ()):
+            assert (min(e.id, r), max(e.id, r)) in pairs
+        for o, n in refs.co_mentioned.get(e.id, ()):
+            edge = next(x for x in edges if (x.a, x.b) == (min(e.id, o), max(e.id, o)))
+            assert edge.co == n
+
+
+def test_graph_of_a_tiny_glossary():
+    content = Content(Site("t"), Overview("t", "", (), "", None), (), (),
+                      (Entity("a", "Alpha", "person", "A."), Entity("b", "Beta", "concept", "B.", related=("a",))))
+    refs = xref.XRef(mentions={}, annotations={}, related={"a": ["b"], "b": ["a"]}, co_mentioned={})
+    svg = graph.svg(content, refs)
+    ET.fromstring(svg)
+    assert svg.count("<a ") == 2 and svg.count("<line ") == 1
+    empty = Content(Site("t"), Overview("t", "", (), "", None), (), (), ())
+    ET.fromstring(graph.svg(empty, xref.XRef()))
+
+
+def test_graph_labels_wrap_long_names():
+    assert graph.label_lines("Xi Jinping") == ["Xi Jinping"]
+    lines = graph.label_lines("Interim Measures for the Management of Generative AI Services")
+    assert len(lines) == 2 and " ".join(lines) == "Interim Measures for the Management of Generative AI Services"
