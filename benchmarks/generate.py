@@ -28,10 +28,14 @@ def sentences() -> list[str]:
 
 def generate(out: Path, n_docs: int, words: int = 1200, seed: int = 1) -> None:
     rng = random.Random(seed)
+    marker = out / ".generated-briefing"
     if out.exists():
+        if any(out.iterdir()) and not marker.exists():
+            raise SystemExit(f"refusing to replace {out}: it is not empty and was not made by this script")
         shutil.rmtree(out)
     content = out / "content"
     (content / "documents").mkdir(parents=True)
+    marker.write_text("made by benchmarks/generate.py; replaced on the next run\n")
     (content / "annotations").mkdir()
     shutil.copytree(ROOT / "content" / "glossary", content / "glossary")
     shutil.copy(ROOT / "content" / "site.yml", content / "site.yml")

@@ -13,6 +13,17 @@ from enum import Enum
 from typing import Iterable
 
 
+# The warnings a project may silence with ``ignore:`` in site.yml.  Errors can
+# never be silenced: they mean the site would be wrong or incomplete.
+SILENCEABLE = (
+    "base-url-invalid",
+    "base-url-missing",
+    "cname-mismatch",
+    "entity-unused",
+    "unexpected-file",
+)
+
+
 class Severity(str, Enum):
     ERROR = "error"
     WARNING = "warning"
@@ -52,7 +63,7 @@ class Diagnostic:
 
 @dataclass
 class Diagnostics:
-    """Collects diagnostics; ``ignore`` holds codes the author silenced."""
+    """Collects diagnostics; ``ignore`` holds warning codes the author silenced (errors always count)."""
 
     ignore: frozenset[str] = frozenset()
     items: list[Diagnostic] = field(default_factory=list)
@@ -64,7 +75,7 @@ class Diagnostics:
         self._add(Diagnostic(code, Severity.WARNING, pos, message, tuple(n for n in notes if n)))
 
     def _add(self, diag: Diagnostic) -> None:
-        if diag.code in self.ignore:
+        if diag.code in self.ignore and diag.severity is Severity.WARNING:
             return
         self.items.append(diag)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 
 from . import schema
-from .diagnostics import Diagnostics, Pos
+from .diagnostics import Diagnostics, Pos, Severity
 from .model import (
     Annotation, AnnotationFile, Citation, Content, Document, Entity, Original, Overview, Quote, Site, Source,
 )
@@ -407,7 +407,7 @@ def load(root: Path, diags: Diagnostics, cache: FileCache | None = None) -> Cont
     site = load_site(root, diags, cache)
     if site is not None and site.ignore:
         diags.ignore = diags.ignore | frozenset(site.ignore)
-        diags.items = [d for d in diags.items if d.code not in diags.ignore]
+        diags.items = [d for d in diags.items if not (d.code in diags.ignore and d.severity is Severity.WARNING)]
     overview = load_overview(root, diags, cache)
     documents = load_documents(root, diags, cache)
     annotation_files = load_annotation_files(root, diags, cache)

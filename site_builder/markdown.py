@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
+from mdit_py_plugins.deflist import deflist_plugin
+from mdit_py_plugins.footnote import footnote_plugin
 from pygments import highlight as pygments_highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
@@ -175,6 +177,7 @@ class Markdown:
     def __init__(self, allow_html: bool = False):
         md = MarkdownIt("commonmark", {"html": allow_html, "typographer": False, "highlight": _highlight})
         md.enable(["table", "strikethrough"])
+        md.use(footnote_plugin).use(deflist_plugin)
         # Every link stays a link token so check_link can report it with its
         # position; the render rules below still never emit an unsafe URL.
         md.validateLink = lambda url: True

@@ -395,6 +395,11 @@ def _render_one(page: Page, env: jinja2.Environment, site: SiteView) -> str:
         lineno, name = _traceback_line(exc, env)
         raise TemplateProblem(_template_pos(env, name or page.template, lineno),
                               f"while rendering {page.path}: {exc.message}") from exc
+    except (jinja2.TemplateError, ArithmeticError, LookupError, TypeError, ValueError, AttributeError) as exc:
+        # Any other failure inside a (project's) template: report it, never a traceback.
+        lineno, name = _traceback_line(exc, env)
+        raise TemplateProblem(_template_pos(env, name or page.template, lineno),
+                              f"while rendering {page.path}: {type(exc).__name__}: {exc}") from exc
 
 
 def _traceback_line(exc: BaseException, env: jinja2.Environment) -> tuple[int | None, str | None]:

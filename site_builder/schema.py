@@ -16,13 +16,14 @@ Scalars are read from their source text, never from PyYAML's implicit typing:
 
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import yaml
 
-from .diagnostics import Diagnostics, Pos, did_you_mean
+from .diagnostics import SILENCEABLE, Diagnostics, Pos, did_you_mean
 
 ID_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
 TAG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.-]*$")
@@ -142,7 +143,10 @@ class Enum(Spec):
         return node.value
 
     def json_schema(self):
-        return self._with_doc({"enum": list(self.values)})
+        values: list = list(self.values)
+        # Editors read YAML 1.2, where a plain true/false is a boolean: accept both spellings.
+        values += [v == "true" for v in self.values if v in ("true", "false")]
+        return self._with_doc({"enum": values})
 
 
 @dataclass
@@ -236,6 +240,10 @@ class Obj(Spec):
         for name in self.required:
             if name not in out:
                 ctx.diags.error("missing-field", ctx.pos(node), f"missing required field '{name}'")
+            elif isinstance(out[name], str) and not out[name].strip():
+                ctx.diags.error("missing-field", ctx.positions.get(path + (name,), ctx.pos(node)),
+                                f"required field '{name}' is empty")
+                out[name] = MISSING
         if any(v is MISSING for v in out.values()) or any(n not in out for n in self.required):
             return MISSING
         return out
@@ -298,9 +306,19 @@ def _text(doc: str = "") -> Str:
     return Str(doc=doc)
 
 
+def check_date(value: str) -> str | None:
+    """A full date must exist in the calendar (no 2025-02-31)."""
+    if len(value) == 10:
+        try:
+            datetime.date.fromisoformat(value)
+        except ValueError:
+            return f"invalid date '{value}': that day does not exist"
+    return None
+
+
 def _date(doc: str) -> Str:
     return Str(doc=doc + " Quoted or plain; YYYY, YYYY-MM or YYYY-MM-DD.", pattern=DATE_RE,
-               pattern_hint="expected a date as YYYY, YYYY-MM or YYYY-MM-DD")
+               pattern_hint="expected a date as YYYY, YYYY-MM or YYYY-MM-DD", check=check_date)
 
 
 def _id(doc: str) -> Str:
@@ -332,8 +350,8 @@ SITE = Obj(
                          "A bare host name: no scheme, no path.", pattern=CNAME_RE,
                      pattern_hint="expected a bare domain name such as 'briefings.example.org' (no https://, no path)"),
         "allow_raw_html": Bool(doc="Let raw HTML in Markdown through unescaped. Off by default: only switch it on for trusted content."),
-        "ignore": ListOf(Str(pattern=re.compile(r"^[a-z-]+$"), pattern_hint="expected a diagnostic code such as 'mention-unused'"),
-                         doc="Diagnostic codes to silence, e.g. [entity-unmentioned].", unique=True),
+        "ignore": ListOf(Enum(SILENCEABLE, doc="A warning code."),
+                         doc="Warning codes to silence, e.g. [entity-unused]. Errors cannot be silenced.", unique=True),
     },
     required=("title",),
 )
