@@ -37,7 +37,8 @@ def cmd_build(args) -> int:
     result = compile_site(root, strict=args.strict)
     _print_diagnostics(result.diagnostics)
     if not result.ok:
-        print(f"build failed: {result.diagnostics.summary()}; {out} was left unchanged", file=sys.stderr)
+        hint = " (warnings count as errors with --strict)" if args.strict and not result.diagnostics.errors else ""
+        print(f"build failed: {result.diagnostics.summary()}{hint}; {out} was left unchanged", file=sys.stderr)
         return 1
     try:
         write_site(root, out, result.files)

@@ -317,7 +317,7 @@ def single_file(files: dict[OutPath, bytes], *, title: str | None = None, base_u
                     continue
                 seen_js.add(key)
                 code = files[path].decode("utf-8") if path is not None else text
-                (head_js if kind == "js-head" else end_js).append(code.replace("</script", "<\\/script"))
+                (head_js if kind == "js-head" else end_js).append(re.sub(r"</(script)", r"<\\/\1", code, flags=re.IGNORECASE))
         label = html.escape(_page_label(parser.title, site_title), quote=True)
         sections.append(f'<section class="sf-page" id="{keys[page]}" aria-label="{label}">\n'
                         + "".join(parser.main).strip("\n") + "\n</section>")

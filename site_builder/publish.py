@@ -32,14 +32,8 @@ from . import __version__, urls, webannotation
 from .diagnostics import Diagnostic, Pos, Severity
 from .markdown import Markdown
 from .model import Annotation, Content, Document, Entity, Site
-from .urls import OutPath, relative_url
+from .urls import CNAME, FEED, NOJEKYLL, PRINT_CSS, ROBOTS, SITEMAP, OutPath, relative_url
 
-NOJEKYLL = OutPath(".nojekyll")
-ROBOTS = OutPath("robots.txt")
-CNAME = OutPath("CNAME")
-SITEMAP = OutPath("sitemap.xml")
-FEED = OutPath("feed.xml")
-PRINT_CSS = OutPath("assets/print.css")
 BASE_URL_ENV = webannotation.BASE_URL_ENV
 
 PACKAGE_TEMPLATES = Path(__file__).parent / "templates"

@@ -203,7 +203,9 @@ def build_index(recs: list[Record]) -> dict:
 
 
 def _js_assign(name: str, data) -> bytes:
-    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=False)
+    # "<" escaped so the data can never close a <script> element it is inlined into
+    # (the single-file export inlines these files).
+    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=False).replace("<", "\\u003c")
     return f"window.{name}={payload};\n".encode("utf-8")
 
 

@@ -418,7 +418,8 @@ class Builder:
 
     def _fail(self, lines: list[str], summary: str, what: str) -> None:
         self.problems = {"summary": summary, "messages": lines}
-        self.log(f"{_now()} {what}build failed ({summary}); still serving the last good site:")
+        still = "still serving the last good site" if self.files is not None else "no site to serve until a build succeeds"
+        self.log(f"{_now()} {what}build failed ({summary}); {still}:")
         for line in lines:
             self.log(line)
         self.events.publish("problems", self.problems)

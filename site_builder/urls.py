@@ -52,6 +52,13 @@ READER_JS = OutPath("assets/reader.js")
 SEARCH_JS = OutPath("assets/search.js")
 SEARCH_INDEX_JS = OutPath("assets/search-index.js")
 ENTITIES_JS = OutPath("assets/entities.js")
+# Publishing files (site_builder.publish.site_files).
+NOJEKYLL = OutPath(".nojekyll")
+ROBOTS = OutPath("robots.txt")
+CNAME = OutPath("CNAME")
+SITEMAP = OutPath("sitemap.xml")
+FEED = OutPath("feed.xml")
+PRINT_CSS = OutPath("assets/print.css")
 
 
 @lru_cache(maxsize=None)
