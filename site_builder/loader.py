@@ -354,6 +354,7 @@ def _annotation(value: dict, slug: str, ctx: schema.Ctx, path: tuple) -> Annotat
         id=value["id"], document=slug, kind=value["kind"],
         quote=Quote(q["exact"], q.get("prefix", ""), q.get("suffix", "")),
         body=value["body"], verdict=value.get("verdict", ""),
+        verdict_written=path + ("verdict", "@key") in ctx.positions,
         entities=tuple(value.get("entities", ())),
         sources=tuple(Citation(s["title"], s["publisher"], s["date"], s.get("url", "")) for s in value.get("sources", ())),
         tags=tuple(value.get("tags", ())),

@@ -87,6 +87,7 @@ class Annotation:
     quote: Quote
     body: str
     verdict: str = ""
+    verdict_written: bool = field(default=False, compare=False)  # a verdict key was present (even if invalid)
     entities: tuple[str, ...] = ()
     sources: tuple[Citation, ...] = ()
     tags: tuple[str, ...] = ()

@@ -234,7 +234,12 @@ class Obj(Spec):
             ctx.positions[path + (key, "@key")] = ctx.pos(key_node)
             value = spec.convert(value_node, ctx, path + (key,))
             if value is MISSING:
-                out[key] = MISSING
+                # The error is reported.  A bad optional field is left out so the
+                # rest of the object still takes part in the cross-checks (no
+                # cascade of "unknown entity" errors for an entry that exists);
+                # a bad required field makes the whole object unusable.
+                if key in self.required:
+                    out[key] = MISSING
             elif value is not None:
                 out[key] = value
         for name in self.required:

@@ -34,7 +34,7 @@ def _check_annotations(content: Content, entity_ids: set[str], doc_slugs: set[st
                 diags.error("duplicate-id", a.pos, f"duplicate annotation id '{a.id}' (first used at line {seen[a.id].line})")
             else:
                 seen[a.id] = a.pos
-            if a.kind == "fact-check" and not a.verdict:
+            if a.kind == "fact-check" and not a.verdict and not a.verdict_written:  # an invalid one is reported already
                 diags.error("missing-field", a.pos, f"fact-check '{a.id}' needs a verdict (accurate, mostly-accurate, misleading, unsupported, false)")
             if a.kind != "fact-check" and a.verdict:
                 diags.error("verdict-not-allowed", a.pos, f"annotation '{a.id}' is a {a.kind}: only fact-checks take a verdict")

@@ -101,3 +101,17 @@ def test_footnotes_and_definition_lists_render_and_link_mentions(tmp_path):
     assert 'id="m-deepseek-2"' in html
     entity = (out / "glossary/deepseek.html").read_text(encoding="utf-8")
     assert "m-deepseek-2" in entity
+
+
+def test_bad_optional_field_does_not_cascade(tmp_path):
+    """An entity whose optional field is invalid still exists for the cross-checks:
+    one error for the field, no 'unknown entity' errors where it is used."""
+    entity = ENTITY + 'links:\n  wikidata: "not-an-id"\n'
+    annotations = ANNOTATIONS.replace('quote: "text that is not there"', 'quote: "DeepSeek released"') + "    entities: [deepseek]\n"
+    root = _project(tmp_path, files={"content/glossary/deepseek.yml": entity,
+                                     "content/annotations/doc.yml": annotations})
+    proc = run_cli("check", "--root", root)
+    lines = error_lines(proc.stderr)
+    assert proc.returncode == 1
+    assert len(lines) == 1, lines
+    assert "content/glossary/deepseek.yml:5:13: error: invalid value 'not-an-id'" in next(iter(lines))
