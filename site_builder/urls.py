@@ -9,7 +9,6 @@ same output works at a domain root, under a project path and from file://.
 
 from __future__ import annotations
 
-import posixpath
 from functools import lru_cache
 from urllib.parse import quote
 
@@ -75,14 +74,26 @@ def relative_url(from_page: OutPath, to: OutPath, fragment: str = "") -> str:
     """The relative URL of ``to`` as seen from ``from_page``; ``#fragment`` appended."""
     if to == from_page and fragment:
         return f"#{fragment}"
-    rel = _relative(from_page.path, to.path)
+    rel = _relative(from_page, to)
     return f"{rel}#{fragment}" if fragment else rel
 
 
 @lru_cache(maxsize=1 << 16)
 def _relative(from_path: str, to_path: str) -> str:
-    start = posixpath.dirname(from_path) or "."
-    return quote(posixpath.relpath(to_path, start), safe="/-._~")
+    # Both are output file paths (no '..', no leading '/'), so the relative
+    # path is: up out of the folders not shared, then down to the target.
+    here = from_path.split("/")[:-1]
+    there = to_path.split("/")
+    common = 0
+    while common < len(here) and common < len(there) - 1 and here[common] == there[common]:
+        common += 1
+    rel = "../" * (len(here) - common) + "/".join(there[common:])
+    return _quote(rel)
+
+
+@lru_cache(maxsize=1 << 12)
+def _quote(rel: str) -> str:
+    return quote(rel, safe="/-._~")
 
 
 def absolute_url(base_url: str, to: OutPath) -> str:

@@ -431,3 +431,19 @@ def test_build_replaces_its_own_output_whole(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert not (out / "glossary" / "widget.html").exists()  # stale pages do not linger
     assert (out / "glossary" / "gadget.html").is_file()
+
+
+def test_relative_url_matches_posix_relpath():
+    """The fast relative-URL computation agrees with posixpath.relpath for every pair of page shapes."""
+    import itertools
+    import posixpath
+    from urllib.parse import quote
+
+    from site_builder.urls import OutPath, relative_url
+
+    paths = ["index.html", "404.html", "glossary/index.html", "glossary/cpc.html", "documents/a b.html",
+             "assets/x/y.css", "a/b/c.html", "a/b.html", "a/c/d.html", "glossary.html", "a/b/c/d/e.html"]
+    for a, b in itertools.product(paths, paths):
+        expected = quote(posixpath.relpath(b, posixpath.dirname(a) or "."), safe="/-._~")
+        assert relative_url(OutPath(a), OutPath(b)) == expected, (a, b)
+    assert relative_url(OutPath("glossary/cpc.html"), OutPath("glossary/cpc.html"), "m-1") == "#m-1"
