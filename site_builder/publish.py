@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import os
 import re
-import time
 import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
 from pathlib import Path
@@ -203,8 +202,11 @@ def rfc3339(date: str) -> str:
 
 
 def _build_time() -> str:
+    """The feed's <updated> when the content has no date at all: SOURCE_DATE_EPOCH,
+    else the Unix epoch, never the clock, so two builds stay byte-identical
+    (set ``date`` in site.yml to give feed readers a real one)."""
     stamp = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    seconds = int(stamp) if stamp.isdigit() else int(time.time())
+    seconds = int(stamp) if stamp.isdigit() else 0
     return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
