@@ -53,11 +53,28 @@ class Projection:
     segments: list[Segment] = field(default_factory=list)
 
     def linkable_runs(self):
-        """(start, text) of each segment where mentions may be linked."""
+        """(start, text) of each run where mentions may be linked.
+
+        A run is a linkable text segment, joined with the segments that follow
+        it as long as they are its next siblings and only text or line breaks:
+        so a name wrapped onto the next source line ("Communist Party⏎of
+        China") is still one mention, while formatting, links and code end a run.
+        """
         t = self.text
+        start = end = -1
+        last: Segment | None = None
         for s in self.segments:
+            if (last is not None and (s.linkable or s.kind == "break") and s.block == last.block
+                    and s.child == last.child + 1 and s.start == last.end):
+                end, last = s.end, s
+                continue
+            if last is not None:
+                yield start, t[start:end]
+                last = None
             if s.linkable:
-                yield s.start, t[s.start:s.end]
+                start, end, last = s.start, s.end, s
+        if last is not None:
+            yield start, t[start:end]
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,6 +317,7 @@ def apply_marks(parsed: Parsed, marks: list[MarkSpan], mentions: list[MentionSpa
         seg_by_child = {s.child: s for s in block_segs}
         out: list[Token] = []
         pending_refs: list[MarkSpan] = []
+        open_mention: list[MentionSpan | None] = [None]  # a mention that continues past a line break
         link_depth = 0
         for ci, child in enumerate(children):
             if child.type == "link_open":
@@ -310,13 +328,16 @@ def apply_marks(parsed: Parsed, marks: list[MarkSpan], mentions: list[MentionSpa
             if seg is None or seg.kind == "break":
                 out.append(child)
             else:
-                out.extend(_split_leaf(child, seg, marks, mention_list, started))
+                out.extend(_split_leaf(child, seg, marks, mention_list, started, open_mention))
             if seg is not None and (bi, ci) in refs_at:
                 pending_refs.extend(refs_at[(bi, ci)])
-            if pending_refs and link_depth == 0:
+            # A reference number is a link: never inside a link or an open mention.
+            if pending_refs and link_depth == 0 and open_mention[0] is None:
                 for m in sorted(pending_refs, key=lambda m: m.number):
                     out.append(_token("ann_ref", meta={"id": m.id, "number": m.number, "kind": m.kind}))
                 pending_refs = []
+        if open_mention[0] is not None:  # pragma: no cover - runs never outlast their inline token
+            out.append(_token("mention_close"))
         for m in pending_refs:
             out.append(_token("ann_ref", meta={"id": m.id, "number": m.number, "kind": m.kind}))
         inline.children = out
@@ -340,7 +361,12 @@ def _token(type_: str, content: str = "", meta: dict | None = None) -> Token:
 
 
 def _split_leaf(child: Token, seg: Segment, marks: list[MarkSpan], mentions: list[MentionSpan],
-                started: set[str]) -> list[Token]:
+                started: set[str], state: list) -> list[Token]:
+    """Split one text leaf at mark and mention boundaries.
+
+    ``state[0]`` carries a mention that began in an earlier leaf of the same run
+    (across a line break) into this one, and out again if it goes on.
+    """
     active_marks = [m for m in marks if m.start < seg.end and m.end > seg.start]
     active_mentions = [m for m in mentions if m.start < seg.end and m.end > seg.start] if seg.linkable else []
     if not active_marks and not active_mentions:
@@ -353,7 +379,7 @@ def _split_leaf(child: Token, seg: Segment, marks: list[MarkSpan], mentions: lis
     points = sorted(cuts)
     out: list[Token] = []
     content = child.content
-    open_mention: MentionSpan | None = None
+    open_mention: MentionSpan | None = state[0]
     for a, b in zip(points, points[1:]):
         if open_mention is not None and a >= open_mention.end:
             out.append(_token("mention_close"))
@@ -378,8 +404,10 @@ def _split_leaf(child: Token, seg: Segment, marks: list[MarkSpan], mentions: lis
             out.append(_token("hl_close"))
         else:
             out.append(piece)
-    if open_mention is not None:
+    if open_mention is not None and open_mention.end <= seg.end:
         out.append(_token("mention_close"))
+        open_mention = None
+    state[0] = open_mention
     return out
 
 
