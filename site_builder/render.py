@@ -341,26 +341,6 @@ def _page_digest(page: Page, templates_digest: str) -> str:
     return h.hexdigest()
 
 
-def render_pages(pages: list[Page], env: jinja2.Environment, site: SiteView,
-                 cache: RenderCache | None = None) -> dict[OutPath, bytes]:
-    """Render ready-made pages (views built), keyed by a digest of each view."""
-    templates_digest = hashlib.sha256(repr(template_sources(env)).encode()).hexdigest()
-    out: dict[OutPath, bytes] = {}
-    for page in pages:
-        key = _page_digest(page, templates_digest) if cache is not None else ""
-        if cache is not None:
-            hit = cache.pages.get(page.path)
-            if hit is not None and hit[0] == key:
-                out[page.path] = hit[1]
-                continue
-        data = _render_one(page, env, site).encode("utf-8")
-        out[page.path] = data
-        if cache is not None:
-            cache.pages[page.path] = (key, data)
-            cache.rendered.append(page.path)
-    return out
-
-
 class TemplateProblem(Exception):
     """A template failed to compile or render; carries a position for the diagnostic."""
 
