@@ -118,7 +118,7 @@ def cmd_export(args) -> int:
         if t.resolve().is_relative_to((root / "content").resolve()):
             print(f"error: {t} is inside content/; write exports elsewhere", file=sys.stderr)
             return 2
-    result = publish.full_site(root, strict=args.strict)
+    result = compile_site(root, strict=args.strict)
     _print_diagnostics(result.diagnostics)
     if not result.ok:
         print(f"export failed: {result.diagnostics.summary()}; nothing was written", file=sys.stderr)

@@ -557,35 +557,3 @@ def not_found_url(site: Site, target: OutPath, fragment: str = "", *, environ: d
     if base:
         return base + target.path + (f"#{fragment}" if fragment else "")
     return relative_url(urls.NOT_FOUND, target, fragment)
-
-
-# ------------------------------------------------ builds without wiring
-
-def full_site(root: Path, *, strict: bool = False, environ: dict | None = None):
-    """``build.compile_site(root)`` plus this module's files and diagnostics.
-
-    Returns the ``Compiled`` result with :func:`site_files` merged into its
-    files.  Once ``compile_site`` itself includes them (the integration the
-    build orchestrator does), this adds nothing and re-analyses nothing.
-    """
-    from . import build, loader, validate, xref
-    from .diagnostics import Diagnostics
-
-    result = build.compile_site(root, strict=strict)
-    if not result.ok or NOJEKYLL in result.files:
-        return result
-    diags = Diagnostics()
-    content = loader.load(root, diags)
-    if content is None:  # pragma: no cover - compile_site succeeded on the same files
-        return result
-    md = Markdown(allow_html=content.site.allow_raw_html)
-    validate.check(content, md, diags)
-    analyses = build.analyse_all(content, md, None, 1)
-    refs = xref.build(content, analyses)
-    pages = [p for p in result.files if p.path.endswith(".html")]
-    result.files.update(site_files(content, analyses, refs, pages=pages,
-                                   project_templates=root / "templates", environ=environ))
-    result.diagnostics.extend(diagnostics(content, environ, existing=result.diagnostics.items))
-    if strict and result.diagnostics.has_errors(True):
-        result.ok = False
-    return result

@@ -10,7 +10,7 @@ import pytest
 
 from site_builder import publish, urls, webannotation
 from site_builder.diagnostics import Diagnostics, Severity
-from test_publish_support import DOMAIN_BASE, PROJECT_BASE, ROOT, full_files, no_base_env, project_copy
+from test_publish_support import DOMAIN_BASE, PROJECT_BASE, full_files, load_analysed, no_base_env, project_copy
 
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -21,14 +21,7 @@ RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:
 @pytest.fixture(scope="module")
 def analysed():
     """The default content, loaded and analysed once (content, analyses, refs)."""
-    from site_builder import build, loader, validate, xref
-    from site_builder.markdown import Markdown
-    diags = Diagnostics()
-    content = loader.load(ROOT, diags)
-    md = Markdown(allow_html=content.site.allow_raw_html)
-    validate.check(content, md, diags)
-    analyses = build.analyse_all(content, md, None, 1)
-    return content, analyses, xref.build(content, analyses)
+    return load_analysed()
 
 
 def with_site(content, **changes):

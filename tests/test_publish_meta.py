@@ -1,7 +1,7 @@
 """Page metadata: canonical links, OpenGraph / Twitter cards, schema.org JSON-LD, the _meta.html macro.
 
 The unit tests render templates/_meta.html with publish.MetaBuilder directly; the
-tests marked ``requires_wiring`` check the built pages once build/render include it.
+others check the pages of a real build.
 """
 
 from __future__ import annotations
@@ -13,9 +13,8 @@ import html5lib
 import pytest
 
 from site_builder import publish, render, urls, webannotation
-from site_builder.diagnostics import Diagnostics
 from site_builder.model import Entity
-from test_publish_support import (DOMAIN_BASE, PROJECT_BASE, ROOT, broken_links, project_copy, requires_wiring,
+from test_publish_support import (DOMAIN_BASE, PROJECT_BASE, broken_links, load_analysed, project_copy,
                                   run_cli, site_map)
 
 NS = "{http://www.w3.org/1999/xhtml}"
@@ -23,14 +22,8 @@ NS = "{http://www.w3.org/1999/xhtml}"
 
 @pytest.fixture(scope="module")
 def analysed():
-    from site_builder import build, loader, validate, xref
-    from site_builder.markdown import Markdown
-    diags = Diagnostics()
-    content = loader.load(ROOT, diags)
-    md = Markdown(allow_html=content.site.allow_raw_html)
-    validate.check(content, md, diags)
-    analyses = build.analyse_all(content, md, None, 1)
-    return content, analyses, xref.build(content, analyses)
+    """The default content, loaded and analysed once (content, analyses, refs)."""
+    return load_analysed()
 
 
 def builder(analysed, **site):
@@ -179,7 +172,6 @@ def test_not_found_urls(analysed):
 
 # ------------------------------------------------- the built site (needs wiring)
 
-@requires_wiring
 @pytest.mark.parametrize("base", [PROJECT_BASE, DOMAIN_BASE])
 def test_built_pages_carry_metadata(tmp_path, base):
     root = project_copy(tmp_path / "p", base_url=base)
@@ -206,7 +198,6 @@ def test_built_pages_carry_metadata(tmp_path, base):
             assert "W3C Web Annotation (JSON-LD)" in page.read_text(encoding="utf-8")
 
 
-@requires_wiring
 def test_built_404_works_at_any_depth_with_base_url(tmp_path):
     root = project_copy(tmp_path / "p", base_url=PROJECT_BASE)
     proc = run_cli("build", "--root", root, "--out", tmp_path / "out")

@@ -1,6 +1,6 @@
 """Helpers shared by the publish / export / web-annotation / init tests (no tests here).
 
-* building the site with the publishing files (``publish.full_site``), in a copy
+* building the site with the publishing files (``build.compile_site``), in a copy
   of the default content with a chosen ``base_url`` / ``cname``;
 * a link checker that resolves every link and fragment the way a browser does,
   from file:// or under an http(s) base (a GitHub Pages project path or a
@@ -64,10 +64,26 @@ def no_base_env() -> dict:
 
 def full_files(root: Path, environ: dict | None = None):
     """The whole site of ``root`` in memory, publishing files included; asserts it builds."""
-    from site_builder import publish
-    result = publish.full_site(root, environ=no_base_env() if environ is None else environ)
+    from unittest import mock
+
+    from site_builder.build import compile_site
+    with mock.patch.dict(os.environ, no_base_env() if environ is None else environ, clear=True):
+        result = compile_site(root)
     assert result.ok, "\n".join(d.format() for d in result.diagnostics.sorted())
     return result
+
+
+def load_analysed():
+    """The default content, loaded and analysed as the build does: (content, analyses, refs)."""
+    from site_builder import build, loader, validate, xref
+    from site_builder.diagnostics import Diagnostics
+    from site_builder.markdown import Markdown
+    diags = Diagnostics()
+    content = loader.load(ROOT, diags)
+    md = Markdown(allow_html=content.site.allow_raw_html)
+    validate.check(content, md, diags)
+    analyses = build.analyse_all(content, md, None, 1)
+    return content, analyses, xref.build(content, analyses)
 
 
 def write_out(files: dict, folder: Path) -> Path:
@@ -76,20 +92,6 @@ def write_out(files: dict, folder: Path) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
     return folder
-
-
-@functools.lru_cache(maxsize=1)
-def is_wired() -> bool:
-    """Has the build itself taken the publishing files in (build.compile_site -> publish.site_files)?"""
-    from site_builder import build, publish
-    result = build.compile_site(ROOT)
-    return result.ok and publish.NOJEKYLL in result.files
-
-
-requires_wiring = pytest.mark.skipif(
-    "not __import__('test_publish_support').is_wired()",
-    reason="publish is not yet wired into build.compile_site / render (see docs/publishing.md, 'Integration')",
-)
 
 
 def run_cli(*args, env: dict | None = None, cwd: Path | None = None, timeout: float = 180):
