@@ -170,7 +170,7 @@ def test_not_found_urls(analysed):
     assert publish.not_found_url(site, urls.GLOSSARY_INDEX, environ={}) == "glossary/index.html"
 
 
-# ------------------------------------------------- the built site (needs wiring)
+# ------------------------------------------------------------ the built site
 
 @pytest.mark.parametrize("base", [PROJECT_BASE, DOMAIN_BASE])
 def test_built_pages_carry_metadata(tmp_path, base):
