@@ -56,7 +56,8 @@ def generate(out: Path, n_docs: int, words: int = 1200, seed: int = 1) -> None:
         anns = []
         for j in range(min(6, len(paras))):
             kind = ["note", "context", "fact-check", "quote", "question", "note"][j]
-            verdict = "    verdict: mostly-accurate\n" if kind == "fact-check" else ""
+            verdict = ("    verdict: mostly-accurate\n    sources:\n      - title: \"Synthetic source\"\n"
+                       "        publisher: \"Benchmarks\"\n        date: \"2025-01\"\n") if kind == "fact-check" else ""
             anns.append(f'  - id: a{j}\n    kind: {kind}\n{verdict}    quote: "Item {i}-{j}:"\n'
                         f'    body: "Synthetic annotation {j} on document {i}."\n    entities: [deepseek]\n')
         (content / "annotations" / f"{slug}.yml").write_text("annotations:\n" + "".join(anns), encoding="utf-8")

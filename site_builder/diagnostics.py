@@ -20,6 +20,7 @@ SILENCEABLE = (
     "base-url-missing",
     "cname-mismatch",
     "entity-unused",
+    "factcheck-unsourced",
     "unexpected-file",
 )
 

@@ -356,7 +356,8 @@ def _annotation(value: dict, slug: str, ctx: schema.Ctx, path: tuple) -> Annotat
         body=value["body"], verdict=value.get("verdict", ""),
         verdict_written=path + ("verdict", "@key") in ctx.positions,
         entities=tuple(value.get("entities", ())),
-        sources=tuple(Citation(s["title"], s["publisher"], s["date"], s.get("url", "")) for s in value.get("sources", ())),
+        sources=tuple(Citation(s["title"], s["publisher"], s["date"], s.get("url", ""), s.get("excerpt", ""), s.get("lang", ""))
+                      for s in value.get("sources", ())),
         tags=tuple(value.get("tags", ())),
         original=Original(orig["text"], orig["lang"]) if orig else None,
         pos=ctx.positions[path],

@@ -64,6 +64,8 @@ class Citation:
     publisher: str
     date: str
     url: str = ""
+    excerpt: str = ""  # the sentence the annotation relies on, in the source's own language
+    lang: str = ""  # language of the source and its excerpt, e.g. zh
 
 
 @dataclass(frozen=True)

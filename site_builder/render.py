@@ -101,6 +101,8 @@ class SourceView(NamedTuple):
     publisher: str
     date: str
     url: str
+    excerpt: str = ""
+    lang: str = ""
 
 
 class NoteView(NamedTuple):
@@ -453,7 +455,7 @@ def note_view(a: Annotation, number: int, doc_title: str, note_html: str, refs: 
         body=Markup(note_html), original=a.original.text if a.original else "",
         original_lang=a.original.lang if a.original else "",
         entities=tuple(refs[e] for e in a.entities if e in refs),
-        sources=tuple(SourceView(s.title, s.publisher, s.date, s.url) for s in a.sources),
+        sources=tuple(SourceView(s.title, s.publisher, s.date, s.url, s.excerpt, s.lang) for s in a.sources),
         tags=a.tags, document_title=doc_title,
         link=Link(urls.document_path(a.document), f"ann-{a.id}"),
     )

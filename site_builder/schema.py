@@ -397,12 +397,15 @@ DOCUMENT = Obj(
 )
 
 CITATION = Obj(
-    doc="A cited source: publisher, title and date; url only where known.",
+    doc="A cited source: publisher, title and date; url only where known; optionally the excerpt relied on and its language.",
     fields={
         "title": _text("Title of the cited work; use [square brackets] for a descriptive title."),
         "publisher": _text("Publisher."),
         "date": _date("Publication date."),
         "url": _url("Address of the cited work."),
+        "excerpt": _text("The sentence from the source that the annotation relies on, quoted exactly in its original language."),
+        "lang": Str(doc="Language of the source and its excerpt, e.g. zh.", pattern=LANG_RE,
+                    pattern_hint="expected a language tag such as 'zh'"),
     },
     required=("title", "publisher", "date"),
 )

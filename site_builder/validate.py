@@ -2,8 +2,8 @@
 
 The loader has already checked each file against its spec; this stage checks
 what needs more than one file: ids that must exist, ids that must be unique,
-aliases two entities both claim, verdicts that belong to fact-checks only, and
-unsafe links in every piece of Markdown.
+aliases two entities both claim, verdicts that belong to fact-checks only,
+fact-checks that cite no source, and unsafe links in every piece of Markdown.
 """
 
 from __future__ import annotations
@@ -36,6 +36,9 @@ def _check_annotations(content: Content, entity_ids: set[str], doc_slugs: set[st
                 seen[a.id] = a.pos
             if a.kind == "fact-check" and not a.verdict and not a.verdict_written:  # an invalid one is reported already
                 diags.error("missing-field", a.pos, f"fact-check '{a.id}' needs a verdict (accurate, mostly-accurate, misleading, unsupported, false)")
+            if a.kind == "fact-check" and not a.sources:
+                diags.warning("factcheck-unsourced", a.pos,
+                              f"fact-check '{a.id}' cites no source: add sources with title, publisher and date")
             if a.kind != "fact-check" and a.verdict:
                 diags.error("verdict-not-allowed", a.pos, f"annotation '{a.id}' is a {a.kind}: only fact-checks take a verdict")
             for eid, pos in zip(a.entities, a.entity_pos):

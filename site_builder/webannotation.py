@@ -69,7 +69,7 @@ from . import anchoring, urls
 from .diagnostics import Diagnostic, Diagnostics, Pos, Severity
 from .markdown import Markdown
 from .model import Annotation, Site
-from .schema import ANNOTATION, ANNOTATION_KINDS, CNAME_RE, ID_RE, TAG_RE, VERDICTS, Ctx, MISSING
+from .schema import ANNOTATION, ANNOTATION_KINDS, CNAME_RE, ID_RE, LANG_RE, TAG_RE, VERDICTS, Ctx, MISSING
 from .urls import OutPath
 
 CONTEXT = "http://www.w3.org/ns/anno.jsonld"
@@ -189,6 +189,10 @@ def annotation_json(site: Site, ann: Annotation, text: str, start: int, end: int
                                  "schema:publisher": s.publisher, "schema:datePublished": s.date}
             if s.url:
                 c["schema:url"] = s.url
+            if s.excerpt:
+                c["schema:text"] = s.excerpt
+            if s.lang:
+                c["schema:inLanguage"] = s.lang
             cites.append(c)
         main["schema:citation"] = cites
     bodies: list[dict] = [main]
@@ -422,6 +426,12 @@ def _citations(node: dict) -> list[dict]:
             url = pick("schema:url", "url")
             if url:
                 cite["url"] = url
+            excerpt = pick("schema:text", "text")
+            if excerpt:
+                cite["excerpt"] = excerpt
+            lang = pick("schema:inLanguage", "inLanguage")
+            if lang and LANG_RE.match(lang):
+                cite["lang"] = lang
             out.append(cite)
     return out
 
@@ -718,7 +728,7 @@ def item_yaml(item: dict, indent: str = "  ") -> str:
         lines.append(f"{pad}sources:")
         for s in item["sources"]:
             lines.append(f"{pad}  - title: {yaml_str(s['title'])}")
-            for k in ("publisher", "date", "url"):
+            for k in ("publisher", "date", "url", "excerpt", "lang"):
                 if s.get(k):
                     lines.append(f"{pad}    {k}: {yaml_str(s[k])}")
     if item.get("tags"):
