@@ -201,8 +201,8 @@ SCRIPT = r"""(function () {
     return out;
   }
   if (!(window.crypto && crypto.subtle && window.TextEncoder)) {
-    say("This browser cannot decrypt the file (it lacks Web Crypto). Open it in a current Firefox, Chrome, " +
-        "Edge or Safari, from disk or over https.", true);
+    say("This browser cannot decrypt the file (it offers no Web Crypto here). Open it in a current browser " +
+        "such as Firefox, Chrome or Edge.", true);
     button.disabled = true;
     return;
   }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import struct
 from dataclasses import replace
 from pathlib import Path
@@ -177,3 +178,26 @@ def test_without_base_url_no_cards_and_no_og_image(tmp_path):
     for rel, metas in _heads(out).items():
         assert "og:image" not in metas and "twitter:image" not in metas, rel
         assert metas["twitter:card"] == ["summary"], rel
+
+
+def test_a_rebuild_with_the_build_cache_redraws_only_changed_cards(tmp_path, monkeypatch):
+    from unittest import mock
+
+    from site_builder.build import BuildCache, compile_site
+    root = project_copy(tmp_path / "p", base_url=PROJECT_BASE)
+    drawn = []
+    real = cards.draw
+    monkeypatch.setattr(cards, "draw", lambda c: drawn.append(c.page) or real(c))
+    cache = BuildCache()
+    with mock.patch.dict("os.environ", no_base_env(), clear=True):
+        first = compile_site(root, cache=cache)
+        assert first.ok and len(drawn) == sum(1 for p in first.files if p.path.startswith("cards/"))
+        drawn.clear()
+        again = compile_site(root, cache=cache)
+        assert drawn == [] and again.files == first.files
+        doc = next((root / "content" / "documents").glob("*.md"))
+        text = doc.read_text(encoding="utf-8")
+        doc.write_text(re.sub(r'(?m)^title: "?(.*?)"?$', r'title: "\1, revised"', text, count=1), encoding="utf-8")
+        third = compile_site(root, cache=cache)
+    assert third.ok
+    assert drawn == [urls.document_path(doc.stem)]
