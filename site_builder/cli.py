@@ -297,11 +297,13 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--cname", metavar="DOMAIN", help="a custom domain for GitHub Pages (written to CNAME)")
     p.set_defaults(func=cmd_init)
 
-    p = sub.add_parser("export", help="export the briefing as one HTML file or a zip of the site",
+    p = sub.add_parser("export", help="export the briefing as one HTML file, a zip of the site or a PDF",
                        description="Build the site in memory and export it: --single-file writes one self-contained "
                                    "HTML file (every page, all CSS and JavaScript inline, links turned into in-file "
-                                   "anchors) that opens offline; --zip writes the whole site as a zip that works "
-                                   "when unpacked anywhere and opened from disk.")
+                                   "anchors) that opens offline, encrypted with --passphrase-file (or "
+                                   "SITE_BUILDER_PASSPHRASE); --zip writes the whole site as a zip that works "
+                                   "when unpacked anywhere and opened from disk; --pdf prints the briefing to one "
+                                   "PDF with headless Chromium.")
     root_arg(p)
     p.add_argument("--single-file", metavar="FILE.html", help="write the single-file HTML export here")
     p.add_argument("--zip", metavar="FILE.zip", help="write the zipped site here")
