@@ -213,3 +213,39 @@ def test_browser_wrong_then_right_passphrase_opens_the_full_reader_offline(chrom
         context.close()
 
     chromium(check)
+
+
+AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def test_browser_passphrase_form_is_accessible(chromium, tmp_path, plain):  # noqa: F811
+    if not AXE_JS.is_file():
+        import os
+        if os.environ.get("SITE_BUILDER_REQUIRE_BROWSER") == "1":
+            pytest.fail("node_modules/axe-core is missing (npm ci --ignore-scripts)")
+        pytest.skip("node_modules/axe-core is missing (npm ci --ignore-scripts)")
+    target = tmp_path / "protected.html"
+    target.write_bytes(protect.seal(plain, PASSPHRASE))
+
+    def violations(page) -> list[str]:
+        if not page.evaluate("typeof window.axe !== 'undefined'"):
+            page.add_script_tag(path=str(AXE_JS))
+        found = page.evaluate("""async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags},
+            resultTypes: ['violations']})).violations.map(v => v.id + ': ' + v.help)""", AXE_TAGS)
+        return found
+
+    def check(browser):
+        for scheme in ("light", "dark"):
+            context = browser.new_context(color_scheme=scheme)
+            page = context.new_page()
+            page.goto(target.as_uri())
+            assert violations(page) == [], scheme
+            page.get_by_label("Passphrase").fill("wrong")
+            page.get_by_label("Passphrase").press("Enter")
+            page.wait_for_function("document.getElementById('unlock-status').textContent.includes('does not open')",
+                                   timeout=60_000)
+            assert violations(page) == [], f"{scheme}, with the error shown"
+            context.close()
+
+    chromium(check)
