@@ -120,12 +120,27 @@ PRINT_RULES = """/* site_builder PDF export */
   .pdf-endnotes > h2 { font-size: 12pt !important; margin: 0 0 3mm; }
   .pdf-endnotes .note { margin: 0 0 2.5mm !important; }
   .block-notes:empty { display: none !important; }
+  /* Chromium builds the bookmarks from the headings' laid-out lines and drops the space at each
+     soft line break ("first-moveredge"); kept spaces (whitespace collapsed by the script) keep it. */
+  h1, h2, h3, h4, h5, h6 { white-space: pre-wrap; }
 }
 """
 
-# Moves each document's notes, in their order, to the end of the document.
+# Collapses whitespace in headings (see PRINT_RULES); moves each document's notes, in their order,
+# to the end of the document.
 ENDNOTES_SCRIPT = r"""(function () {
   "use strict";
+  var headings = document.querySelectorAll("h1, h2, h3, h4, h5, h6");
+  for (var h = 0; h < headings.length; h++) {
+    var walker = document.createTreeWalker(headings[h], NodeFilter.SHOW_TEXT), texts = [], t;
+    while ((t = walker.nextNode())) texts.push(t);
+    for (var n = 0; n < texts.length; n++) {
+      var value = texts[n].nodeValue.replace(/\s+/g, " ");
+      if (n === 0) value = value.replace(/^ /, "");
+      if (n === texts.length - 1) value = value.replace(/ $/, "");
+      texts[n].nodeValue = value;
+    }
+  }
   var sections = document.querySelectorAll("section.sf-page[id^='doc-']");
   for (var i = 0; i < sections.length; i++) {
     var section = sections[i];
