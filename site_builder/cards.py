@@ -29,7 +29,12 @@ from __future__ import annotations
 
 import hashlib
 import io
+import multiprocessing
+import os
 import re
+import signal
+import threading
+from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, NamedTuple
@@ -129,21 +134,49 @@ def _page_title(title: str, site_title: str) -> str:
 
 
 def site_files(content: Content, analyses: list, pages: Iterable[tuple[OutPath, str]], *,
-               cache: dict[str, bytes] | None = None) -> dict[OutPath, bytes]:
-    """``{cards/<page>.png: PNG bytes}`` for every page; ``cache`` (digest -> PNG) is pruned to this build's cards."""
+               cache: dict[str, bytes] | None = None, workers: int | None = None) -> dict[OutPath, bytes]:
+    """``{cards/<page>.png: PNG bytes}`` for every page; ``cache`` (digest -> PNG) is pruned to this build's cards.
+
+    ``workers``: processes to draw with when there are many cards to draw
+    (default: the CPUs, at most 8); 1 draws them all in this process.
+    """
     files: dict[OutPath, bytes] = {}
     keep: dict[str, bytes] = {}
-    for card in cards_for(content, analyses, pages):
-        key = card.digest()
-        data = keep.get(key) or (cache.get(key) if cache is not None else None)
-        if data is None:
-            data = draw(card)
-        keep[key] = data
-        files[card.path] = data
+    wanted = [(card, card.digest()) for card in cards_for(content, analyses, pages)]
+    todo: dict[str, Card] = {}
+    for card, key in wanted:
+        hit = cache.get(key) if cache is not None else None
+        if hit is not None:
+            keep[key] = hit
+        elif key not in keep:
+            todo[key] = card
+    keep.update(zip(todo, _draw_all(list(todo.values()), workers)))
+    for card, key in wanted:
+        files[card.path] = keep[key]
     if cache is not None:
         cache.clear()
         cache.update(keep)
     return files
+
+
+POOL_THRESHOLD = 48  # cards to draw; below this a process pool costs more than it saves
+
+
+def _draw_all(todo: list[Card], workers: int | None) -> list[bytes]:
+    """Each card drawn (the same bytes in any process): in a process pool when there are many."""
+    n = workers if workers is not None else min(os.cpu_count() or 1, 8)
+    if n <= 1 or len(todo) < POOL_THRESHOLD:
+        return [draw(card) for card in todo]
+    # As in build._analyse_in_pool: a fork server when other threads run (the live server).
+    ctx = None
+    if threading.active_count() > 1 and "forkserver" in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(n, mp_context=ctx, initializer=_worker_init) as pool:
+        return list(pool.map(draw, todo, chunksize=max(1, len(todo) // (n * 4))))
+
+
+def _worker_init() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
 
 
 # ------------------------------------------------------------------- fonts

@@ -98,6 +98,7 @@ def test_unchanged_cards_are_not_drawn_again(monkeypatch):
     drawn = []
     real = cards.draw
     monkeypatch.setattr(cards, "draw", lambda c: drawn.append(c.page) or real(c))
+    monkeypatch.setattr(cards, "POOL_THRESHOLD", 10**6)  # count the draws in this process
     cache: dict = {}
     first = cards.site_files(content, analyses, pages, cache=cache)
     assert len(drawn) == len(pages) == len(first)
@@ -188,6 +189,7 @@ def test_a_rebuild_with_the_build_cache_redraws_only_changed_cards(tmp_path, mon
     drawn = []
     real = cards.draw
     monkeypatch.setattr(cards, "draw", lambda c: drawn.append(c.page) or real(c))
+    monkeypatch.setattr(cards, "POOL_THRESHOLD", 10**6)  # count the draws in this process
     cache = BuildCache()
     with mock.patch.dict("os.environ", no_base_env(), clear=True):
         first = compile_site(root, cache=cache)
@@ -201,3 +203,13 @@ def test_a_rebuild_with_the_build_cache_redraws_only_changed_cards(tmp_path, mon
         third = compile_site(root, cache=cache)
     assert third.ok
     assert drawn == [urls.document_path(doc.stem)]
+
+
+def test_cards_drawn_in_a_process_pool_are_the_same_bytes(monkeypatch):
+    content, analyses, _ = load_analysed()
+    pages = [(urls.HOME, ""), (urls.GLOSSARY_INDEX, "Glossary")] + [(urls.entity_path(e.id), e.name)
+                                                                   for e in content.entities[:6]]
+    alone = cards.site_files(content, analyses, pages, workers=1)
+    monkeypatch.setattr(cards, "POOL_THRESHOLD", 2)
+    pooled = cards.site_files(content, analyses, pages, workers=2)
+    assert pooled == alone and len(alone) == len(pages)
