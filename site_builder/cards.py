@@ -48,7 +48,7 @@ from .urls import OutPath
 WIDTH, HEIGHT = 1200, 630
 FONT_DIR = Path(__file__).parent / "fonts"
 FONT_FILES = {"regular": FONT_DIR / "CardSans-Regular.otf", "bold": FONT_DIR / "CardSans-Bold.otf"}
-DESIGN = "card-v1"  # change when the drawing changes, so cached cards are redrawn
+DESIGN = "card-v2"  # change when the drawing changes, so cached cards are redrawn
 MISSING = "\u3013"  # GETA MARK: stands for a character the font does not have
 PNG_COMPRESSION = 9  # zlib level, with the run-length strategy: the flat card compresses well and fast
 PNG_ZLIB_RLE = 3  # zlib's Z_RLE
@@ -312,8 +312,7 @@ def draw(card: Card) -> bytes:
 
     # Kind label.
     label_font = _font("bold", 30)
-    d.text((left, 158), drawable(card.label).upper() if card.label.isascii() else drawable(card.label),
-           font=label_font, fill=accent)
+    d.text((left, 158), drawable(card.label.upper()), font=label_font, fill=accent)
 
     # Title: as large as fits between the label and the footer (taller for documents: two rows).
     is_doc = card.kind == "document" and card.notes is not None
