@@ -297,7 +297,9 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--cname", metavar="DOMAIN", help="a custom domain for GitHub Pages (written to CNAME)")
     p.set_defaults(func=cmd_init)
 
+    # No abbreviated options: "--passphrase SECRET" must not pass for --passphrase-file.
     p = sub.add_parser("export", help="export the briefing as one HTML file, a zip of the site or a PDF",
+                       allow_abbrev=False,
                        description="Build the site in memory and export it: --single-file writes one self-contained "
                                    "HTML file (every page, all CSS and JavaScript inline, links turned into in-file "
                                    "anchors) that opens offline, encrypted with --passphrase-file (or "

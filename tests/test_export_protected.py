@@ -112,6 +112,11 @@ def test_cli_refuses_to_mix_a_passphrase_with_unencrypted_exports(tmp_path):
     assert proc.returncode == 2 and "cannot read the passphrase file" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert not (tmp_path / "b.html").exists() and not (tmp_path / "b.zip").exists()
+    # There is no option that takes the passphrase itself, not even by abbreviation.
+    proc = run_cli("export", "--root", root, "--single-file", tmp_path / "b.html", "--passphrase", "secret words",
+                   env=no_base_env())
+    assert proc.returncode == 2 and "unrecognized arguments" in proc.stderr
+    assert not (tmp_path / "b.html").exists()
     env["SITE_BUILDER_PASSPHRASE"] = "short"
     proc = run_cli("export", "--root", root, "--single-file", tmp_path / "b.html", env=env)
     assert proc.returncode == 0, proc.stderr
