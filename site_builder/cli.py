@@ -109,11 +109,24 @@ def _write_atomic(path: Path, data: bytes) -> None:
 
 def cmd_export(args) -> int:
     from . import exports, loader, publish
-    if not args.single_file and not args.zip:
-        print("error: say what to export: --single-file FILE.html and/or --zip FILE.zip", file=sys.stderr)
+    from .pdf import PdfError
+    if not args.single_file and not args.zip and not args.pdf:
+        print("error: say what to export: --single-file FILE.html, --zip FILE.zip and/or --pdf FILE.pdf",
+              file=sys.stderr)
         return 2
+    passphrase, problem = _export_passphrase(args)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+    chromium = None
+    if args.pdf:
+        from . import pdf
+        chromium = pdf.find_chromium()
+        if chromium is None:
+            print(f"error: {pdf.NO_CHROMIUM}", file=sys.stderr)
+            return 2
     root = Path(args.root)
-    targets = [Path(t) for t in (args.single_file, args.zip) if t]
+    targets = [Path(t) for t in (args.single_file, args.zip, args.pdf) if t]
     for t in targets:
         if t.resolve().is_relative_to((root / "content").resolve()):
             print(f"error: {t} is inside content/; write exports elsewhere", file=sys.stderr)
@@ -129,18 +142,52 @@ def cmd_export(args) -> int:
     try:
         if args.single_file:
             data = exports.single_file(result.files, base_url=base)
+            if passphrase is not None:
+                from . import protect
+                data = protect.seal(data, passphrase, lang=site.language if site is not None else "en")
             _write_atomic(Path(args.single_file), data)
             print(f"wrote {args.single_file} ({len(data) / 1024:.0f} KB): the whole briefing in one file; "
-                  "open it in any browser, no other files needed", file=sys.stderr)
+                  "open it in any browser, no other files needed"
+                  + ("; encrypted: it opens only with the passphrase" if passphrase is not None else ""),
+                  file=sys.stderr)
         if args.zip:
             data = exports.zip_site(result.files, folder=Path(args.zip).stem, title=title)
             _write_atomic(Path(args.zip), data)
             print(f"wrote {args.zip} ({len(data) / 1024:.0f} KB): unpack it anywhere and open "
                   f"{Path(args.zip).stem}/index.html", file=sys.stderr)
+        if args.pdf:
+            from . import pdf
+            data = pdf.export_pdf(result.files, chromium, base_url=base)
+            _write_atomic(Path(args.pdf), data)
+            print(f"wrote {args.pdf} ({len(data) / 1024:.0f} KB): the briefing as one PDF", file=sys.stderr)
     except OSError as exc:
         print(f"error: cannot write the export: {exc}", file=sys.stderr)
         return 2
+    except PdfError as exc:
+        print(f"error: {exc}; nothing was written to {args.pdf}", file=sys.stderr)
+        return 2
     return 0
+
+
+def _export_passphrase(args) -> tuple[str | None, str]:
+    """(passphrase or None, problem) for ``export``: from --passphrase-file or $SITE_BUILDER_PASSPHRASE."""
+    from . import protect
+    try:
+        passphrase = protect.passphrase_from(args.passphrase_file)
+    except protect.PassphraseError as exc:
+        return None, str(exc)
+    if passphrase is None:
+        return None, ""
+    source = "--passphrase-file" if args.passphrase_file else protect.PASSPHRASE_ENV
+    if not args.single_file:
+        return None, f"{source} protects the --single-file export only; add --single-file FILE.html"
+    if args.zip or args.pdf:
+        return None, (f"{source} encrypts the single file, but the zip and the PDF cannot be encrypted; "
+                      "export them in a separate run without a passphrase")
+    if len(passphrase) < protect.SHORT_PASSPHRASE:
+        print(f"warning: the passphrase has only {len(passphrase)} characters; anyone holding the file can try "
+              "guesses offline, so use a long one (several unrelated words)", file=sys.stderr)
+    return passphrase, ""
 
 
 def cmd_import_annotations(args) -> int:
@@ -250,14 +297,24 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--cname", metavar="DOMAIN", help="a custom domain for GitHub Pages (written to CNAME)")
     p.set_defaults(func=cmd_init)
 
-    p = sub.add_parser("export", help="export the briefing as one HTML file or a zip of the site",
+    # No abbreviated options: "--passphrase SECRET" must not pass for --passphrase-file.
+    p = sub.add_parser("export", help="export the briefing as one HTML file, a zip of the site or a PDF",
+                       allow_abbrev=False,
                        description="Build the site in memory and export it: --single-file writes one self-contained "
                                    "HTML file (every page, all CSS and JavaScript inline, links turned into in-file "
-                                   "anchors) that opens offline; --zip writes the whole site as a zip that works "
-                                   "when unpacked anywhere and opened from disk.")
+                                   "anchors) that opens offline, encrypted with --passphrase-file (or "
+                                   "SITE_BUILDER_PASSPHRASE); --zip writes the whole site as a zip that works "
+                                   "when unpacked anywhere and opened from disk; --pdf prints the briefing to one "
+                                   "PDF with headless Chromium.")
     root_arg(p)
     p.add_argument("--single-file", metavar="FILE.html", help="write the single-file HTML export here")
     p.add_argument("--zip", metavar="FILE.zip", help="write the zipped site here")
+    p.add_argument("--pdf", metavar="FILE.pdf",
+                   help="write the briefing as one PDF (printed by headless Chromium: bookmarks, page numbers, "
+                        "notes as endnotes)")
+    p.add_argument("--passphrase-file", metavar="FILE",
+                   help="encrypt the --single-file export with the passphrase in FILE (or set "
+                        "SITE_BUILDER_PASSPHRASE); never pass a passphrase on the command line")
     p.add_argument("--strict", action="store_true", help="treat warnings as errors")
     p.set_defaults(func=cmd_export)
 

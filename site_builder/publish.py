@@ -39,6 +39,7 @@ PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
 SITE_YML = "content/site.yml"
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 ATOM_NS = "http://www.w3.org/2005/Atom"
+CARD_WIDTH, CARD_HEIGHT = 1200, 630  # site_builder.cards draws them at this size
 DESCRIPTION_LIMIT = 300  # characters of og:description / twitter:description
 
 # ClaimReview ratings: 1 (false) to 5 (accurate); the verdict's label is the rating's name.
@@ -461,6 +462,8 @@ def page_meta(site: Site, page_path: OutPath, title: str, description: str = "",
             return base + target.path
         return relative_url(page_path, target)
 
+    # The social card (site_builder.cards): og:image must be absolute, so only with the address known.
+    image = page_url(base, urls.card_path(page_path)) if base and kind != "not-found" else ""
     links = [{"rel": "stylesheet", "href": href(PRINT_CSS), "media": "print", "type": "", "title": ""}]
     if base:
         links.append({"rel": "alternate", "type": "application/atom+xml", "href": href(FEED),
@@ -479,7 +482,11 @@ def page_meta(site: Site, page_path: OutPath, title: str, description: str = "",
         "canonical": canonical,
         "base_url": base,
         "robots": "noindex" if kind == "not-found" else "",
-        "twitter_card": "summary",
+        "twitter_card": "summary_large_image" if image else "summary",
+        "image": image,
+        "image_width": CARD_WIDTH,
+        "image_height": CARD_HEIGHT,
+        "image_alt": site.title if kind == "home" else f"{title} · {site.title}",
         "published": published,
         "modified": modified,
         "tags": list(tags),

@@ -334,6 +334,7 @@ class RenderCache:
         self.tokens = itertools.count(1)
         self.site_wide: dict[str, tuple[str, dict[OutPath, bytes]]] = {}  # name -> (inputs, files)
         self.publish: dict = {}  # publish.site_files' own per-document cache
+        self.cards: dict[str, bytes] = {}  # social cards: content digest -> PNG (cards.site_files)
 
 
 def _page_digest(page: Page, templates_digest: str) -> str:
@@ -919,7 +920,9 @@ def render_all(content: Content, analyses: list[DocumentAnalysis], xref: XRef | 
     out: dict[OutPath, bytes] = {}
     rendered: list[OutPath] = []
     metas = publish.MetaBuilder(content, analyses)
+    titles: list[tuple[OutPath, str]] = []  # every page and its title, for the social cards
     for plan in builder.plans():
+        titles.append((plan.path, plan.title))
         key = _digest(common, templates.get(plan.template, everything), plan.path, plan.template, plan.title,
                       plan.section, plan.inputs)
         hit = cache.pages.get(plan.path)
@@ -933,6 +936,7 @@ def render_all(content: Content, analyses: list[DocumentAnalysis], xref: XRef | 
     if extra_pages is not None:
         templates_digest = _digest(common, everything)
         for page in extra_pages(builder):
+            titles.append((page.path, page.title))
             key = _page_digest(page, templates_digest)
             hit = cache.pages.get(page.path)
             if hit is not None and hit[0] == key:
@@ -949,6 +953,11 @@ def render_all(content: Content, analyses: list[DocumentAnalysis], xref: XRef | 
     html_pages = [p for p in out if p.path.endswith(".html")] + ([urls.GRAPH] if _has_template(env, "graph.html") else [])
     # Not deferred: a deleted document's annotation file must go at once.
     out.update(publish.site_files(content, analyses, None, pages=html_pages, env=env, cache=cache.publish))
+    if publish.base_url(content.site):  # og:image needs an absolute URL: no address, no cards
+        from . import cards  # it reads this module's labels
+        if _has_template(env, "graph.html"):
+            titles.append((urls.GRAPH, "Entity graph"))
+        out.update(cards.site_files(content, analyses, titles, cache=cache.cards))
 
     later = []
     for name, inputs, make in _site_wide(builder, env, site, common, templates):

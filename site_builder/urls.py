@@ -70,6 +70,12 @@ def entity_path(entity_id: str) -> OutPath:
     return OutPath(f"glossary/{entity_id}.html")
 
 
+def card_path(page: OutPath) -> OutPath:
+    """The social card (og:image) of ``page``: ``documents/x.html`` -> ``cards/documents/x.png``."""
+    p = page.path
+    return OutPath("cards/" + (p[:-5] if p.endswith(".html") else p) + ".png")
+
+
 def relative_url(from_page: OutPath, to: OutPath, fragment: str = "") -> str:
     """The relative URL of ``to`` as seen from ``from_page``; ``#fragment`` appended."""
     if to == from_page and fragment:

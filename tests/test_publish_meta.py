@@ -64,7 +64,9 @@ def test_document_page_meta_with_base_url(analysed):
     assert metas["og:type"] == ["article"]
     assert metas["og:url"] == [PROJECT_BASE + path.path]
     assert metas["og:site_name"] == [content.site.title]
-    assert metas["twitter:card"] == ["summary"]
+    # With the address known the page has a social card (site_builder.cards), so the large-image card.
+    assert metas["twitter:card"] == ["summary_large_image"]
+    assert metas["og:image"] == [PROJECT_BASE + "cards/documents/" + doc.slug + ".png"]
     assert metas["twitter:title"] == [doc.title]
     assert metas["description"] == metas["og:description"] == metas["twitter:description"]
     assert len(metas["description"][0]) <= publish.DESCRIPTION_LIMIT
