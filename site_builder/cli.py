@@ -8,10 +8,11 @@ import sys
 import time
 from pathlib import Path
 
-from . import __version__, schema
+from . import __version__, epoch, schema
 from .build import compile_site
 from .diagnostics import Diagnostics
-from .writer import OutputError, write_site
+from .targets import Kind, TargetError, check_target, enclosing_projects
+from .writer import OutputError, check_output_dir, write_site
 
 
 def _print_diagnostics(diags: Diagnostics, stream=None) -> None:
@@ -34,6 +35,11 @@ def cmd_build(args) -> int:
     root = Path(args.root)
     out = Path(args.out) if args.out else root / "output"
     started = time.perf_counter()
+    try:
+        check_output_dir(root, out)  # before the build, so a bad --out costs nothing and says so at once
+    except OutputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     result = compile_site(root, strict=args.strict)
     _print_diagnostics(result.diagnostics)
     if not result.ok:
@@ -59,6 +65,13 @@ def cmd_schema(args) -> int:
     kinds = sorted(schema.KINDS)
     if args.out:
         folder = Path(args.out)
+        try:
+            check_target(Path(args.root), folder, kind=Kind.FOLDER, what="--out")
+            if folder.exists() and not folder.is_dir():
+                raise TargetError(f"refusing to write --out {folder}: it exists and is not a folder; nothing was written")
+        except TargetError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
         folder.mkdir(parents=True, exist_ok=True)
         for kind in kinds:
             (folder / f"{kind}.schema.json").write_text(json.dumps(schema.json_schema(kind), indent=2, ensure_ascii=False) + "\n",
@@ -75,6 +88,12 @@ def cmd_schema(args) -> int:
 def cmd_init(args) -> int:
     from . import scaffold
     target = Path(args.dir)
+    try:
+        for project in enclosing_projects(target):
+            check_target(project, target, kind=Kind.PROJECT, what="the new project")
+    except TargetError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     try:
         created = scaffold.init(target, title=args.title or "", base_url=args.base_url or "", cname=args.cname or "")
     except scaffold.ScaffoldError as exc:
@@ -113,10 +132,12 @@ def cmd_export(args) -> int:
         print("error: say what to export: --single-file FILE.html and/or --zip FILE.zip", file=sys.stderr)
         return 2
     root = Path(args.root)
-    targets = [Path(t) for t in (args.single_file, args.zip) if t]
-    for t in targets:
-        if t.resolve().is_relative_to((root / "content").resolve()):
-            print(f"error: {t} is inside content/; write exports elsewhere", file=sys.stderr)
+    targets = [(opt, Path(t)) for opt, t in (("--single-file", args.single_file), ("--zip", args.zip)) if t]
+    for opt, t in targets:
+        try:
+            check_target(root, t, kind=Kind.FILE, what=opt)
+        except TargetError as exc:
+            print(f"error: {exc}", file=sys.stderr)
             return 2
     result = compile_site(root, strict=args.strict)
     _print_diagnostics(result.diagnostics)
@@ -146,6 +167,16 @@ def cmd_export(args) -> int:
 def cmd_import_annotations(args) -> int:
     from . import webannotation
     root = Path(args.root)
+    rel = f"content/annotations/{args.document}.yml"
+    if not schema.ID_RE.fullmatch(args.document):
+        print(f"error: --document {args.document!r} is not a document slug (lowercase letters, digits and hyphens, "
+              "the name of content/documents/SLUG.md); nothing was written", file=sys.stderr)
+        return 2
+    try:
+        check_target(root, root / rel, kind=Kind.FILE, what="--document", edits=rel)
+    except TargetError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     try:
         data = webannotation.load_import_file(args.file)
     except (OSError, UnicodeDecodeError) as exc:
@@ -238,6 +269,8 @@ def make_parser() -> argparse.ArgumentParser:
                        description="Print the JSON Schema of one content kind, or write all of them with --out.")
     p.add_argument("kind", nargs="?", default="annotations", help=f"one of: {', '.join(sorted(schema.KINDS))}")
     p.add_argument("--out", metavar="DIR", help="write every schema into DIR")
+    p.add_argument("--root", default=".", metavar="DIR",
+                   help="the briefing project whose sources --out must not replace; default: the current folder")
     p.set_defaults(func=cmd_schema)
 
     p = sub.add_parser("init", help="create a new briefing project (content skeleton, Pages workflow)",
@@ -279,6 +312,11 @@ def make_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = make_parser()
     args = parser.parse_args(argv)
+    if args.command in ("build", "check", "serve", "export"):
+        problem = epoch.check()
+        if problem:
+            print(f"error: {problem}", file=sys.stderr)
+            return 2
     try:
         return args.func(args)
     except KeyboardInterrupt:
