@@ -1101,7 +1101,7 @@ def _check_merged(root: Path, rel: str, text: str) -> list[Diagnostic]:
     from . import build
     with tempfile.TemporaryDirectory(prefix="sb-import-") as tmp:
         copy = Path(tmp) / "project"
-        shutil.copytree(root / "content", copy / "content",
+        shutil.copytree(root / "content", copy / "content", symlinks=True,  # links are copied, never read
                         ignore=shutil.ignore_patterns(".git", "__pycache__"))
         before = build.compile_site(copy, render_output=False, workers=1)
         target = copy / rel
