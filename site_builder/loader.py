@@ -106,8 +106,9 @@ def read_text(path: Path, rel: str, diags: Diagnostics) -> str | None:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        diags.error("encoding", _byte_pos(data, exc.start, rel),
-                    f"file is not valid UTF-8: byte 0x{data[exc.start]:02X} cannot start or continue a character "
+        bad = exc.start + (3 if data.startswith(b"\xef\xbb\xbf") else 0)  # utf-8-sig counts after the mark
+        diags.error("encoding", _byte_pos(data, bad, rel),
+                    f"file is not valid UTF-8: byte 0x{data[bad]:02X} cannot start or continue a character "
                     "here; save the file as UTF-8")
         return None
     nul = data.find(b"\x00")
