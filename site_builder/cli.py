@@ -149,7 +149,10 @@ def cmd_export(args) -> int:
     title = site.title if site is not None else ""
     try:
         if args.single_file:
-            data = exports.single_file(result.files, base_url=base)
+            data = _single_file(root, result.files, base, args.fetch_remote)
+            if data is None:
+                print("export failed: the single file would not be self-contained; nothing was written", file=sys.stderr)
+                return 1
             _write_atomic(Path(args.single_file), data)
             print(f"wrote {args.single_file} ({len(data) / 1024:.0f} KB): the whole briefing in one file; "
                   "open it in any browser, no other files needed", file=sys.stderr)
@@ -162,6 +165,22 @@ def cmd_export(args) -> int:
         print(f"error: cannot write the export: {exc}", file=sys.stderr)
         return 2
     return 0
+
+
+def _single_file(root: Path, files, base: str, fetch: bool) -> bytes | None:
+    """The single-file export, self-contained: remote resources inlined (``fetch``) or reported (None)."""
+    from . import exports, remote
+    local = remote.localise(files, fetch=remote.fetch_url if fetch else None, root=root)
+    for d in sorted(local.diagnostics, key=lambda d: d.sort_key()):
+        print(d.format(), file=sys.stderr)
+    if local.diagnostics:
+        return None
+    data = exports.single_file(local.files, base_url=base)
+    left = remote.verify(data)
+    for ref in left:
+        print(f"error: the single-file export still refers to {ref}, which would be loaded from the network "
+              f"[{remote.CODE}]", file=sys.stderr)
+    return None if left else data
 
 
 def cmd_import_annotations(args) -> int:
@@ -291,6 +310,9 @@ def make_parser() -> argparse.ArgumentParser:
     root_arg(p)
     p.add_argument("--single-file", metavar="FILE.html", help="write the single-file HTML export here")
     p.add_argument("--zip", metavar="FILE.zip", help="write the zipped site here")
+    p.add_argument("--fetch-remote", action="store_true",
+                   help="download the remote images, fonts, stylesheets and scripts the pages use and inline them "
+                        "in the single file (without it, any remote reference is an error)")
     p.add_argument("--strict", action="store_true", help="treat warnings as errors")
     p.set_defaults(func=cmd_export)
 
