@@ -95,13 +95,14 @@ def _cached(cache: FileCache | None, path: Path, rel: str, diags: Diagnostics, p
 
 def read_text(path: Path, rel: str, diags: Diagnostics) -> str | None:
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)  # never more, whatever the file is
     except OSError as exc:
         diags.error("io", Pos(rel, 1, 1), f"cannot read file: {exc.strerror or exc}")
         return None
     if len(data) > MAX_FILE_BYTES:
-        diags.error("file-too-large", Pos(rel, 1, 1), f"file is {len(data) / 1e6:.0f} MB; content files are limited to "
-                    f"{MAX_FILE_BYTES // 1_000_000} MB (is it the right file?)")
+        diags.error("file-too-large", Pos(rel, 1, 1), f"file is larger than {MAX_FILE_BYTES // 1_000_000} MB, the "
+                    "limit for a content file; is it the right file?")
         return None
     try:
         text = data.decode("utf-8-sig")

@@ -124,6 +124,15 @@ def test_named_pipe_is_not_read(tmp_path):
     assert "content/documents/pipe.md:1:1: error: 'pipe.md' is not a regular file; it is not read [unexpected-file]" in errors
 
 
+def test_huge_file_is_refused_without_reading_it_all(tmp_path):
+    root = _project(tmp_path)
+    with open(root / "content/documents/huge.md", "wb") as fh:
+        fh.truncate(20_000_001)  # sparse: costs no disk
+    code, errors, _ = _check(root)
+    assert errors == {"content/documents/huge.md:1:1: error: file is larger than 20 MB, the limit for a content file; "
+                      "is it the right file? [file-too-large]"}
+
+
 # --------------------------------------------------------------- positions
 
 def test_nul_byte_and_bad_utf8_point_at_their_line_and_column(tmp_path):

@@ -41,6 +41,7 @@ REFUSED = {
     "schema-out-root": (["schema", "--out", "."], "the project folder itself"),
     "init-inside-content": (["init", "content/documents/new"], "inside the project's content/ folder"),
     "init-inside-templates": (["init", "templates"], "inside the project's templates/ folder"),
+    "serve-out-content": (["serve", "--out", "content/preview", "--port", "0"], "inside the project's content/ folder"),
     "import-traversal": (["import-annotations", "in.json", "--document", "../site"], "is not a document slug"),
 }
 
