@@ -139,6 +139,10 @@ def cmd_export(args) -> int:
         except TargetError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
+    if len(targets) == 2 and targets[0][1].resolve() == targets[1][1].resolve():
+        print(f"error: --single-file and --zip both name {targets[0][1]}; the zip would replace the single file",
+              file=sys.stderr)
+        return 2
     result = compile_site(root, strict=args.strict)
     _print_diagnostics(result.diagnostics)
     if not result.ok:

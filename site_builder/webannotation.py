@@ -1112,10 +1112,19 @@ def _check_merged(root: Path, rel: str, text: str) -> list[Diagnostic]:
     return [d for d in after.diagnostics.errors if d.pos.path == rel and (d.code, d.message) not in old]
 
 
+MAX_IMPORT_CHARS = 100_000_000
+
+
 def load_import_file(path: str | Path) -> Any:
     """Parse an import file (JSON or JSON-LD; ``-`` reads standard input)."""
     import sys
-    raw = sys.stdin.read() if str(path) == "-" else Path(path).read_text(encoding="utf-8-sig")
+    if str(path) == "-":
+        raw = sys.stdin.read(MAX_IMPORT_CHARS + 1)
+    else:
+        with open(path, encoding="utf-8-sig") as fh:  # bounded: a device or a wrong file never fills memory
+            raw = fh.read(MAX_IMPORT_CHARS + 1)
+    if len(raw) > MAX_IMPORT_CHARS:
+        raise ImportFormatError(f"the file is larger than {MAX_IMPORT_CHARS // 1_000_000} MB; is it the right file?")
     if not raw.strip():
         raise ImportFormatError("the file is empty")
     try:

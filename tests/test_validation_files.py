@@ -306,3 +306,17 @@ def test_every_diagnostic_has_a_line_and_column(tmp_path):
         head = line.split(": error: ")[0].split(": warning: ")[0]
         path, ln, col = head.rsplit(":", 2)
         assert int(ln) >= 1 and int(col) >= 1, line
+
+
+def test_every_diagnostic_code_is_documented():
+    import re
+    package = Path(__file__).resolve().parents[1]
+    codes = set()
+    for path in (package / "site_builder").glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        codes |= set(re.findall(r'(?:\.error|\.warning)\(\s*"([a-z][a-z0-9-]+)"', text))
+        codes |= set(re.findall(r'Diagnostic\(\s*"([a-z][a-z0-9-]+)"', text))
+        codes |= set(re.findall(r'return\s+\(?\s*"([a-z]+-[a-z0-9-]+)",', text))  # (code, message) pairs
+    assert {"symlink-outside", "yaml-tag", "reserved-name"} <= codes
+    documented = (package / "docs" / "content-format.md").read_text(encoding="utf-8")
+    assert sorted(c for c in codes if f"| `{c}` |" not in documented) == []

@@ -120,3 +120,19 @@ def test_source_date_epoch_valid_values_still_set_times(tmp_path):
     assert (root / "output" / "index.html").stat().st_mtime == 0
     proc = run_cli("build", "--root", root, env={"SOURCE_DATE_EPOCH": "1700000000"})
     assert (root / "output" / "index.html").stat().st_mtime == 1700000000
+
+
+def test_export_refuses_one_path_for_both_exports(tmp_path):
+    root = _project(tmp_path)
+    proc = run_cli("export", "--root", root, "--single-file", tmp_path / "x", "--zip", tmp_path / "x")
+    assert proc.returncode == 2
+    assert "both name" in proc.stderr
+    assert not (tmp_path / "x").exists()
+
+
+def test_import_reads_a_bounded_amount(tmp_path):
+    root = _project(tmp_path)
+    proc = run_cli("import-annotations", "/dev/zero", "--document", "doc", "--root", root, timeout=60)
+    assert_no_traceback(proc)
+    assert proc.returncode == 1
+    assert "larger than 100 MB" in proc.stderr
