@@ -3,6 +3,9 @@
 Reads every file, parses YAML with PyYAML's composer (so each node keeps its
 line and column), rejects duplicate keys, converts through the specs in
 :mod:`schema`, and reports every problem instead of stopping at the first.
+Symbolic links that leave the project are refused before anything is read
+(:mod:`sourcefiles`), and YAML that is not plain data is refused before it is
+converted (:mod:`yamlcheck`).
 """
 
 from __future__ import annotations
