@@ -30,7 +30,6 @@ import base64
 import html
 import io
 import mimetypes
-import os
 import posixpath
 import re
 import time

@@ -34,14 +34,10 @@ SCANNED = ("content", "templates")
 # Windows device names: a file named so (with any extension) cannot be created there.
 WINDOWS_DEVICES = frozenset(
     ["con", "prn", "aux", "nul", "conin$", "conout$"]
-    + [f"com{i}" for i in "123456789¹²³"] + [f"lpt{i}" for i in "123456789¹²³"]
+    + [f"com{i}" for i in "0123456789¹²³"] + [f"lpt{i}" for i in "0123456789¹²³"]
 )
 NAME_MAX = 255  # bytes, the file-name limit of ext4, APFS, NTFS (in UTF-16 units) and most others
 LONGEST_SUFFIX = ".jsonld"  # annotations/<slug>.jsonld, the longest name the builder derives from a slug
-
-
-def _rel(root: Path, path: Path) -> str:
-    return path.relative_to(root).as_posix()
 
 
 def _link_problem(root_real: Path, path: Path) -> tuple[str, str] | None:

@@ -258,7 +258,7 @@ def test_deep_nesting_is_an_error(tmp_path):
 
 # ------------------------------------------------------------ output names
 
-@pytest.mark.parametrize("name", ["con", "aux", "nul", "prn", "com1", "com9", "lpt1", "lpt9"])
+@pytest.mark.parametrize("name", ["con", "aux", "nul", "prn", "com0", "com1", "com9", "lpt1", "lpt9"])
 def test_windows_device_names_are_refused(tmp_path, name):
     root = _project(tmp_path, {f"content/documents/{name}.md": DOC, f"content/glossary/{name}.yml": ENTITY.replace("DeepSeek", "Other")})
     code, errors, _ = _check(root)
