@@ -69,6 +69,8 @@ def syntax_error(exc: yaml.YAMLError, text: str, rel: str, diags: Diagnostics, l
         notes.append(f"the parser gave up at line {exc.problem_mark.line + 1 + line_offset}: {problem}; "
                      f"add the closing {closer}")
         mark = opener
+    elif opener is not None and "scanning an alias" in context:
+        mark = opener  # where the '*' is, not where the scanner stopped reading the name
     hint = _hint(exc, text)
     if hint:
         notes.append(hint)
@@ -85,6 +87,14 @@ def _hint(exc: yaml.MarkedYAMLError, text: str) -> str:
     indent = line[: len(line) - len(line.lstrip(" \t"))]
     if "\t" in indent or "tab" in problem or "'\\t'" in problem:
         return TAB_HINT
+    context = (exc.context or "").lower()
+    char = line[mark.column: mark.column + 1]
+    if "alias" in context or "undefined alias" in problem:
+        return "a value that starts with '*' is read as a reference to an anchor: quote the value"
+    if "cannot start any token" in problem and char in ("@", "`"):
+        return f"a value that starts with '{char}' must be quoted"
+    if "block sequence entries are not allowed" in problem:
+        return "a value that starts with '- ' must be quoted, or the list written one item per line below its key"
     if "mapping values are not allowed" in problem:
         head = line[: mark.column]
         body = head.lstrip(" ")
@@ -94,7 +104,10 @@ def _hint(exc: yaml.MarkedYAMLError, text: str) -> str:
             return QUOTE_HINT
         return INDENT_HINT
     if ("expected <block end>" in problem or "did not find expected key" in problem
-            or "did not find expected '-'" in problem or "block mapping" in (exc.context or "")):
+            or "did not find expected '-'" in problem or "block mapping" in context):
+        if mark.column > len(indent) and line[: mark.column].rstrip()[-1:] in ("\"", "'", "]", "}"):
+            return ("there is more text after the value's closing quote or bracket: quote the whole value, "
+                    "or remove the extra text")
         return INDENT_HINT
     return ""
 

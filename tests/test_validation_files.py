@@ -175,6 +175,22 @@ YAML_CASES = {
         "content/glossary/bad.yml:3:14: error: YAML syntax error: mapping values are not allowed in this context "
         "[yaml-syntax]",
         "a ': ' inside an unquoted value starts a new key: quote the value, e.g. title: \"Policy: the next step\""),
+    "star-starts-value": (
+        "name: Acme\ntype: company\nsummary: *important* lab\n",
+        "content/glossary/bad.yml:3:10: error: YAML syntax error: did not find expected alphabetic or numeric "
+        "character (while scanning an alias) [yaml-syntax]",
+        "a value that starts with '*' is read as a reference to an anchor: quote the value"),
+    "at-starts-value": (
+        "name: Acme\ntype: company\nsummary: @acme on social media\n",
+        "content/glossary/bad.yml:3:10: error: YAML syntax error: found character that cannot start any token "
+        "(while scanning for the next token) [yaml-syntax]",
+        "a value that starts with '@' must be quoted"),
+    "text-after-quote": (
+        'name: Acme\ntype: company\nsummary: "Acme" is a lab\n',
+        "content/glossary/bad.yml:3:17: error: YAML syntax error: did not find expected key (while parsing a block "
+        "mapping) [yaml-syntax]",
+        "there is more text after the value's closing quote or bracket: quote the whole value, or remove the extra "
+        "text"),
     "mis-indented-key": (
         "name: Acme\n  type: company\nsummary: s\n",
         "content/glossary/bad.yml:2:7: error: YAML syntax error: mapping values are not allowed in this context "
