@@ -174,7 +174,8 @@ def cmd_export(args) -> int:
 def _single_file(root: Path, files, base: str, fetch: bool) -> bytes | None:
     """The single-file export, self-contained: remote resources inlined (``fetch``) or reported (None)."""
     from . import exports, remote
-    local = remote.localise(files, fetch=remote.fetch_url if fetch else None, root=root)
+    local = remote.localise(files, fetch=remote.fetch_url if fetch else None, root=root,
+                            pages=exports.bundle_pages(files))
     for d in sorted(local.diagnostics, key=lambda d: d.sort_key()):
         print(d.format(), file=sys.stderr)
     if local.diagnostics:

@@ -39,7 +39,7 @@ import urllib.error
 import urllib.request
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Callable, NamedTuple
+from typing import Callable, Iterable, NamedTuple
 from urllib.parse import urljoin, urlsplit
 
 from .diagnostics import Diagnostic, Pos, Severity
@@ -274,11 +274,18 @@ def _relative(page: OutPath, target: OutPath) -> str:
     return posixpath.relpath(target.path, posixpath.dirname(page.path) or ".")
 
 
-def localise(files: dict[OutPath, bytes], *, fetch: Fetcher | None = None, root: Path | None = None) -> Localised:
-    """The site with every remote resource inlined (``fetch``) or reported (see the module docstring)."""
+def localise(files: dict[OutPath, bytes], *, fetch: Fetcher | None = None, root: Path | None = None,
+             pages: Iterable[OutPath] | None = None) -> Localised:
+    """The site with every remote resource inlined (``fetch``) or reported (see the module docstring).
+
+    ``pages``: the HTML pages the export includes (default: every page).
+    """
     loc = _Localiser(files, fetch, root)
+    wanted = set(pages) if pages is not None else None
     for path in sorted(files):
         if path.path.endswith(".html"):
+            if wanted is not None and path not in wanted:
+                continue
             text = files[path].decode("utf-8")
             new = loc.page(path, text)
             if new != text:
