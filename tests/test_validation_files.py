@@ -336,3 +336,23 @@ def test_every_diagnostic_code_is_documented():
     assert {"symlink-outside", "yaml-tag", "reserved-name"} <= codes
     documented = (package / "docs" / "content-format.md").read_text(encoding="utf-8")
     assert sorted(c for c in codes if f"| `{c}` |" not in documented) == []
+
+
+def test_sources_named_like_generated_pages_do_not_collide(tmp_path):
+    # A document called 'index' and entities called like site pages each get their own output file.
+    root = _project(tmp_path, {
+        "content/documents/index.md": '---\ntitle: "Index doc"\n---\n\nDOC-INDEX-BODY DeepSeek.\n',
+        "content/glossary/annotations.yml": "name: Annotations\ntype: concept\nsummary: s\nrelated: [graph]\n",
+        "content/glossary/graph.yml": "name: Graph\ntype: concept\nsummary: s\nrelated: [deepseek]\n",
+    })
+    proc = run_cli("build", "--root", root)
+    assert proc.returncode == 0, proc.stderr
+    out = root / "output"
+    assert "DOC-INDEX-BODY" in (out / "documents/index.html").read_text(encoding="utf-8")
+    assert (out / "glossary/annotations.html").is_file() and (out / "annotations/index.html").is_file()
+    assert (out / "glossary/graph.html").is_file() and (out / "graph.html").is_file()
+    single = tmp_path / "one.html"
+    assert run_cli("export", "--root", root, "--single-file", single).returncode == 0
+    text = single.read_text(encoding="utf-8")
+    for key in ("doc-index", "overview", "entity-annotations", "annotations", "entity-graph", "glossary"):
+        assert text.count(f'id="{key}"') == 1, key
