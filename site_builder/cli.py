@@ -8,10 +8,11 @@ import sys
 import time
 from pathlib import Path
 
-from . import __version__, schema
+from . import __version__, epoch, schema
 from .build import compile_site
 from .diagnostics import Diagnostics
-from .writer import OutputError, write_site
+from .targets import Kind, TargetError, check_target, enclosing_projects
+from .writer import OutputError, check_output_dir, write_site
 
 
 def _print_diagnostics(diags: Diagnostics, stream=None) -> None:
@@ -34,6 +35,11 @@ def cmd_build(args) -> int:
     root = Path(args.root)
     out = Path(args.out) if args.out else root / "output"
     started = time.perf_counter()
+    try:
+        check_output_dir(root, out)  # before the build, so a bad --out costs nothing and says so at once
+    except OutputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     result = compile_site(root, strict=args.strict)
     _print_diagnostics(result.diagnostics)
     if not result.ok:
@@ -59,6 +65,13 @@ def cmd_schema(args) -> int:
     kinds = sorted(schema.KINDS)
     if args.out:
         folder = Path(args.out)
+        try:
+            check_target(Path(args.root), folder, kind=Kind.FOLDER, what="--out")
+            if folder.exists() and not folder.is_dir():
+                raise TargetError(f"refusing to write --out {folder}: it exists and is not a folder; nothing was written")
+        except TargetError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
         folder.mkdir(parents=True, exist_ok=True)
         for kind in kinds:
             (folder / f"{kind}.schema.json").write_text(json.dumps(schema.json_schema(kind), indent=2, ensure_ascii=False) + "\n",
@@ -75,6 +88,12 @@ def cmd_schema(args) -> int:
 def cmd_init(args) -> int:
     from . import scaffold
     target = Path(args.dir)
+    try:
+        for project in enclosing_projects(target):
+            check_target(project, target, kind=Kind.PROJECT, what="the new project")
+    except TargetError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     try:
         created = scaffold.init(target, title=args.title or "", base_url=args.base_url or "", cname=args.cname or "")
     except scaffold.ScaffoldError as exc:
@@ -126,11 +145,19 @@ def cmd_export(args) -> int:
             print(f"error: {pdf.NO_CHROMIUM}", file=sys.stderr)
             return 2
     root = Path(args.root)
-    targets = [Path(t) for t in (args.single_file, args.zip, args.pdf) if t]
-    for t in targets:
-        if t.resolve().is_relative_to((root / "content").resolve()):
-            print(f"error: {t} is inside content/; write exports elsewhere", file=sys.stderr)
+    targets = [(opt, Path(t)) for opt, t in (("--single-file", args.single_file), ("--zip", args.zip),
+                                             ("--pdf", args.pdf)) if t]
+    for opt, t in targets:
+        try:
+            check_target(root, t, kind=Kind.FILE, what=opt)
+        except TargetError as exc:
+            print(f"error: {exc}", file=sys.stderr)
             return 2
+    for i, (opt_a, a) in enumerate(targets):
+        for opt_b, b in targets[i + 1:]:
+            if a.resolve() == b.resolve():
+                print(f"error: {opt_a} and {opt_b} both name {a}; one export would replace the other", file=sys.stderr)
+                return 2
     result = compile_site(root, strict=args.strict)
     _print_diagnostics(result.diagnostics)
     if not result.ok:
@@ -141,7 +168,10 @@ def cmd_export(args) -> int:
     title = site.title if site is not None else ""
     try:
         if args.single_file:
-            data = exports.single_file(result.files, base_url=base)
+            data = _single_file(root, result.files, base, args.fetch_remote)
+            if data is None:
+                print("export failed: the single file would not be self-contained; nothing was written", file=sys.stderr)
+                return 1
             if passphrase is not None:
                 from . import protect
                 data = protect.seal(data, passphrase, lang=site.language if site is not None else "en")
@@ -190,9 +220,36 @@ def _export_passphrase(args) -> tuple[str | None, str]:
     return passphrase, ""
 
 
+def _single_file(root: Path, files, base: str, fetch: bool) -> bytes | None:
+    """The single-file export, self-contained: remote resources inlined (``fetch``) or reported (None)."""
+    from . import exports, remote
+    local = remote.localise(files, fetch=remote.fetch_url if fetch else None, root=root,
+                            pages=exports.bundle_pages(files))
+    for d in sorted(local.diagnostics, key=lambda d: d.sort_key()):
+        print(d.format(), file=sys.stderr)
+    if local.diagnostics:
+        return None
+    data = exports.single_file(local.files, base_url=base)
+    left = remote.verify(data)
+    for ref in left:
+        print(f"error: the single-file export still refers to {ref}, which would be loaded from the network "
+              f"[{remote.CODE}]", file=sys.stderr)
+    return None if left else data
+
+
 def cmd_import_annotations(args) -> int:
     from . import webannotation
     root = Path(args.root)
+    rel = f"content/annotations/{args.document}.yml"
+    if not schema.ID_RE.fullmatch(args.document):
+        print(f"error: --document {args.document!r} is not a document slug (lowercase letters, digits and hyphens, "
+              "the name of content/documents/SLUG.md); nothing was written", file=sys.stderr)
+        return 2
+    try:
+        check_target(root, root / rel, kind=Kind.FILE, what="--document", edits=rel)
+    except TargetError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     try:
         data = webannotation.load_import_file(args.file)
     except (OSError, UnicodeDecodeError) as exc:
@@ -285,6 +342,8 @@ def make_parser() -> argparse.ArgumentParser:
                        description="Print the JSON Schema of one content kind, or write all of them with --out.")
     p.add_argument("kind", nargs="?", default="annotations", help=f"one of: {', '.join(sorted(schema.KINDS))}")
     p.add_argument("--out", metavar="DIR", help="write every schema into DIR")
+    p.add_argument("--root", default=".", metavar="DIR",
+                   help="the briefing project whose sources --out must not replace; default: the current folder")
     p.set_defaults(func=cmd_schema)
 
     p = sub.add_parser("init", help="create a new briefing project (content skeleton, Pages workflow)",
@@ -315,6 +374,9 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--passphrase-file", metavar="FILE",
                    help="encrypt the --single-file export with the passphrase in FILE (or set "
                         "SITE_BUILDER_PASSPHRASE); never pass a passphrase on the command line")
+    p.add_argument("--fetch-remote", action="store_true",
+                   help="download the remote images, fonts, stylesheets and scripts the pages use and inline them "
+                        "in the single file (without it, any remote reference is an error)")
     p.add_argument("--strict", action="store_true", help="treat warnings as errors")
     p.set_defaults(func=cmd_export)
 
@@ -336,6 +398,11 @@ def make_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = make_parser()
     args = parser.parse_args(argv)
+    if args.command in ("build", "check", "serve", "export"):
+        problem = epoch.check()
+        if problem:
+            print(f"error: {problem}", file=sys.stderr)
+            return 2
     try:
         return args.func(args)
     except KeyboardInterrupt:

@@ -78,6 +78,8 @@ class Diagnostics:
     def _add(self, diag: Diagnostic) -> None:
         if diag.code in self.ignore and diag.severity is Severity.WARNING:
             return
+        if diag.pos.line <= 0:  # every diagnostic has a place: a whole file is its first line
+            diag = Diagnostic(diag.code, diag.severity, Pos(diag.pos.path, 1, 1), diag.message, diag.notes)
         self.items.append(diag)
 
     def extend(self, diags: Iterable[Diagnostic]) -> None:

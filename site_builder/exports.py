@@ -30,7 +30,6 @@ import base64
 import html
 import io
 import mimetypes
-import os
 import posixpath
 import re
 import time
@@ -40,6 +39,7 @@ from typing import Iterable
 from urllib.parse import unquote, urlsplit
 
 from . import urls
+from .epoch import source_date_epoch
 from .urls import OutPath
 
 SEP = "__"  # page key / element id separator; ids in the site never contain "_"
@@ -404,9 +404,9 @@ SINGLE_FILE_CSS = """/* single-file export */
 # -------------------------------------------------------------------- zip
 
 def _zip_time() -> tuple[int, int, int, int, int, int]:
-    stamp = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if stamp.isdigit():
-        t = time.gmtime(max(int(stamp), 315532800))  # zip cannot store dates before 1980
+    stamp = source_date_epoch()
+    if stamp is not None:
+        t = time.gmtime(max(stamp, 315532800))  # zip cannot store dates before 1980
         return (t.tm_year, t.tm_mon, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec)
     return (1980, 1, 1, 0, 0, 0)
 

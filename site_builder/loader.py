@@ -3,6 +3,9 @@
 Reads every file, parses YAML with PyYAML's composer (so each node keeps its
 line and column), rejects duplicate keys, converts through the specs in
 :mod:`schema`, and reports every problem instead of stopping at the first.
+Symbolic links that leave the project are refused before anything is read
+(:mod:`sourcefiles`), and YAML that is not plain data is refused before it is
+converted (:mod:`yamlcheck`).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from . import schema
+from . import schema, sourcefiles, yamlcheck
 from .diagnostics import Diagnostics, Pos, Severity
 from .model import (
     Annotation, AnnotationFile, Citation, Content, Document, Entity, Original, Overview, Quote, Site, Source,
@@ -26,6 +29,8 @@ YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 FRONT_MATTER_FENCE = re.compile(r"^---[ \t]*$")
 FRONT_MATTER_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$")
 SLUG_RE = schema.ID_RE
+MAX_FILE_BYTES = 20_000_000  # far beyond any briefing text; stops a mistaken data dump or a device file
+UNREADABLE = ("yaml-syntax", "yaml-tag", "yaml-alias")  # codes after which a file's fields are unknown, not missing
 
 
 class FileCache:
@@ -93,38 +98,58 @@ def _cached(cache: FileCache | None, path: Path, rel: str, diags: Diagnostics, p
 
 def read_text(path: Path, rel: str, diags: Diagnostics) -> str | None:
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)  # never more, whatever the file is
     except OSError as exc:
-        diags.error("io", Pos(rel), f"cannot read file: {exc.strerror or exc}")
+        diags.error("io", Pos(rel, 1, 1), f"cannot read file: {exc.strerror or exc}")
+        return None
+    if len(data) > MAX_FILE_BYTES:
+        diags.error("file-too-large", Pos(rel, 1, 1), f"file is larger than {MAX_FILE_BYTES // 1_000_000} MB, the "
+                    "limit for a content file; is it the right file?")
         return None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        diags.error("encoding", Pos(rel, line, 1), "file is not valid UTF-8")
+        bad = exc.start + (3 if data.startswith(b"\xef\xbb\xbf") else 0)  # utf-8-sig counts after the mark
+        diags.error("encoding", _byte_pos(data, bad, rel),
+                    f"file is not valid UTF-8: byte 0x{data[bad]:02X} cannot start or continue a character "
+                    "here; save the file as UTF-8")
+        return None
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        diags.error("encoding", _byte_pos(data, nul, rel),
+                    "file contains a NUL byte (U+0000): text files never do; is it a binary file or a damaged save?")
         return None
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _byte_pos(data: bytes, offset: int, rel: str) -> Pos:
+    """The line and column (in characters) of byte ``offset``; everything before it is valid UTF-8."""
+    start = data.rfind(b"\n", 0, offset) + 1
+    prefix = data[start:offset]
+    if start == 0 and prefix.startswith(b"\xef\xbb\xbf"):
+        prefix = prefix[3:]  # the byte-order mark is not a column
+    col = len(prefix.decode("utf-8", "replace").rstrip("\r")) + 1
+    return Pos(rel, data.count(b"\n", 0, offset) + 1, col)
 
 
 def compose_yaml(text: str, rel: str, diags: Diagnostics, line_offset: int = 0) -> yaml.Node | None:
     """Parse YAML to a node tree; report syntax errors and duplicate keys."""
     try:
         nodes = list(yaml.compose_all(text, Loader=YAML_LOADER))
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        pos = Pos(rel, mark.line + 1 + line_offset, mark.column + 1) if mark else Pos(rel)
-        problem = exc.problem or exc.context or "invalid YAML"
-        if exc.context and exc.problem:
-            problem = f"{exc.problem} ({exc.context})"
-        diags.error("yaml-syntax", pos, f"YAML syntax error: {problem}")
+    except yaml.YAMLError as exc:
+        yamlcheck.syntax_error(exc, text, rel, diags, line_offset)
         return None
-    except yaml.YAMLError as exc:  # pragma: no cover - non-marked errors are rare
-        diags.error("yaml-syntax", Pos(rel), f"YAML error: {exc}")
+    except RecursionError:  # the pure-Python composer on absurdly deep nesting
+        diags.error("yaml-syntax", Pos(rel, 1 + line_offset, 1),
+                    f"YAML nested more than {yamlcheck.MAX_DEPTH} levels deep; no content file needs that")
         return None
     if len(nodes) > 1:
         m = nodes[1].start_mark
         diags.error("yaml-syntax", Pos(rel, m.line + 1 + line_offset, 1), "more than one YAML document in this file")
     if not nodes:
+        return None
+    if not yamlcheck.check_tree(nodes[0], rel, diags, line_offset):
         return None
     _check_duplicate_keys(nodes[0], rel, diags, line_offset)
     return nodes[0]
@@ -159,7 +184,7 @@ def _check_duplicate_keys(node: yaml.Node, rel: str, diags: Diagnostics, line_of
 def _convert(node: yaml.Node | None, spec: schema.Obj, rel: str, diags: Diagnostics, line_offset: int = 0):
     ctx = schema.Ctx(rel, diags, line_offset)
     if node is None:
-        if any(d.code == "yaml-syntax" and d.pos.path == rel for d in diags.items):
+        if any(d.code in UNREADABLE and d.pos.path == rel for d in diags.items):
             return None, ctx  # unreadable, not empty: its fields may well be there
         value = {}
         missing = [f for f in spec.required]
@@ -196,11 +221,14 @@ def _markdown_file(path: Path, rel: str, spec: schema.Obj, diags: Diagnostics):
     return value, body, Pos(rel, body_line, 1)
 
 
-def load_site(root: Path, diags: Diagnostics, cache: FileCache | None = None) -> Site | None:
+def load_site(root: Path, diags: Diagnostics, cache: FileCache | None = None,
+              refused: frozenset[Path] = frozenset()) -> Site | None:
     rel = "content/site.yml"
     path = root / rel
+    if sourcefiles.is_refused(path, refused):
+        return None
     if not path.is_file():
-        diags.error("missing-file", Pos(rel), "content/site.yml is missing (it holds the briefing's title and settings)")
+        diags.error("missing-file", Pos(rel, 1, 1), "content/site.yml is missing (it holds the briefing's title and settings)")
         return None
     return _cached(cache, path, rel, diags, _site)
 
@@ -221,11 +249,14 @@ def _site(path: Path, rel: str, diags: Diagnostics) -> Site | None:
     )
 
 
-def load_overview(root: Path, diags: Diagnostics, cache: FileCache | None = None) -> Overview | None:
+def load_overview(root: Path, diags: Diagnostics, cache: FileCache | None = None,
+                  refused: frozenset[Path] = frozenset()) -> Overview | None:
     rel = "content/index.md"
     path = root / rel
+    if sourcefiles.is_refused(path, refused):
+        return None
     if not path.is_file():
-        diags.error("missing-file", Pos(rel), "content/index.md is missing (it holds the briefing overview)")
+        diags.error("missing-file", Pos(rel, 1, 1), "content/index.md is missing (it holds the briefing overview)")
         return None
     return _cached(cache, path, rel, diags, _overview)
 
@@ -238,9 +269,13 @@ def _overview(path: Path, rel: str, diags: Diagnostics) -> Overview | None:
     return Overview(value["title"], value.get("summary", ""), tuple(value.get("takeaways", ())), body, body_pos)
 
 
-def _stem_files(folder: Path, suffix: str, rel_folder: str, diags: Diagnostics) -> list[tuple[str, Path, str]]:
-    """(slug, path, rel) for files in folder with suffix; reports bad names and case collisions."""
-    if not folder.is_dir():
+def _stem_files(folder: Path, suffix: str, rel_folder: str, diags: Diagnostics,
+                refused: frozenset[Path] = frozenset()) -> list[tuple[str, Path, str]]:
+    """(slug, path, rel) for files in folder with suffix; reports bad names and case collisions.
+
+    ``refused``: symbolic links :func:`sourcefiles.scan` reported, never read.
+    """
+    if sourcefiles.is_refused(folder, refused) or not folder.is_dir():
         return []
     out = []
     by_lower: dict[str, str] = {}
@@ -249,35 +284,41 @@ def _stem_files(folder: Path, suffix: str, rel_folder: str, diags: Diagnostics) 
     for entry in entries:
         p = folder / entry.name
         rel = f"{rel_folder}/{entry.name}"
-        if entry.name.startswith(".") or entry.name.endswith("~"):
+        if entry.name.startswith(".") or entry.name.endswith("~") or p in refused:
             continue
         if entry.is_dir():
-            diags.warning("unexpected-file", Pos(rel), "sub-folders are not read here; this folder is ignored")
+            diags.warning("unexpected-file", Pos(rel, 1, 1), "sub-folders are not read here; this folder is ignored")
             continue
         if not p.name.endswith(suffix):
             alt = ".yaml" if suffix == ".yml" else None
             if alt and p.name.endswith(alt):
-                diags.error("unexpected-file", Pos(rel), f"rename to '{p.name[:-len(alt)]}{suffix}': files here must end in {suffix}")
+                diags.error("unexpected-file", Pos(rel, 1, 1), f"rename to '{p.name[:-len(alt)]}{suffix}': files here must end in {suffix}")
             else:
-                diags.warning("unexpected-file", Pos(rel), f"ignored: files here must end in {suffix}")
+                diags.warning("unexpected-file", Pos(rel, 1, 1), f"ignored: files here must end in {suffix}")
             continue
         slug = p.name[: -len(suffix)]
         lower = slug.lower()
         if lower in by_lower:
-            diags.error("slug-collision", Pos(rel), f"'{p.name}' collides with '{by_lower[lower]}' (names may differ only in case on some systems and in URLs)")
+            diags.error("slug-collision", Pos(rel, 1, 1), f"'{p.name}' collides with '{by_lower[lower]}' (names may differ only in case on some systems and in URLs)")
             continue
         by_lower[lower] = p.name
         if not SLUG_RE.match(slug):
             suggestion = re.sub(r"[^a-z0-9]+", "-", slug.lower()).strip("-") or "name"
-            diags.error("invalid-slug", Pos(rel), f"invalid file name '{p.name}': use lowercase letters, digits and hyphens (e.g. '{suggestion}{suffix}')")
+            diags.error("invalid-slug", Pos(rel, 1, 1), f"invalid file name '{p.name}': use lowercase letters, digits and hyphens (e.g. '{suggestion}{suffix}')")
+            continue
+        if not sourcefiles.check_slug(slug, suffix, rel, diags):
+            continue
+        if not entry.is_file():  # a named pipe or a device would block or never end
+            diags.error("unexpected-file", Pos(rel, 1, 1), f"'{p.name}' is not a regular file; it is not read")
             continue
         out.append((slug, p, rel))
     return out
 
 
-def load_documents(root: Path, diags: Diagnostics, cache: FileCache | None = None) -> list[Document]:
+def load_documents(root: Path, diags: Diagnostics, cache: FileCache | None = None,
+                   refused: frozenset[Path] = frozenset()) -> list[Document]:
     docs = []
-    for slug, path, rel in _stem_files(root / "content" / "documents", ".md", "content/documents", diags):
+    for slug, path, rel in _stem_files(root / "content" / "documents", ".md", "content/documents", diags, refused):
         doc = _cached(cache, path, rel, diags, _document, slug)
         if doc is not None:
             docs.append(doc)
@@ -298,9 +339,10 @@ def _document(slug: str, path: Path, rel: str, diags: Diagnostics) -> Document |
     )
 
 
-def load_annotation_files(root: Path, diags: Diagnostics, cache: FileCache | None = None) -> list[AnnotationFile]:
+def load_annotation_files(root: Path, diags: Diagnostics, cache: FileCache | None = None,
+                          refused: frozenset[Path] = frozenset()) -> list[AnnotationFile]:
     files = []
-    for slug, path, rel in _stem_files(root / "content" / "annotations", ".yml", "content/annotations", diags):
+    for slug, path, rel in _stem_files(root / "content" / "annotations", ".yml", "content/annotations", diags, refused):
         af = _cached(cache, path, rel, diags, _annotation_file, slug)
         if af is not None:
             files.append(af)
@@ -367,9 +409,10 @@ def _annotation(value: dict, slug: str, ctx: schema.Ctx, path: tuple) -> Annotat
     )
 
 
-def load_entities(root: Path, diags: Diagnostics, cache: FileCache | None = None) -> list[Entity]:
+def load_entities(root: Path, diags: Diagnostics, cache: FileCache | None = None,
+                  refused: frozenset[Path] = frozenset()) -> list[Entity]:
     entities = []
-    for eid, path, rel in _stem_files(root / "content" / "glossary", ".yml", "content/glossary", diags):
+    for eid, path, rel in _stem_files(root / "content" / "glossary", ".yml", "content/glossary", diags, refused):
         entity = _cached(cache, path, rel, diags, _entity, eid)
         if entity is not None:
             entities.append(entity)
@@ -404,16 +447,20 @@ def load(root: Path, diags: Diagnostics, cache: FileCache | None = None) -> Cont
     if cache is not None:
         cache.begin()
     if not (root / "content").is_dir():
-        diags.error("missing-file", Pos("content"), f"no content/ folder in {root.name or root}: is --root the briefing project?")
+        diags.error("missing-file", Pos("content", 1, 1), f"no content/ folder in {root.name or root}: is --root the briefing project?")
         return None
-    site = load_site(root, diags, cache)
+    # Symbolic links out of the project (or in a loop) are reported and never read.
+    refused = sourcefiles.scan(root, diags)
+    if sourcefiles.is_refused(root / "content", refused):
+        return None
+    site = load_site(root, diags, cache, refused)
     if site is not None and site.ignore:
         diags.ignore = diags.ignore | frozenset(site.ignore)
         diags.items = [d for d in diags.items if not (d.code in diags.ignore and d.severity is Severity.WARNING)]
-    overview = load_overview(root, diags, cache)
-    documents = load_documents(root, diags, cache)
-    annotation_files = load_annotation_files(root, diags, cache)
-    entities = load_entities(root, diags, cache)
+    overview = load_overview(root, diags, cache, refused)
+    documents = load_documents(root, diags, cache, refused)
+    annotation_files = load_annotation_files(root, diags, cache, refused)
+    entities = load_entities(root, diags, cache, refused)
     if cache is not None:
         cache.end()
     if site is None:

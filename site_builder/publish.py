@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 
 from . import __version__, urls, webannotation
 from .diagnostics import Diagnostic, Pos, Severity
+from .epoch import source_date_epoch
 from .markdown import Markdown
 from .model import Annotation, Content, Document, Entity, Site
 from .urls import CNAME, FEED, NOJEKYLL, PRINT_CSS, ROBOTS, SITEMAP, OutPath, relative_url
@@ -206,8 +207,7 @@ def _build_time() -> str:
     """The feed's <updated> when the content has no date at all: SOURCE_DATE_EPOCH,
     else the Unix epoch, never the clock, so two builds stay byte-identical
     (set ``date`` in site.yml to give feed readers a real one)."""
-    stamp = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    seconds = int(stamp) if stamp.isdigit() else 0
+    seconds = source_date_epoch() or 0
     return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

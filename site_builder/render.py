@@ -373,7 +373,7 @@ def _render_one(page: Page, env: jinja2.Environment, site: SiteView) -> str:
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateProblem(_template_pos(env, exc.name, exc.lineno), f"template syntax error: {exc.message}") from exc
     except jinja2.TemplateNotFound as exc:
-        raise TemplateProblem(Pos(f"templates/{page.template}"), f"template not found: {exc.name}") from exc
+        raise TemplateProblem(Pos(f"templates/{page.template}", 1, 1), f"template not found: {exc.name}") from exc
     except jinja2.UndefinedError as exc:
         lineno, name = _traceback_line(exc, env)
         raise TemplateProblem(_template_pos(env, name or page.template, lineno),

@@ -25,7 +25,7 @@ def check(content: Content, md: Markdown, diags: Diagnostics) -> None:
 def _check_annotations(content: Content, entity_ids: set[str], doc_slugs: set[str], diags: Diagnostics) -> None:
     for af in content.annotation_files:
         if af.slug not in doc_slugs:
-            diags.error("unknown-document", Pos(af.path),
+            diags.error("unknown-document", Pos(af.path, 1, 1),
                         f"no document '{af.slug}' for these annotations (expected content/documents/{af.slug}.md)"
                         + did_you_mean(af.slug, doc_slugs))
         seen: dict[str, Pos] = {}
@@ -52,7 +52,7 @@ RESERVED_ENTITY_IDS = {"index": "glossary/index.html is the glossary index"}
 def _check_entities(content: Content, entity_ids: set[str], diags: Diagnostics) -> None:
     for e in content.entities:
         if e.id in RESERVED_ENTITY_IDS:
-            diags.error("slug-collision", Pos(e.path), f"the id '{e.id}' is reserved ({RESERVED_ENTITY_IDS[e.id]}); rename the file")
+            diags.error("slug-collision", Pos(e.path, 1, 1), f"the id '{e.id}' is reserved ({RESERVED_ENTITY_IDS[e.id]}); rename the file")
         for rid, pos in zip(e.related, e.related_pos):
             if rid == e.id:
                 diags.error("invalid-value", pos, f"entity '{e.id}' lists itself as related")

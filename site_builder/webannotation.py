@@ -1111,7 +1111,7 @@ def _check_merged(root: Path, rel: str, text: str) -> list[Diagnostic]:
     from . import build
     with tempfile.TemporaryDirectory(prefix="sb-import-") as tmp:
         copy = Path(tmp) / "project"
-        shutil.copytree(root / "content", copy / "content",
+        shutil.copytree(root / "content", copy / "content", symlinks=True,  # links are copied, never read
                         ignore=shutil.ignore_patterns(".git", "__pycache__"))
         before = build.compile_site(copy, render_output=False, workers=1)
         target = copy / rel
@@ -1122,10 +1122,19 @@ def _check_merged(root: Path, rel: str, text: str) -> list[Diagnostic]:
     return [d for d in after.diagnostics.errors if d.pos.path == rel and (d.code, d.message) not in old]
 
 
+MAX_IMPORT_CHARS = 100_000_000
+
+
 def load_import_file(path: str | Path) -> Any:
     """Parse an import file (JSON or JSON-LD; ``-`` reads standard input)."""
     import sys
-    raw = sys.stdin.read() if str(path) == "-" else Path(path).read_text(encoding="utf-8-sig")
+    if str(path) == "-":
+        raw = sys.stdin.read(MAX_IMPORT_CHARS + 1)
+    else:
+        with open(path, encoding="utf-8-sig") as fh:  # bounded: a device or a wrong file never fills memory
+            raw = fh.read(MAX_IMPORT_CHARS + 1)
+    if len(raw) > MAX_IMPORT_CHARS:
+        raise ImportFormatError(f"the file is larger than {MAX_IMPORT_CHARS // 1_000_000} MB; is it the right file?")
     if not raw.strip():
         raise ImportFormatError("the file is empty")
     try:

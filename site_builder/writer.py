@@ -14,6 +14,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from .epoch import source_date_epoch
+from .targets import Kind, TargetError, check_target
 from .urls import OutPath
 
 MARKER = ".site-builder-output"
@@ -24,12 +26,11 @@ class OutputError(Exception):
 
 
 def check_output_dir(root: Path, out: Path) -> None:
-    root_r, out_r = root.resolve(), out.resolve()
-    if out_r == root_r or root_r.is_relative_to(out_r):
-        raise OutputError(f"output folder {out} contains the project itself; choose another --out")
-    for protected in ("content", "templates"):
-        if out_r.is_relative_to(root_r / protected):
-            raise OutputError(f"output folder {out} is inside {protected}/; choose another --out")
+    try:
+        check_target(root, out, kind=Kind.FOLDER, what="the output folder")
+    except TargetError as exc:
+        raise OutputError(str(exc)) from None
+    out_r = out.resolve()
     if out_r.exists():
         if not out_r.is_dir():
             raise OutputError(f"output path {out} exists and is not a folder")
@@ -38,10 +39,8 @@ def check_output_dir(root: Path, out: Path) -> None:
 
 
 def _mtime() -> float | None:
-    value = os.environ.get("SOURCE_DATE_EPOCH")
-    if value and value.strip().isdigit():
-        return float(value.strip())
-    return None
+    stamp = source_date_epoch()
+    return None if stamp is None else float(stamp)
 
 
 def _write_tree(folder: Path, files: dict[OutPath, bytes]) -> None:

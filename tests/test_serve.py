@@ -380,7 +380,9 @@ def test_broken_yaml_shows_the_problems_then_recovers(preview, events, project):
     check = subprocess.run([sys.executable, "-m", "site_builder", "check", "--root", str(project)],
                            capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=120)
     expected = [line for line in check.stderr.splitlines() if re.match(r"^\S+:\d+:\d+: (error|warning): ", line)]
-    assert expected and problems["messages"] == expected
+    # Each message is a diagnostic line with its note lines (the unclosed list's note) under it.
+    assert expected and [m.splitlines()[0] for m in problems["messages"]] == expected
+    assert "\n".join(problems["messages"]) in check.stderr
     assert re.match(r"^content/site\.yml:\d+:\d+: error: YAML syntax error", problems["messages"][0])
     assert problems["summary"].startswith("1 error")
     # The last good site is still served, and a page opened now learns of the problems on connecting.

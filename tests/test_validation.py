@@ -160,9 +160,9 @@ def test_slug_collision_by_case(tmp_path):
     assert_no_traceback(proc)
     assert proc.returncode == 1
     errors = error_lines(proc.stderr)
-    assert ("content/glossary/xi-jinping.yml: error: 'xi-jinping.yml' collides with 'Xi-Jinping.yml' "
+    assert ("content/glossary/xi-jinping.yml:1:1: error: 'xi-jinping.yml' collides with 'Xi-Jinping.yml' "
             "(names may differ only in case on some systems and in URLs) [slug-collision]") in errors
-    assert ("content/documents/report.md: error: 'report.md' collides with 'Report.md' "
+    assert ("content/documents/report.md:1:1: error: 'report.md' collides with 'Report.md' "
             "(names may differ only in case on some systems and in URLs) [slug-collision]") in errors
 
 
@@ -274,9 +274,14 @@ def test_pathological_yaml_and_markdown(tmp_path):
     assert_no_traceback(proc)
     assert proc.returncode == 1
     errors = "\n".join(sorted(error_lines(proc.stderr)))
-    assert "content/glossary/latin1.yml:1:1: error: file is not valid UTF-8 [encoding]" in errors
+    # The real column of the bad byte (the é of "café" in Latin-1), not the start of the line.
+    assert ("content/glossary/latin1.yml:1:10: error: file is not valid UTF-8: byte 0xE9 cannot start or continue a "
+            "character here; save the file as UTF-8 [encoding]") in errors
     assert "content/glossary/two-docs.yml:5:1: error: more than one YAML document in this file [yaml-syntax]" in errors
-    assert "content/glossary/site.yaml: error: rename to 'site.yml'" in errors
+    assert "content/glossary/site.yaml:1:1: error: rename to 'site.yml'" in errors
+    # Tags that are not plain data, self-referring aliases and absurd nesting are errors, not text.
+    assert "content/annotations/deep.yml:2:5: error: YAML tag '!!python/object:os.system' is not allowed" in errors
+    assert "content/glossary/recursive.yml:1:7: error: this value contains an alias to itself" in errors
 
 
 def test_missing_content_folder_is_one_clear_error(tmp_path):
@@ -284,4 +289,4 @@ def test_missing_content_folder_is_one_clear_error(tmp_path):
     assert_no_traceback(proc)
     assert proc.returncode == 1
     (line,) = error_lines(proc.stderr)
-    assert line.startswith("content: error: no content/ folder") and line.endswith("[missing-file]")
+    assert line.startswith("content:1:1: error: no content/ folder") and line.endswith("[missing-file]")
