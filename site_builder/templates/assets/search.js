@@ -151,13 +151,29 @@
   };
 
   /* Indexed words that a query word of FUZZY_MIN letters or more reaches with one typo,
-     the most frequent first (at most MAX_FUZZY).  One pass over the vocabulary; most
-     words are rejected at their first or second letter. */
+     the most frequent first (at most MAX_FUZZY).  The first letter must be right, except
+     when the first two are swapped or an extra letter was typed before them: so only the
+     words under the query's first letter are compared (a slice of the sorted vocabulary),
+     and most of those are rejected at their second or third letter, without allocating.
+     The two exceptions are prefixes, found by binary search. */
+  Index.prototype.prefixRange = function (prefix) {
+    var lo = this.lowerBound(prefix), hi = lo, terms = this.terms;
+    while (hi < terms.length && terms[hi].lastIndexOf(prefix, 0) === 0) hi++;
+    return [lo, hi];
+  };
+
   Index.prototype.typoTerms = function (w) {
     var out = [], terms = this.terms;
     if (w.length < FUZZY_MIN) return out;
-    this.fuzzyChecks += terms.length;
-    for (var i = 0; i < terms.length; i++) if (oneTypoPrefix(w, terms[i])) out.push(i);
+    var first = this.prefixRange(w.charAt(0));
+    this.fuzzyChecks += first[1] - first[0];
+    for (var i = first[0]; i < first[1]; i++) if (oneTypoPrefix(w, terms[i])) out.push(i);
+    var others = [w.charAt(1) + w.charAt(0) + w.slice(2), w.slice(1)];  // swapped, one letter too many
+    for (var k = 0; k < others.length; k++) {
+      if (others[k].charAt(0) === w.charAt(0)) continue;  // already compared above
+      var r = this.prefixRange(others[k]);
+      for (var j = r[0]; j < r[1]; j++) if (terms[j].lastIndexOf(w, 0) !== 0) out.push(j);
+    }
     if (out.length > MAX_FUZZY) {
       var self = this;
       out.sort(function (a, b) { return self.postings[b].length - self.postings[a].length || a - b; });
@@ -169,8 +185,7 @@
   Index.prototype.scoreTerm = function (q, variants) {
     var acc = new Float64Array(this.n);
     if (q.word) {
-      var lo = this.lowerBound(q.word), hi = lo, terms = this.terms;
-      while (hi < terms.length && terms[hi].lastIndexOf(q.word, 0) === 0) hi++;
+      var bounds = this.prefixRange(q.word), lo = bounds[0], hi = bounds[1], terms = this.terms;
       var range = [];
       for (var i = lo; i < hi; i++) range.push(i);
       if (range.length > MAX_EXPANSIONS) {
