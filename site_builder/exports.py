@@ -52,6 +52,7 @@ from .urls import OutPath
 SEP = "__"  # page key / element id separator; ids in the site never contain "_"
 ID_LIST_ATTRS = ("for", "aria-labelledby", "aria-describedby", "aria-controls", "aria-owns", "headers", "list",
                  "form", "aria-activedescendant", "aria-details", "aria-errormessage", "aria-flowto")
+LINK_ONLY_ATTRS = ("type", "rel", "hreflang", "download", "target", "ping", "referrerpolicy")
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"}
 _ABSOLUTE = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|//)")
 _CSS_URL = re.compile(r"""url\(\s*(['"]?)([^'")]+)\1\s*\)""")
@@ -311,6 +312,7 @@ def single_file(files: dict[OutPath, bytes], *, title: str | None = None, base_u
                 prefix_ids: bool = True) -> list[tuple[str, str | None]]:
         out = []
         names = {k for k, _ in attrs}
+        dropped = False
         for k, v in attrs:
             if v is None:
                 out.append((k, v))
@@ -323,6 +325,7 @@ def single_file(files: dict[OutPath, bytes], *, title: str | None = None, base_u
                 target = _resolve(page, v)
                 mapped = map_href(page, v)
                 if mapped is None:
+                    dropped = True
                     continue  # the link stays as text
                 v = mapped
                 if tag == "a" and "data-entity" not in names and target is not None and target in keys \
@@ -343,6 +346,8 @@ def single_file(files: dict[OutPath, bytes], *, title: str | None = None, base_u
             elif k == "srcset":
                 continue
             out.append((k, v))
+        if dropped:  # a link become text keeps no link attributes (type, rel, ...)
+            out = [(k, v) for k, v in out if k not in LINK_ONLY_ATTRS]
         return out
 
     sections: list[str] = []

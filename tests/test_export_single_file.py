@@ -125,7 +125,7 @@ def test_scripts_are_inlined_once_and_data_json_left_out():
                     b'<script src="assets/late.js" defer></script>'
                     b'<script type="application/ld+json">{"@type": "WebSite"}</script></head>'
                     b'<body><main><p id="x">Hi <a href="documents/d.html#p">doc</a> <img src="assets/i.png"></p>'
-                    b'<a href="feed.xml">feed</a></main></body></html>'),
+                    b'<a href="feed.xml" type="application/atom+xml" rel="alternate">feed</a></main></body></html>'),
         OutPath("documents/d.html"): (b'<html><head><title>D \xc2\xb7 Site</title><link rel="stylesheet" href="../assets/a.css">'
                                       b'<script src="../assets/late.js" defer></script></head><body><main>'
                                       b'<p id="p">P <a href="../index.html">home</a> <a href="#p">self</a>'
@@ -147,7 +147,8 @@ def test_scripts_are_inlined_once_and_data_json_left_out():
     assert 'href="#doc-d__p"' in text and 'href="#overview"' in text
     assert '<a>feed</a>' in text  # no page for it in the file, and no base URL: plain text
     with_base = exports.single_file(files, base_url="https://org.github.io/repo").decode()
-    assert '<a href="https://org.github.io/repo/feed.xml">feed</a>' in with_base
+    assert '<a href="https://org.github.io/repo/feed.xml" type="application/atom+xml" rel="alternate">feed</a>' \
+        in with_base
     assert "<title>Site</title>" in text
     assert '<path d="M0 0" />' in text
 
