@@ -148,3 +148,29 @@ def test_axe_on_the_results_page(reader_browser, reader_site, scheme, width):
         ctx.close()
     found = {k: v for k, v in found.items() if v}
     assert not found, format_axe(found)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_on_the_exports(reader_browser, target, reader_pages, scheme):
+    """The zip and the single file are as accessible as the site (the overview, a document with a
+    popover open, the graph and the results page)."""
+    need(AXE_JS.exists(), f"{AXE_JS} is missing (npm ci)")
+    doc = next(p for p in reader_pages if p.startswith("documents/"))
+    ctx = open_context(reader_browser, 1280, 800, scheme)
+    found = {}
+    try:
+        page = ctx.new_page()
+        errors = watch(page)
+        for path, query in (("index.html", ""), (doc, ""), ("graph.html", ""), ("search.html", "q=deepseek")):
+            page.goto(target.url(path, query=query))
+            if query:
+                results(page)
+            if path == doc:
+                page.locator("a.mention").first.focus()
+                page.wait_for_selector("#sb-popover:not([hidden])")
+            found[path] = run_axe(page)
+        assert not errors, errors
+    finally:
+        ctx.close()
+    found = {k: v for k, v in found.items() if v}
+    assert not found, format_axe(found)
