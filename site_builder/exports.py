@@ -17,7 +17,13 @@ the annotation index) into one HTML document:
   blocking scripts in the head, deferred ones at the end of the body); CSS
   ``url()``s and ``<img>``s that point into the site become ``data:`` URIs;
 * links to files that are not pages (the annotation JSON-LD, the feed) become
-  absolute links when a base URL is given, plain text otherwise.
+  absolute links when a base URL is given, plain text otherwise;
+* the site's header (navigation, search box, theme button) comes once, from the
+  overview; ``data-*`` attributes that point into the site are mapped like
+  links, and scripts they point to (the search index) are inlined;
+* with JavaScript, :mod:`site_builder.single_file_runtime` shows one page at a
+  time with the site's own ids (``briefing.html?p=doc-<slug>#ann-<id>``), so the
+  reader scripts (popovers, note cards, search, theme) work as on the site.
 
 :func:`zip_site` packs every file under one top-level folder, with a short
 README, deterministic timestamps (``SOURCE_DATE_EPOCH`` when set) and sorted
@@ -40,11 +46,13 @@ from urllib.parse import unquote, urlsplit
 
 from . import urls
 from .epoch import source_date_epoch
+from .single_file_runtime import runtime_script
 from .urls import OutPath
 
 SEP = "__"  # page key / element id separator; ids in the site never contain "_"
 ID_LIST_ATTRS = ("for", "aria-labelledby", "aria-describedby", "aria-controls", "aria-owns", "headers", "list",
                  "form", "aria-activedescendant", "aria-details", "aria-errormessage", "aria-flowto")
+LINK_ONLY_ATTRS = ("type", "rel", "hreflang", "download", "target", "ping", "referrerpolicy")
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"}
 _ABSOLUTE = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|//)")
 _CSS_URL = re.compile(r"""url\(\s*(['"]?)([^'")]+)\1\s*\)""")
@@ -61,6 +69,10 @@ def page_key(path: OutPath) -> str:
         return "glossary"
     if p == urls.ANNOTATIONS_INDEX.path:
         return "annotations"
+    if p == urls.GRAPH.path:
+        return "graph"
+    if p == urls.SEARCH.path:
+        return "search"
     if p.startswith("documents/") and p.endswith(".html") and p.count("/") == 1:
         return "doc-" + p[len("documents/"):-5]
     if p.startswith("glossary/") and p.endswith(".html") and p.count("/") == 1:
@@ -73,7 +85,8 @@ def bundle_pages(files: dict[OutPath, bytes]) -> list[OutPath]:
 
     The overview; the documents in the order the overview links them; the
     glossary index; the entries in the order the index links them; the
-    annotation index.  Any document or entry not linked comes after its group.
+    annotation index; the entity graph and the search page.  Any document or
+    entry not linked comes after its group.
     """
     def linked(from_page: OutPath, folder: str) -> list[OutPath]:
         if from_page not in files:
@@ -93,7 +106,7 @@ def bundle_pages(files: dict[OutPath, bytes]) -> list[OutPath]:
     entities = linked(urls.GLOSSARY_INDEX, "glossary/")
     entities += sorted(p for p in files if p.path.startswith("glossary/") and p.path.endswith(".html")
                        and p.path.count("/") == 1 and p != urls.GLOSSARY_INDEX and p not in entities)
-    order = [urls.HOME, *docs, urls.GLOSSARY_INDEX, *entities, urls.ANNOTATIONS_INDEX]
+    order = [urls.HOME, *docs, urls.GLOSSARY_INDEX, *entities, urls.ANNOTATIONS_INDEX, urls.GRAPH, urls.SEARCH]
     return [p for p in order if p in files]
 
 
@@ -116,12 +129,17 @@ def _resolve(from_page: OutPath, ref: str) -> OutPath | None:
 # ---------------------------------------------------------------- parsing
 
 class _Page(HTMLParser):
-    """Reads one page: its title and language, the assets its head uses, its <main> content rewritten."""
+    """Reads one page: its title, language and body class, the assets its head uses, its <main>
+    content rewritten, and (with ``want_header``) its site header rewritten."""
 
-    def __init__(self, path: OutPath, rewrite):
+    def __init__(self, path: OutPath, rewrite, want_header: bool = False):
         super().__init__(convert_charrefs=True)
         self.path = path
-        self.rewrite = rewrite  # (tag, attrs) -> attrs
+        self.rewrite = rewrite  # (page, tag, attrs, prefix_ids) -> attrs
+        self.want_header = want_header
+        self.header: list[str] = []
+        self._hdepth = 0  # inside <header class="site-header"> (nesting depth)
+        self.body_class = ""
         self.title = ""
         self.lang = ""
         self.assets: list[tuple[str, OutPath | None, dict, str]] = []  # (kind, path, attrs, inline text)
@@ -135,16 +153,30 @@ class _Page(HTMLParser):
 
     # -- helpers
     def _emit_start(self, tag: str, attrs: list[tuple[str, str | None]], closed: bool) -> None:
-        attrs = self.rewrite(self.path, tag, attrs)
+        in_header = bool(self._hdepth)
+        attrs = self.rewrite(self.path, tag, attrs, not in_header)
         parts = [tag]
         for k, v in attrs:
             parts.append(k if v is None else f'{k}="{html.escape(v, quote=True)}"')
-        self.main.append("<" + " ".join(parts) + (" /" if closed and tag not in VOID else "") + ">")
+        (self.header if in_header else self.main).append(
+            "<" + " ".join(parts) + (" /" if closed and tag not in VOID else "") + ">")
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         if tag == "html":
             self.lang = a.get("lang") or ""
+        if tag == "body":
+            self.body_class = a.get("class") or ""
+        if self._hdepth:
+            if tag == "header":
+                self._hdepth += 1
+            self._emit_start(tag, attrs, False)
+            return
+        if (tag == "header" and self.want_header and not self.header and not self._depth
+                and "site-header" in (a.get("class") or "").split()):
+            self._hdepth = 1
+            self._emit_start(tag, attrs, False)
+            return
         if tag == "head":
             self._in_head = True
         if tag in ("script", "style"):
@@ -170,12 +202,18 @@ class _Page(HTMLParser):
             self._script_text = []
 
     def handle_startendtag(self, tag, attrs):
-        if self._depth:
+        if self._depth or self._hdepth:
             self._emit_start(tag, attrs, True)
         else:
             self.handle_starttag(tag, attrs)
 
     def handle_endtag(self, tag):
+        if self._hdepth:
+            if tag == "header":
+                self._hdepth -= 1
+            if tag not in VOID:
+                self.header.append(f"</{tag}>")
+            return
         if tag in ("script", "style"):
             self._cdata = None
         if tag == "head":
@@ -205,6 +243,8 @@ class _Page(HTMLParser):
             return
         if self._in_title:
             self.title += data
+        if self._hdepth:
+            self.header.append(html.escape(data, quote=False))
         if self._depth:
             self.main.append(data if self._cdata else html.escape(data, quote=False))
 
@@ -266,21 +306,39 @@ def single_file(files: dict[OutPath, bytes], *, title: str | None = None, base_u
             return base + target.path + (f"#{frag}" if frag else "")
         return None  # nowhere to go inside the file
 
-    def rewrite(page: OutPath, tag: str, attrs: list[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
+    data_scripts: list[OutPath] = []  # scripts that data-* attributes point to (the search index)
+
+    def rewrite(page: OutPath, tag: str, attrs: list[tuple[str, str | None]],
+                prefix_ids: bool = True) -> list[tuple[str, str | None]]:
         out = []
+        names = {k for k, _ in attrs}
+        dropped = False
         for k, v in attrs:
             if v is None:
                 out.append((k, v))
                 continue
-            if k == "id":
+            if k == "id" and prefix_ids:
                 v = map_id(page, v)
-            elif k in ID_LIST_ATTRS:
+            elif k in ID_LIST_ATTRS and prefix_ids:
                 v = " ".join(map_id(page, t) for t in v.split())
-            elif k == "href" and tag in ("a", "area"):
+            elif (k == "href" and tag in ("a", "area")) or (k == "action" and tag == "form"):
+                target = _resolve(page, v)
                 mapped = map_href(page, v)
                 if mapped is None:
+                    dropped = True
                     continue  # the link stays as text
                 v = mapped
+                if tag == "a" and "data-entity" not in names and target is not None and target in keys \
+                        and keys[target].startswith("entity-"):
+                    out.append(("data-entity", keys[target][len("entity-"):]))  # what the entity popovers read
+            elif k.startswith("data-") and not v.startswith("#") and not _ABSOLUTE.match(v):
+                target = _resolve(page, v)
+                if target is not None and target in keys:
+                    v = map_href(page, v) or v
+                elif target is not None and target in files and target.path.endswith(".js"):
+                    if target not in data_scripts:
+                        data_scripts.append(target)
+                    continue  # inlined below: the script needs no address
             elif k == "src" and tag in ("img", "source", "audio", "video"):
                 target = _resolve(page, v)
                 if target is not None and target in files:
@@ -288,6 +346,8 @@ def single_file(files: dict[OutPath, bytes], *, title: str | None = None, base_u
             elif k == "srcset":
                 continue
             out.append((k, v))
+        if dropped:  # a link become text keeps no link attributes (type, rel, ...)
+            out = [(k, v) for k, v in out if k not in LINK_ONLY_ATTRS]
         return out
 
     sections: list[str] = []
@@ -298,10 +358,13 @@ def single_file(files: dict[OutPath, bytes], *, title: str | None = None, base_u
     seen_js: set = set()
     site_title = title or ""
     lang = ""
+    header = ""
     for page in order:
-        parser = _Page(page, rewrite)
+        parser = _Page(page, rewrite, want_header=page == order[0])
         parser.feed(files[page].decode("utf-8"))
         parser.close()
+        if parser.header:
+            header = "".join(parser.header)
         if page == urls.HOME or not site_title:
             site_title = title or _site_title(parser.title, page == urls.HOME)
         lang = lang or parser.lang
@@ -317,9 +380,11 @@ def single_file(files: dict[OutPath, bytes], *, title: str | None = None, base_u
                     continue
                 seen_js.add(key)
                 code = files[path].decode("utf-8") if path is not None else text
-                (head_js if kind == "js-head" else end_js).append(re.sub(r"</(script)", r"<\\/\1", code, flags=re.IGNORECASE))
+                (head_js if kind == "js-head" else end_js).append(_script_text(code))
         label = html.escape(_page_label(parser.title, site_title), quote=True)
-        sections.append(f'<section class="sf-page" id="{keys[page]}" aria-label="{label}">\n'
+        data = (f' data-title="{html.escape(" ".join(parser.title.split()), quote=True)}"'
+                f' data-body-class="{html.escape(parser.body_class, quote=True)}"')
+        sections.append(f'<section class="sf-page" id="{keys[page]}" aria-label="{label}"{data}>\n'
                         + "".join(parser.main).strip("\n") + "\n</section>")
 
     # The print stylesheet, even where the pages do not link it (yet).
@@ -347,19 +412,26 @@ def single_file(files: dict[OutPath, bytes], *, title: str | None = None, base_u
         "</head>",
         '<body class="single-file">',
         '<a class="skip-link" href="#main">Skip to content</a>',
-        '<header class="site-header"><div class="site-header-inner">'
-        f'<a class="site-title" href="#overview">{html.escape(site_title)}</a></div></header>',
+        header or ('<header class="site-header"><div class="site-header-inner">'
+                   f'<a class="site-title" href="#overview">{html.escape(site_title)}</a></div></header>'),
         toc,
         '<main id="main" tabindex="-1">',
         "\n".join(sections),
         "</main>",
         '<footer class="site-footer"><p class="muted">Single-file export of the briefing. Every page of the site '
         "is in this file; links between them jump within it.</p></footer>",
+        f"<script>\n{_script_text(runtime_script({p.path: k for p, k in keys.items()}, ID_LIST_ATTRS))}\n</script>",
+        *(f"<script>\n{_script_text(files[p].decode('utf-8'))}\n</script>" for p in data_scripts),
         *(f"<script>\n{js}\n</script>" for js in end_js),
         "</body>",
         "</html>",
     ]
     return ("\n".join(out) + "\n").encode("utf-8")
+
+
+def _script_text(code: str) -> str:
+    """Script source that cannot close the <script> element it is inlined into."""
+    return re.sub(r"</(script)", r"<\\/\1", code, flags=re.IGNORECASE)
 
 
 def _site_title(page_title: str, is_home: bool) -> str:

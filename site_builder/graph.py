@@ -25,6 +25,9 @@ from .schema import ENTITY_TYPES
 from .xref import XRef
 
 WIDTH, HEIGHT = 1000, 720
+# Phones get a drawing of their own, laid out for a narrow screen: it fits the width with
+# labels still readable (about 12 px on a 375 px phone), and grows downwards instead.
+NARROW_WIDTH, NARROW_HEIGHT = 380, 900
 MARGIN = 16
 FONT_SIZE = 13
 # Shape per type, so types differ without colour (see the legend on the page).
@@ -165,11 +168,22 @@ def layout(content: Content, refs: XRef, width: int = WIDTH, height: int = HEIGH
     lines = [label_lines(e.name) for e in ents]
     labels = [max(_label_width(t) for t in ls) for ls in lines]
     heights = [len(ls) for ls in lines]
+    # Room for the labels: a drawing narrower than its labels need grows taller from the start.
+    area = sum((labels[i] * LABEL_SLACK + 2 * radius[i] + 12) * (FONT_SIZE * 1.25 * heights[i] + 8) for i in range(n))
+    height = max(height, int(area * 2.5 / width))
     xs, ys, left = _fit(xs, ys, radius, labels, width, height)
     xs, ys = _separate_labels(xs, ys, radius, labels, heights, left, width, height)
+    # Too crowded to separate every label: give the drawing more height and try again.
+    for _ in range(12):
+        if not _overlapping(xs, ys, radius, labels, heights, left):
+            break
+        grow = 1.15
+        ys = [MARGIN + (y - MARGIN) * grow for y in ys]
+        height = int(math.ceil(height * grow))
+        xs, ys = _separate_labels(xs, ys, radius, labels, heights, left, width, height)
     nodes = tuple(Node(e.id, e.name, e.type, e.summary, weight[i], round(xs[i], 1), round(ys[i], 1),
                        round(radius[i], 1), left[i]) for i, e in enumerate(ents))
-    return Layout(nodes, tuple(edges), width, height)
+    return Layout(nodes, tuple(edges), width, int(height))
 
 
 def _fit(xs, ys, radius, labels, width, height):
@@ -190,19 +204,50 @@ def _fit(xs, ys, radius, labels, width, height):
     return nx, ny, left
 
 
+# Label boxes are estimated from character widths; real fonts differ by up to about 13%
+# (measured in Chromium), so boxes are kept apart with this much room to spare.
+LABEL_SLACK = 1.18
+LABEL_PAD = 3.0
+SHAPE_REACH = 1.3  # the pointed shapes (triangles, stars) reach 1.3 times the radius
+
+
 def _box(i, xs, ys, radius, labels, heights, left):
-    r = radius[i]
-    h = FONT_SIZE * 1.2 * heights[i]
+    """The box (x0, y0, x1, y1) that node i's shape and label cover, with room to spare."""
+    r = radius[i] * SHAPE_REACH
+    h = FONT_SIZE * 1.25 * heights[i] + LABEL_PAD
+    width = labels[i] * LABEL_SLACK + LABEL_PAD
     if left[i]:
-        x0 = xs[i] - r - 4 - labels[i]
+        x0 = xs[i] - radius[i] - 4 - width
         x1 = xs[i] + r
     else:
         x0 = xs[i] - r
-        x1 = xs[i] + r + 4 + labels[i]
+        x1 = xs[i] + radius[i] + 4 + width
     return x0, ys[i] - max(r, h / 2), x1, ys[i] + max(r, h / 2)
 
 
-def _separate_labels(xs, ys, radius, labels, heights, left, width, height, rounds: int = 80):
+def label_boxes(lay: "Layout") -> list[tuple[float, float, float, float]]:
+    """Each node's shape-and-label box in the drawing (what the layout keeps apart)."""
+    nodes = lay.nodes
+    xs, ys = [n.x for n in nodes], [n.y for n in nodes]
+    radius = [n.r for n in nodes]
+    lines = [label_lines(n.name) for n in nodes]
+    labels = [max(_label_width(t) for t in ls) for ls in lines]
+    return [_box(i, xs, ys, radius, labels, [len(ls) for ls in lines], [n.label_left for n in nodes])
+            for i in range(len(nodes))]
+
+
+def _overlapping(xs, ys, radius, labels, heights, left) -> bool:
+    boxes = sorted(_box(i, xs, ys, radius, labels, heights, left) for i in range(len(xs)))
+    for a in range(len(boxes)):
+        for b in range(a + 1, len(boxes)):
+            if boxes[b][0] >= boxes[a][2]:
+                break
+            if min(boxes[a][3], boxes[b][3]) - max(boxes[a][1], boxes[b][1]) > 0:
+                return True
+    return False
+
+
+def _separate_labels(xs, ys, radius, labels, heights, left, width, height, rounds: int = 300):
     """Push apart nodes whose label boxes overlap (mostly vertically, which costs the least)."""
     n = len(xs)
     xs, ys = list(xs), list(ys)
@@ -280,11 +325,14 @@ def shape_path(shape: str, x: float, y: float, r: float) -> str:
 
 
 def render_svg(lay: Layout, type_labels: dict[str, str], from_page: urls.OutPath = urls.GRAPH,
-               title: str = "Entity graph") -> str:
+               title: str = "Entity graph", variant: str = "") -> str:
+    """The SVG of a layout; ``variant`` ("wide", "narrow") names a drawing among several on a page."""
     pos = {nd.id: nd for nd in lay.nodes}
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="entity-graph" viewBox="0 0 {lay.width} {lay.height}" '
-           f'role="group" aria-labelledby="entity-graph-title">',
-           f'<title id="entity-graph-title">{escape(title)}</title>',
+    ident = "entity-graph-title" + (f"-{variant}" if variant else "")
+    cls = "entity-graph" + (f" entity-graph-{variant}" if variant else "")
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="{cls}" viewBox="0 0 {lay.width} {lay.height}" '
+           f'role="group" aria-labelledby="{ident}">',
+           f'<title id="{ident}">{escape(title)}</title>',
            '<g class="edges" aria-hidden="true">']
     for e in lay.edges:
         a, b = pos[e.a], pos[e.b]
@@ -351,8 +399,10 @@ def page(builder):
                    for t in ENTITY_TYPES if by_type.get(t))
     legend = tuple((t, TYPE_SINGULAR.get(t, t), Markup(shape_path(SHAPES.get(t, "circle"), 10, 10, 6)))
                    for t in ENTITY_TYPES if by_type.get(t))
+    narrow = layout(content, refs, NARROW_WIDTH, NARROW_HEIGHT)
     view = {
-        "svg": Markup(render_svg(lay, TYPE_SINGULAR, urls.GRAPH, title)),
+        "svg": Markup(render_svg(lay, TYPE_SINGULAR, urls.GRAPH, title, "wide")),
+        "svg_narrow": Markup(render_svg(narrow, TYPE_SINGULAR, urls.GRAPH, title, "narrow")),
         "title": title,
         "node_count": len(lay.nodes),
         "related_count": n_rel,

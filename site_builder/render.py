@@ -596,7 +596,8 @@ class ViewBuilder:
 
     def plans(self) -> list[PagePlan]:
         """Every page of the site, planned (views not built yet), sorted by path."""
-        plans = [self._home_plan(), self._glossary_plan(), self._annotations_plan(), self._not_found_plan()]
+        plans = [self._home_plan(), self._glossary_plan(), self._annotations_plan(), self._not_found_plan(),
+                 self._search_plan()]
         plans.extend(self._document_plan(p) for p in self.parts)
         plans.extend(self._entity_plan(e) for e in self.entities.values())
         return sorted(plans, key=lambda p: p.path)
@@ -801,6 +802,11 @@ class ViewBuilder:
     def _not_found_plan(self) -> PagePlan:
         return PagePlan(urls.NOT_FOUND, "404.html", "Page not found", "", "",
                         lambda: Page(urls.NOT_FOUND, "404.html", "Page not found", "", _freeze({})))
+
+    def _search_plan(self) -> PagePlan:
+        # The results page: filled in the browser from ?q= and the search index.
+        return PagePlan(urls.SEARCH, "search.html", "Search", "search", "",
+                        lambda: Page(urls.SEARCH, "search.html", "Search", "search", _freeze({})))
 
 
 def _by_type(links: tuple[EntityLink, ...]) -> tuple[Group, ...]:

@@ -17,7 +17,12 @@ all of: no build step, no fetch, CJK without spaces, < 50 ms per keystroke):
   and is then verified as a substring, so it finds exactly the pages that
   contain it;
 * postings carry a weight per record (term frequency, title words count
-  extra), ranked with BM25 in the browser.
+  extra), ranked with BM25 in the browser;
+* each glossary entity's name and aliases are listed with its record, so a
+  query that is exactly one of them (compared without case, accents, spaces or
+  punctuation: ``deep seek`` is ``DeepSeek``) ranks that entry first;
+* the browser tolerates one typo (Damerau-Levenshtein distance 1) in query
+  words of five or more letters, at a lower weight than an exact match.
 
 ``site_files`` returns the output files; the templates load them (see
 ``templates/base.html``).  ``fold`` and ``tokenize`` here must agree with
@@ -40,7 +45,7 @@ from .render import KIND_LABELS, PACKAGE_TEMPLATES, TYPE_SINGULAR, VERDICT_LABEL
 from .urls import OutPath
 from .xref import DocumentAnalysis, XRef
 
-INDEX_VERSION = 1
+INDEX_VERSION = 2
 TITLE_WEIGHT = 6  # a word in a title counts as this many occurrences in the text
 
 # Scripts shipped as they are (overridable like templates: templates/assets/<name> in the project).
@@ -121,6 +126,7 @@ class Record(NamedTuple):
     title: str
     url: str  # relative to the site root, with fragment
     text: str  # plain text, paragraphs separated by blank lines
+    names: tuple[str, ...] = ()  # an entity's name and aliases: an exact query for one ranks it first
 
 
 def html_to_text(fragment: str) -> str:
@@ -164,7 +170,7 @@ def records(content: Content, analyses: list[DocumentAnalysis], refs: XRef | Non
     for e in sorted(content.entities, key=lambda e: e.id):
         parts = [e.summary, ("Also: " + ", ".join(e.aliases)) if e.aliases else "", plain(e.description)]
         out.append(Record("e", TYPE_SINGULAR.get(e.type, e.type), e.name, _url(urls.entity_path(e.id)),
-                          "\n\n".join(x for x in parts if x)))
+                          "\n\n".join(x for x in parts if x), (e.name, *e.aliases)))
     return out
 
 
@@ -199,7 +205,17 @@ def build_index(recs: list[Record]) -> dict:
         "n": lengths,
         "t": terms,
         "p": flat,
+        # Names and aliases by record: [[record, name, alias, ...], ...] (search.js compares them normalised).
+        "a": [[i, *r.names] for i, r in enumerate(recs) if r.names],
     }
+
+
+def name_key(text: str) -> str:
+    """A name as an exact query must spell it: folded, without spaces or punctuation (``nameKey`` in search.js)."""
+    return _NON_NAME_RE.sub("", fold(text))
+
+
+_NON_NAME_RE = re.compile(r"[\W_]+")
 
 
 def _js_assign(name: str, data) -> bytes:

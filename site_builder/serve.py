@@ -145,29 +145,45 @@ _CLIENT_JS = r"""
     var o = document.getElementById("site-builder-overlay");
     if (o) o.remove();
   }
+  // The overlay sets every property it relies on, so the page's styles (either theme, any
+  // project's templates) cannot make it unreadable: an opaque dark panel, light text,
+  // contrast above 7:1 throughout.
+  var STYLE = "#site-builder-overlay,#site-builder-overlay *{all:revert !important}" +
+    "#site-builder-overlay{position:fixed !important;inset:0 !important;z-index:2147483647 !important;" +
+    "overflow:auto !important;box-sizing:border-box !important;margin:0 !important;padding:2rem !important;" +
+    "background:#141418 !important;color:#f4f4f5 !important;color-scheme:dark !important;" +
+    "font:14px/1.5 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace !important;text-align:left !important}" +
+    "#site-builder-overlay h2{margin:0 6rem .5rem 0 !important;font:600 18px/1.3 system-ui,sans-serif !important;" +
+    "color:#ff9b94 !important}" +
+    "#site-builder-overlay p{margin:0 0 1rem !important;font:14px/1.4 system-ui,sans-serif !important;" +
+    "color:#d4d4d8 !important}" +
+    "#site-builder-overlay pre{white-space:pre-wrap !important;margin:0 !important;padding:0 !important;" +
+    "background:#141418 !important;color:#f4f4f5 !important;font:inherit !important}" +
+    "#site-builder-overlay button{position:absolute !important;top:1rem !important;right:1rem !important;" +
+    "font:600 14px system-ui,sans-serif !important;color:#141418 !important;background:#f4f4f5 !important;" +
+    "border:1px solid #f4f4f5 !important;border-radius:4px !important;padding:.35rem .8rem !important;" +
+    "cursor:pointer !important}" +
+    "#site-builder-overlay button:focus-visible{outline:3px solid #94bdff !important;outline-offset:2px !important}" +
+    "#site-builder-overlay style{display:none !important}";
   function show(d) {
     hide();
     var o = document.createElement("div");
     o.id = "site-builder-overlay";
     o.setAttribute("role", "alert");
-    o.style.cssText = "position:fixed;inset:0;z-index:2147483647;overflow:auto;background:rgba(20,20,24,.92);" +
-      "color:#fff;font:14px/1.5 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;padding:2rem;";
+    var style = document.createElement("style");
+    style.textContent = STYLE;
     var h = document.createElement("h2");
-    h.style.cssText = "margin:0 0 .5rem;font:600 18px/1.3 system-ui,sans-serif;color:#ff8a80";
     h.textContent = "Build failed: " + d.summary;
     var p = document.createElement("p");
-    p.style.cssText = "margin:0 0 1rem;font:14px/1.4 system-ui,sans-serif;color:#ddd";
     p.textContent = "The page shows the last good build. Fix the problems below and save; this disappears on the next good build.";
     var pre = document.createElement("pre");
     pre.className = "site-builder-messages";
-    pre.style.cssText = "white-space:pre-wrap;margin:0;color:#fff";
     pre.textContent = d.messages.join("\n");
     var close = document.createElement("button");
     close.type = "button";
     close.textContent = "Dismiss";
-    close.style.cssText = "position:absolute;top:1rem;right:1rem;font:14px system-ui,sans-serif";
     close.onclick = hide;
-    o.appendChild(close); o.appendChild(h); o.appendChild(p); o.appendChild(pre);
+    o.appendChild(style); o.appendChild(close); o.appendChild(h); o.appendChild(p); o.appendChild(pre);
     (document.body || document.documentElement).appendChild(o);
   }
   var source = new EventSource(__EVENTS__);

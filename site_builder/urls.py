@@ -45,6 +45,7 @@ NOT_FOUND = OutPath("404.html")
 STYLESHEET = OutPath("assets/style.css")
 PYGMENTS_CSS = OutPath("assets/pygments.css")
 GRAPH = OutPath("graph.html")
+SEARCH = OutPath("search.html")  # the search results page (search.html?q=...)
 # Reader assets (site_builder.search.site_files): scripts, never fetched, so they work from file://.
 THEME_JS = OutPath("assets/theme.js")
 READER_JS = OutPath("assets/reader.js")

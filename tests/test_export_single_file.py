@@ -63,7 +63,7 @@ def test_holds_overview_documents_glossary_and_annotation_index(site, single):
     pages = exports.bundle_pages(site)
     assert doc.sections == [exports.page_key(p) for p in pages]
     assert doc.sections[0] == "overview"
-    assert "glossary" in doc.sections and doc.sections[-1] == "annotations"
+    assert "glossary" in doc.sections and doc.sections[-3:] == ["annotations", "graph", "search"]
     docs = [p for p in site if p.path.startswith("documents/") and p.path.endswith(".html")]
     entities = [p for p in site if p.path.startswith("glossary/") and p != urls.GLOSSARY_INDEX]
     assert {f"doc-{p.path[10:-5]}" for p in docs} <= set(doc.sections)
@@ -108,9 +108,14 @@ def test_each_asset_is_inlined_once(site, single):
     assert text.count(first_rule) == 1
     # the print stylesheet only applies to print
     assert "@media print {\n/* site_builder print stylesheet" in text
-    # far smaller than the pages it holds plus one copy of their CSS per page
+    # far smaller than the pages it holds plus one copy of their CSS per page (it also carries
+    # the reader's scripts and data, each once)
     html_total = sum(len(d) for p, d in site.items() if p.path.endswith(".html") and p != urls.NOT_FOUND)
-    assert len(single) < html_total
+    scripts = sum(len(d) for p, d in site.items() if p.path.endswith(".js"))
+    assert len(single) < html_total + scripts
+    for script in (urls.READER_JS, urls.SEARCH_JS, urls.ENTITIES_JS, urls.THEME_JS):
+        assert text.count(site[script].decode().strip().splitlines()[0]) == 1, script
+    assert text.count("window.SB_SEARCH=") == 1
 
 
 def test_scripts_are_inlined_once_and_data_json_left_out():
@@ -120,7 +125,7 @@ def test_scripts_are_inlined_once_and_data_json_left_out():
                     b'<script src="assets/late.js" defer></script>'
                     b'<script type="application/ld+json">{"@type": "WebSite"}</script></head>'
                     b'<body><main><p id="x">Hi <a href="documents/d.html#p">doc</a> <img src="assets/i.png"></p>'
-                    b'<a href="feed.xml">feed</a></main></body></html>'),
+                    b'<a href="feed.xml" type="application/atom+xml" rel="alternate">feed</a></main></body></html>'),
         OutPath("documents/d.html"): (b'<html><head><title>D \xc2\xb7 Site</title><link rel="stylesheet" href="../assets/a.css">'
                                       b'<script src="../assets/late.js" defer></script></head><body><main>'
                                       b'<p id="p">P <a href="../index.html">home</a> <a href="#p">self</a>'
@@ -142,7 +147,8 @@ def test_scripts_are_inlined_once_and_data_json_left_out():
     assert 'href="#doc-d__p"' in text and 'href="#overview"' in text
     assert '<a>feed</a>' in text  # no page for it in the file, and no base URL: plain text
     with_base = exports.single_file(files, base_url="https://org.github.io/repo").decode()
-    assert '<a href="https://org.github.io/repo/feed.xml">feed</a>' in with_base
+    assert '<a href="https://org.github.io/repo/feed.xml" type="application/atom+xml" rel="alternate">feed</a>' \
+        in with_base
     assert "<title>Site</title>" in text
     assert '<path d="M0 0" />' in text
 
@@ -176,7 +182,8 @@ def test_single_file_opens_from_disk_and_links_work(chromium, tmp_path, single):
     path.write_bytes(single)
 
     def check(browser):
-        page = browser.new_page()
+        # Without JavaScript: every page, one after the other, with in-file links.
+        page = browser.new_context(java_script_enabled=False).new_page()
         requests: list[str] = []
         errors: list[str] = []
         page.on("request", lambda r: requests.append(r.url))
@@ -198,7 +205,7 @@ def test_single_file_opens_from_disk_and_links_work(chromium, tmp_path, single):
             # back in the document, an annotation marker -> its note
             page.go_back()
             ref = page.locator("section[id^='doc-'] sup.ann-ref a").first
-            target = ref.get_attribute("href")
+            target = note_target = ref.get_attribute("href")
             assert "__ann-" in target
             ref.click()
             assert page.evaluate("location.hash") == target
@@ -210,6 +217,28 @@ def test_single_file_opens_from_disk_and_links_work(chromium, tmp_path, single):
             assert page.evaluate("location.hash").startswith("#doc-")
             assert page.locator(f"[id='{page.evaluate('location.hash.slice(1)')}']").count() == 1
             assert [u for u in requests if not u.startswith(("file:", "data:"))] == []
+            assert errors == []
+        finally:
+            page.close()
+        # With JavaScript: one page at a time, with the site's own ids; an in-file anchor of the
+        # version without scripts leads to the same place.
+        page = browser.new_page()
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        try:
+            page.goto(path.as_uri() + "#" + note_target[1:])
+            page.wait_for_load_state()
+            doc_key, note_id = note_target[1:].split("__")
+            assert page.evaluate("location.search") == f"?p={doc_key}"
+            assert page.evaluate("location.hash") == f"#{note_id}"
+            assert page.locator("section.sf-page").count() == 0
+            assert page.locator(f"[id='{note_id}']").is_visible()
+            assert page.locator("[id*='__']").count() == 0  # the site's ids, unprefixed
+            assert page.locator(".site-header nav a[aria-current=page]").count() == 0
+            page.locator(".site-header nav a", has_text="Glossary").click()
+            page.wait_for_load_state()
+            assert page.evaluate("location.search") == "?p=glossary"
+            assert page.locator(".site-header nav a[aria-current=page]").inner_text() == "Glossary"
+            assert page.title().startswith("Glossary")
             assert errors == []
         finally:
             page.close()

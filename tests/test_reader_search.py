@@ -136,9 +136,24 @@ def test_graph_svg_is_deterministic_well_formed_and_linked(default):
         assert a.find(f"{ns}title") is not None and a.find(f"{ns}text") is not None
     lines = root.findall(f".//{ns}line")
     assert len(lines) == len(graph.edges_of(content, refs)) > 0
-    # Every node inside the view box.
-    for n in graph.layout(content, refs).nodes:
-        assert 0 <= n.x <= graph.WIDTH and 0 <= n.y <= graph.HEIGHT
+    # Every node inside the view box (which grows taller when the labels need the room).
+    lay = graph.layout(content, refs)
+    assert lay.width == graph.WIDTH and lay.height >= graph.HEIGHT
+    assert f'viewBox="0 0 {lay.width} {lay.height}"' in svg
+    for n in lay.nodes:
+        assert 0 <= n.x <= lay.width and 0 <= n.y <= lay.height
+
+
+def test_graph_label_boxes_do_not_overlap(default):
+    content, _, refs = default
+    lay = graph.layout(content, refs)
+    boxes = graph.label_boxes(lay)
+    assert len(boxes) == len(content.entities)
+    for i, a in enumerate(boxes):
+        assert 0 <= a[0] and a[2] <= lay.width and 0 <= a[1] and a[3] <= lay.height, (lay.nodes[i].id, a)
+        for j, b in enumerate(boxes[i + 1:], i + 1):
+            apart = a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]
+            assert apart, (lay.nodes[i].id, lay.nodes[j].id)
 
 
 def test_graph_edges_are_relations_and_co_mentions(default):

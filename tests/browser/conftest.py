@@ -16,16 +16,29 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from reader_build import compile_reader  # noqa: E402
 from reader_support import ROOT, open_context, watch  # noqa: E402
+from reader_targets import TARGETS, make_target  # noqa: E402
 
 
 @pytest.fixture(scope="session")
-def reader_site(tmp_path_factory) -> Path:
+def reader_files():
+    """The default briefing's output files, with the reader files."""
+    return compile_reader(ROOT)
+
+
+@pytest.fixture(scope="session")
+def reader_site(tmp_path_factory, reader_files) -> Path:
     """The default briefing, built with the reader files, in a temporary folder."""
     from site_builder.writer import write_site
 
     out = tmp_path_factory.mktemp("reader-site") / "site"
-    write_site(ROOT, out, compile_reader(ROOT))
+    write_site(ROOT, out, reader_files)
     return out
+
+
+@pytest.fixture(scope="session", params=TARGETS)
+def target(request, tmp_path_factory, reader_files, reader_site):
+    """The reader as the built site, the unpacked zip export and the single-file export."""
+    return make_target(request.param, reader_files, reader_site, tmp_path_factory.mktemp(f"target-{request.param}"))
 
 
 @pytest.fixture(scope="session")

@@ -1,8 +1,11 @@
 /* site_builder search: a compact inverted index (assets/search-index.js, loaded by a
    <script> element on first use, never fetched, so it works from file://) and the
    search box.  fold() and tokenize() must agree with site_builder/search.py.
-   Latin words match as prefixes of indexed words; CJK text is matched through
-   character bigrams and then verified as a substring.  Results are ranked with BM25. */
+   Latin words match as prefixes of indexed words, and words of five letters or more
+   also with one typo; CJK text is matched through character bigrams and then verified
+   as a substring.  Results are ranked with BM25; a query that is exactly an entity's
+   name or alias ranks that entry first.  The box shows the best results as you type;
+   the results page (search.html?q=...) shows all of them at a shareable address. */
 (function () {
   "use strict";
 
@@ -10,7 +13,9 @@
   var TOKEN_RE = new RegExp("([" + CJK + "]+)|((?:(?![" + CJK + "])[\\p{L}\\p{N}])+)", "gu");
   var FOLD_RE = /[\u00c0-\u024f\u1e00-\u1eff]/;
   var WORD_CHAR = new RegExp("[\\p{L}\\p{N}]", "u");
-  var K1 = 1.2, B = 0.75, MAX_EXPANSIONS = 80, SHOWN = 20;
+  var NON_NAME_RE = new RegExp("[^\\p{L}\\p{N}]+", "gu");
+  var K1 = 1.2, B = 0.75, MAX_EXPANSIONS = 80, SHOWN = 20, PAGE_SHOWN = 50;
+  var FUZZY_MIN = 5, MAX_FUZZY = 40, FUZZY_FACTOR = 0.35;
 
   /* ------------------------------------------------------------ text */
 
@@ -33,6 +38,27 @@
     var out = "";
     for (var i = 0; i < s.length; i++) out += foldChar(s.charAt(i));
     return out;
+  }
+
+  /* A name as an exact query must spell it: folded, without spaces or punctuation (name_key in search.py). */
+  function nameKey(s) { return fold(s).replace(NON_NAME_RE, ""); }
+
+  /* w[i..] is a prefix of t[j..] */
+  function restIsPrefix(w, i, t, j) {
+    if (w.length - i > t.length - j) return false;
+    for (; i < w.length; i++, j++) if (w.charCodeAt(i) !== t.charCodeAt(j)) return false;
+    return true;
+  }
+
+  /* Whether some prefix of t is one edit (substitution, insertion, deletion or a swap of
+     two neighbours) away from w, when w itself is not a prefix of t. */
+  function oneTypoPrefix(w, t) {
+    var k = 0, n = w.length;
+    while (k < n && k < t.length && w.charCodeAt(k) === t.charCodeAt(k)) k++;
+    if (k === n) return false;  // a plain prefix match
+    return restIsPrefix(w, k + 1, t, k + 1) || restIsPrefix(w, k + 1, t, k) || restIsPrefix(w, k, t, k + 1) ||
+      (k + 1 < n && k + 1 < t.length && w.charCodeAt(k) === t.charCodeAt(k + 1) &&
+       w.charCodeAt(k + 1) === t.charCodeAt(k) && restIsPrefix(w, k + 2, t, k + 2));
   }
 
   /* Query terms: {word} for Latin words, {cjk} for runs of CJK characters. */
@@ -63,6 +89,15 @@
     this.folded = new Map();
     this.cache = new Map();
     this.foldedTitles = this.records.map(function (r) { return fold(r[2]); });
+    this.names = new Map();  // nameKey(name or alias) -> record
+    var names = data.a || [];
+    for (var a = 0; a < names.length; a++) {
+      for (var b = 1; b < names[a].length; b++) {
+        var key = nameKey(names[a][b]);
+        if (key && !this.names.has(key)) this.names.set(key, names[a][0]);
+      }
+    }
+    this.fuzzyChecks = 0;  // vocabulary words compared for typos (for tests and the benchmark)
   }
 
   Index.prototype.lowerBound = function (term) {
@@ -103,21 +138,54 @@
     return f;
   };
 
-  /* Scores of one query term per record (0 = no match); earlier words of a query are cached while typing. */
+  /* Scores of one query term per record (0 = no match), and the indexed words it matched
+     with a typo; earlier words of a query are cached while typing. */
   Index.prototype.termScores = function (q) {
     var key = q.word ? "w:" + q.word : "c:" + q.cjk, hit = this.cache.get(key);
     if (hit) return hit;
-    var acc = this.scoreTerm(q);
+    var variants = [];
+    hit = { acc: this.scoreTerm(q, variants), variants: variants };
     if (this.cache.size >= 64) this.cache.delete(this.cache.keys().next().value);
-    this.cache.set(key, acc);
-    return acc;
+    this.cache.set(key, hit);
+    return hit;
   };
 
-  Index.prototype.scoreTerm = function (q) {
+  /* Indexed words that a query word of FUZZY_MIN letters or more reaches with one typo,
+     the most frequent first (at most MAX_FUZZY).  The first letter must be right, except
+     when the first two are swapped or an extra letter was typed before them: so only the
+     words under the query's first letter are compared (a slice of the sorted vocabulary),
+     and most of those are rejected at their second or third letter, without allocating.
+     The two exceptions are prefixes, found by binary search. */
+  Index.prototype.prefixRange = function (prefix) {
+    var lo = this.lowerBound(prefix), hi = lo, terms = this.terms;
+    while (hi < terms.length && terms[hi].lastIndexOf(prefix, 0) === 0) hi++;
+    return [lo, hi];
+  };
+
+  Index.prototype.typoTerms = function (w) {
+    var out = [], terms = this.terms;
+    if (w.length < FUZZY_MIN) return out;
+    var first = this.prefixRange(w.charAt(0));
+    this.fuzzyChecks += first[1] - first[0];
+    for (var i = first[0]; i < first[1]; i++) if (oneTypoPrefix(w, terms[i])) out.push(i);
+    var others = [w.charAt(1) + w.charAt(0) + w.slice(2), w.slice(1)];  // swapped, one letter too many
+    for (var k = 0; k < others.length; k++) {
+      if (others[k].charAt(0) === w.charAt(0)) continue;  // already compared above
+      var r = this.prefixRange(others[k]);
+      for (var j = r[0]; j < r[1]; j++) if (terms[j].lastIndexOf(w, 0) !== 0) out.push(j);
+    }
+    if (out.length > MAX_FUZZY) {
+      var self = this;
+      out.sort(function (a, b) { return self.postings[b].length - self.postings[a].length || a - b; });
+      out.length = MAX_FUZZY;
+    }
+    return out;
+  };
+
+  Index.prototype.scoreTerm = function (q, variants) {
     var acc = new Float64Array(this.n);
     if (q.word) {
-      var lo = this.lowerBound(q.word), hi = lo, terms = this.terms;
-      while (hi < terms.length && terms[hi].lastIndexOf(q.word, 0) === 0) hi++;
+      var bounds = this.prefixRange(q.word), lo = bounds[0], hi = bounds[1], terms = this.terms;
       var range = [];
       for (var i = lo; i < hi; i++) range.push(i);
       if (range.length > MAX_EXPANSIONS) {
@@ -129,6 +197,11 @@
         var t = range[k];
         var exact = terms[t] === q.word;
         this.accumulate(t, exact ? 1 : 0.5 + 0.4 * q.word.length / terms[t].length, acc);
+      }
+      var typos = this.typoTerms(q.word);
+      for (var f = 0; f < typos.length; f++) {
+        this.accumulate(typos[f], FUZZY_FACTOR * Math.min(1, q.word.length / terms[typos[f]].length), acc);
+        if (variants.length < 6) variants.push(terms[typos[f]].slice(0, q.word.length + 1));
       }
       return acc;
     }
@@ -157,12 +230,19 @@
     return acc;
   };
 
-  /* Ranked record ids for a query string: all terms must match; if none do, any term. */
+  /* Ranked record ids for a query string: all terms must match; if none do, any term.
+     A query that is exactly an entity's name or alias puts that entity first. */
   Index.prototype.search = function (query) {
     var folded = fold(query).replace(/\s+/g, " ").trim();
     var terms = analyse(folded);
-    if (!terms.length) return { terms: terms, hits: [], partial: false };
-    var scores = terms.map(function (t) { return this.termScores(t); }, this);
+    if (!terms.length) return { terms: terms, marks: terms, hits: [], partial: false };
+    var scored = terms.map(function (t) { return this.termScores(t); }, this);
+    var scores = scored.map(function (s) { return s.acc; });
+    // Highlighting: the query terms, and the words they reached with a typo (same group).
+    var marks = terms.map(function (t, k) { return { word: t.word, cjk: t.cjk, group: k }; });
+    scored.forEach(function (s, k) {
+      s.variants.forEach(function (v) { marks.push({ word: v, group: k }); });
+    });
     var hits = collect(this.n, scores, true), partial = false;
     if (!hits.length && terms.length > 1) { hits = collect(this.n, scores, false); partial = true; }
     // Phrase and title bonuses on the best candidates.
@@ -175,8 +255,17 @@
       if (terms.length > 1 && this.foldedText(h.id).indexOf(folded) >= 0) h.score *= 1.8;
       if (this.records[h.id][0] === "e") h.score *= 1.15;
     }
+    var named = this.names.get(nameKey(folded));
+    if (named !== undefined) {
+      var best = hits.length ? Math.max(hits[0].score, top.length ? top[0].score : 0) : 1, own = null;
+      for (var j = 0; j < hits.length && !own; j++) if (hits[j].id === named) own = hits[j];
+      if (!own) { own = { id: named, score: 0 }; hits.push(own); }
+      for (var m = 0; m < top.length; m++) best = Math.max(best, top[m].score);
+      own.score = best * 2 + 1;
+      own.named = true;
+    }
     hits.sort(byScore);
-    return { terms: terms, hits: hits, partial: partial, folded: folded };
+    return { terms: terms, marks: marks, hits: hits, partial: partial, folded: folded };
   };
 
   function collect(n, scores, all) {
@@ -202,17 +291,17 @@
   function matches(folded, terms, limit) {
     var out = [];
     for (var k = 0; k < terms.length; k++) {
-      var t = terms[k], needle = t.word || t.cjk, from = 0, i;
+      var t = terms[k], needle = t.word || t.cjk, from = 0, i, group = t.group === undefined ? k : t.group;
       while ((i = folded.indexOf(needle, from)) >= 0 && out.length < limit) {
         from = i + needle.length;
         if (t.word) {
           if (i > 0 && isWordChar(folded.charAt(i - 1))) continue;
           var end = from;
           while (end < folded.length && isWordChar(folded.charAt(end))) end++;
-          out.push([i, end, k]);
+          out.push([i, end, group]);
           from = end;
         } else {
-          out.push([i, from, k]);
+          out.push([i, from, group]);
         }
       }
     }
@@ -291,34 +380,98 @@
 
   var KIND_NAMES = { d: "Document", a: "Annotation", e: "Glossary", p: "Page" };
 
+  /* The index, loaded once by a <script> element (data-index), never fetched. */
+  var shared = { index: null, loading: false, waiting: [] };
+  function withIndex(src, onError, done) {
+    if (shared.index) { done(shared.index); return; }
+    if (window.SB_SEARCH) { shared.index = new Index(window.SB_SEARCH); done(shared.index); return; }
+    shared.waiting.push([done, onError]);
+    if (shared.loading) return;
+    shared.loading = true;
+    var s = document.createElement("script");
+    s.src = src;
+    s.async = true;
+    s.onload = function () {
+      shared.loading = false;
+      if (window.SB_SEARCH) shared.index = new Index(window.SB_SEARCH);
+      var w = shared.waiting; shared.waiting = [];
+      w.forEach(function (x) { if (shared.index) x[0](shared.index); else x[1](); });
+    };
+    s.onerror = function () {
+      shared.loading = false;
+      var w = shared.waiting; shared.waiting = [];
+      w.forEach(function (x) { x[1](); });
+    };
+    document.head.appendChild(s);
+  }
+
+  function resultUrl(rec, snip, root) {
+    var url = new URL(rec[3], root);
+    // Documents: a text fragment scrolls to and highlights the match where browsers support it.
+    if (rec[0] === "d" && snip.focus && !url.hash) {
+      url.hash = ":~:text=" + encodeURIComponent(snip.focus.replace(/\s+/g, " ")).replace(/-/g, "%2D");
+    }
+    return url.href;
+  }
+
+  /* Append results from..to of res to the list element. */
+  function renderHits(list, index, res, from, to, root) {
+    var frag = document.createDocumentFragment();
+    for (var i = from; i < to; i++) {
+      var hit = res.hits[i], rec = index.records[hit.id];
+      var snip = snippet(rec[4], index.foldedText(hit.id), res.marks, res.folded, 180);
+      var li = document.createElement("li");
+      var a = document.createElement("a");
+      a.className = "search-hit search-hit-" + rec[0];
+      a.href = resultUrl(rec, snip, root);
+      var kind = document.createElement("span");
+      kind.className = "search-kind";
+      kind.textContent = rec[0] === "d" || rec[0] === "p" ? rec[1] : KIND_NAMES[rec[0]] + " · " + rec[1];
+      var title = document.createElement("span");
+      title.className = "search-title";
+      highlighted(title, rec[2], matches(index.foldedTitles[hit.id], res.marks, 50));
+      var text = document.createElement("span");
+      text.className = "search-snippet";
+      highlighted(text, snip.text, snip.marks, snip.offset);
+      a.appendChild(kind); a.appendChild(title); a.appendChild(text);
+      li.appendChild(a);
+      frag.appendChild(li);
+    }
+    list.appendChild(frag);
+  }
+
+  function summary(res, q) {
+    var n = res.hits.length;
+    return n ? (n === 1 ? "1 result" : n + " results") + (res.partial ? " matching some of the words" : "")
+             : "No results for “" + q.trim() + "”";
+  }
+
+  /* The address of the results page for a query (data-page: the page, relative to this one). */
+  function pageUrl(page, q) {
+    var url = new URL(page, location.href);
+    url.searchParams.set("q", q.trim());
+    return url.href;
+  }
+
   function ui(box) {
     var input = box.querySelector("input[type=search]");
     var panel = document.getElementById(box.getAttribute("data-panel"));
     var status = panel.querySelector(".search-status");
     var list = panel.querySelector(".search-results");
     var more = panel.querySelector(".search-more");
+    var all = panel.querySelector(".search-all");
+    var page = box.getAttribute("data-page");
     var root = new URL(box.getAttribute("data-root"), location.href);
-    var index = null, loading = false, lastQuery = null, lastResult = null, shown = 0, timer = 0;
+    var index = null, lastQuery = null, lastResult = null, shown = 0, timer = 0;
 
     box.hidden = false;
     document.documentElement.classList.add("has-search");
 
     function load() {
-      if (index || loading) return;
-      if (window.SB_SEARCH) { index = new Index(window.SB_SEARCH); return; }
-      loading = true;
-      say("Loading the search index…");
-      var s = document.createElement("script");
-      s.src = box.getAttribute("data-index");
-      s.async = true;
-      s.onload = function () {
-        loading = false;
-        if (window.SB_SEARCH) index = new Index(window.SB_SEARCH);
-        lastQuery = null;
-        run();
-      };
-      s.onerror = function () { loading = false; say("The search index could not be loaded."); };
-      document.head.appendChild(s);
+      if (index) return;
+      if (!shared.index && !window.SB_SEARCH) say("Loading the search index…");
+      withIndex(box.getAttribute("data-index"), function () { say("The search index could not be loaded."); },
+                function (ix) { index = ix; lastQuery = null; if (input.value.trim()) run(); });
     }
 
     var live = box.querySelector("[data-search-live]"), liveTimer = 0;
@@ -330,44 +483,11 @@
       liveTimer = setTimeout(function () { live.textContent = text; }, 600);
     }
 
-    function resultUrl(rec, res, snip) {
-      var url = new URL(rec[3], root);
-      // Documents: a text fragment scrolls to and highlights the match where browsers support it.
-      if (rec[0] === "d" && snip.focus && !url.hash) {
-        url.hash = ":~:text=" + encodeURIComponent(snip.focus.replace(/\s+/g, " ")).replace(/-/g, "%2D");
-      }
-      return url.href;
-    }
-
-    function render(res, from, to) {
-      var frag = document.createDocumentFragment();
-      for (var i = from; i < to; i++) {
-        var hit = res.hits[i], rec = index.records[hit.id];
-        var snip = snippet(rec[4], index.foldedText(hit.id), res.terms, res.folded, 180);
-        var li = document.createElement("li");
-        var a = document.createElement("a");
-        a.className = "search-hit search-hit-" + rec[0];
-        a.href = resultUrl(rec, res, snip);
-        var kind = document.createElement("span");
-        kind.className = "search-kind";
-        kind.textContent = rec[0] === "d" || rec[0] === "p" ? rec[1] : KIND_NAMES[rec[0]] + " · " + rec[1];
-        var title = document.createElement("span");
-        title.className = "search-title";
-        highlighted(title, rec[2], matches(index.foldedTitles[hit.id], res.terms, 50));
-        var text = document.createElement("span");
-        text.className = "search-snippet";
-        highlighted(text, snip.text, snip.marks, snip.offset);
-        a.appendChild(kind); a.appendChild(title); a.appendChild(text);
-        li.appendChild(a);
-        frag.appendChild(li);
-      }
-      list.appendChild(frag);
-    }
-
     function run() {
       var q = input.value;
       if (!q.trim()) { lastQuery = q; list.textContent = ""; say(""); more.hidden = true; close(); return; }
       open();
+      if (all && page) { all.href = pageUrl(page, q); all.hidden = false; }
       if (!index) { load(); return; }
       if (q === lastQuery) return;
       lastQuery = q;
@@ -377,35 +497,33 @@
       lastResult = res;
       list.textContent = "";
       shown = Math.min(SHOWN, res.hits.length);
-      render(res, 0, shown);
+      renderHits(list, index, res, 0, shown, root);
       api.timing = { search: t1 - t0, render: performance.now() - t1 };  // for benchmarks/search.py
-      var n = res.hits.length;
-      say(n ? (n === 1 ? "1 result" : n + " results") + (res.partial ? " matching some of the words" : "")
-            : "No results for “" + q.trim() + "”");
-      more.hidden = shown >= n;
+      say(summary(res, q));
+      more.hidden = shown >= res.hits.length;
     }
 
     function schedule() { clearTimeout(timer); timer = setTimeout(run, 0); }
 
-    function focusables() { return Array.prototype.slice.call(list.querySelectorAll("a.search-hit")); }
+    function focusables() { return Array.prototype.slice.call(panel.querySelectorAll("a.search-hit, a.search-all")); }
 
     var dismissed = false;  // closed with Esc: stays closed until the query changes
     input.addEventListener("input", function () { dismissed = false; schedule(); });
     input.addEventListener("focus", function () { load(); if (input.value.trim() && !dismissed) run(); });
     box.querySelector("form").addEventListener("submit", function (e) {
+      // Enter: every result, on the results page (a shareable address).
       e.preventDefault();
-      run();
-      var first = list.querySelector("a.search-hit");
-      if (first) location.href = first.href;
+      if (!input.value.trim()) return;
+      if (page) location.href = pageUrl(page, input.value);
     });
     more.addEventListener("click", function () {
       if (!lastResult) return;
       var next = Math.min(lastResult.hits.length, shown + SHOWN * 2);
       var firstNew = shown;
-      render(lastResult, shown, next);
+      renderHits(list, index, lastResult, shown, next, root);
       shown = next;
       more.hidden = shown >= lastResult.hits.length;
-      var links = focusables();
+      var links = list.querySelectorAll("a.search-hit");
       if (links[firstNew]) links[firstNew].focus();
     });
     function onKey(e) {
@@ -428,8 +546,9 @@
       var t = e.target, tag = t && t.tagName;
       if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || (t && t.isContentEditable)) return;
       e.preventDefault();
-      input.focus();
-      input.select();
+      var target = document.querySelector("[data-search-page] input[type=search]") || input;
+      target.focus({ preventScroll: true });
+      target.select();
     });
     document.addEventListener("pointerdown", function (e) {
       if (!panel.hidden && !box.contains(e.target) && !panel.contains(e.target)) close();
@@ -439,13 +558,82 @@
     });
   }
 
+  /* The results page: every result for ?q=, updated as the query is edited (the address too). */
+  function resultsPage(el) {
+    var form = el.querySelector("form");
+    var input = el.querySelector("input[type=search]");
+    var status = el.querySelector(".search-status");
+    var list = el.querySelector(".search-results");
+    var more = el.querySelector(".search-more");
+    var root = new URL(el.getAttribute("data-root"), location.href);
+    var index = null, res = null, shown = 0, timer = 0, lastQuery = null;
+
+    form.hidden = false;
+    var params = new URLSearchParams(location.search);
+    input.value = params.get("q") || "";
+
+    function remember(q) {
+      var url = new URL(location.href);
+      if (q.trim()) url.searchParams.set("q", q.trim()); else url.searchParams.delete("q");
+      if (url.href === location.href) return;
+      try { history.replaceState(null, "", url.href); } catch (e) { /* the address stays as it was */ }
+    }
+
+    function run() {
+      var q = input.value;
+      if (q === lastQuery) return;
+      lastQuery = q;
+      list.textContent = "";
+      more.hidden = true;
+      if (!q.trim()) { status.textContent = "Type a word or a name to search the briefing."; return; }
+      if (!index) { status.textContent = "Loading the search index…"; return; }
+      res = index.search(q);
+      shown = Math.min(PAGE_SHOWN, res.hits.length);
+      renderHits(list, index, res, 0, shown, root);
+      status.textContent = summary(res, q);
+      more.hidden = shown >= res.hits.length;
+      document.title = document.title.replace(/^(Search)(?:: .*?)?( · |$)/, "$1: " + q.trim() + "$2");
+    }
+
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () { remember(input.value); run(); }, 0);
+    });
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      remember(input.value);
+      run();
+      var first = list.querySelector("a.search-hit");
+      if (first) first.focus();
+    });
+    more.addEventListener("click", function () {
+      if (!res) return;
+      var next = Math.min(res.hits.length, shown + PAGE_SHOWN);
+      var firstNew = shown;
+      renderHits(list, index, res, shown, next, root);
+      shown = next;
+      more.hidden = shown >= res.hits.length;
+      var links = list.querySelectorAll("a.search-hit");
+      if (links[firstNew]) links[firstNew].focus();
+    });
+    lastQuery = null;
+    run();
+    withIndex(el.getAttribute("data-index"),
+              function () { status.textContent = "The search index could not be loaded."; },
+              function (ix) { index = ix; lastQuery = null; run(); });
+  }
+
   // Exposed for the benchmark and tests.
-  var api = window.SBSearch = { fold: fold, analyse: analyse, Index: Index, snippet: snippet, timing: null };
+  var api = window.SBSearch = { fold: fold, analyse: analyse, nameKey: nameKey, oneTypoPrefix: oneTypoPrefix,
+                                Index: Index, snippet: snippet, timing: null };
 
   function init() {
     var box = document.querySelector("[data-search]");
     if (box) ui(box);
+    var page = document.querySelector("[data-search-page]");
+    if (page) resultsPage(page);
   }
+  if (typeof document === "undefined") return;  // loaded outside a browser (the unit tests)
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();
 })();
