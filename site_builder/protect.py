@@ -206,34 +206,60 @@ SCRIPT = r"""(function () {
     button.disabled = true;
     return;
   }
+  var enc = new TextEncoder();
+  // The key of this file, kept for this tab only, so that moving between the pages of the briefing
+  // (each a new load of this file, "?p=...") does not ask again. Closing the tab forgets it.
+  var remembered = "sb-unlock:" + sealed.salt;
+
+  function open(key) {
+    return crypto.subtle.decrypt(
+      {name: "AES-GCM", iv: bytes(sealed.nonce), additionalData: enc.encode(sealed.format)},
+      key, bytes(sealed.ciphertext)).then(function (plain) {
+      var page = new TextDecoder("utf-8").decode(plain);
+      input.value = "";
+      return crypto.subtle.exportKey("raw", key).then(function (raw) {
+        try {
+          sessionStorage.setItem(remembered, btoa(String.fromCharCode.apply(null, new Uint8Array(raw))));
+        } catch (e) { /* storage off: each page asks again */ }
+        // Replace this page with the briefing; its own scripts run as on a page just opened.
+        document.open();
+        document.write(page);
+        document.close();
+      });
+    });
+  }
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var phrase = input.value.normalize("NFC");
     if (!phrase) { say("Type the passphrase first.", true); input.focus(); return; }
     button.disabled = true;
     say("Opening\u2026", false);
-    var enc = new TextEncoder();
     crypto.subtle.importKey("raw", enc.encode(phrase), "PBKDF2", false, ["deriveKey"]).then(function (base) {
       return crypto.subtle.deriveKey(
         {name: "PBKDF2", hash: "SHA-256", salt: bytes(sealed.salt), iterations: sealed.iterations},
-        base, {name: "AES-GCM", length: 256}, false, ["decrypt"]);
-    }).then(function (key) {
-      return crypto.subtle.decrypt(
-        {name: "AES-GCM", iv: bytes(sealed.nonce), additionalData: enc.encode(sealed.format)},
-        key, bytes(sealed.ciphertext));
-    }).then(function (plain) {
-      var page = new TextDecoder("utf-8").decode(plain);
-      input.value = "";
-      // Replace this page with the briefing; its own scripts run as on a page just opened.
-      document.open();
-      document.write(page);
-      document.close();
-    }, function () {
+        base, {name: "AES-GCM", length: 256}, true, ["decrypt"]);
+    }).then(open).then(null, function () {
       button.disabled = false;
       say("That passphrase does not open this file. Check it (capitals, spaces) and try again.", true);
       input.select();
       input.focus();
     });
   });
+  var kept = null;
+  try { kept = sessionStorage.getItem(remembered); } catch (e) { kept = null; }
+  if (kept) {
+    // document.open() is ignored while this page is still being parsed: start once it is parsed.
+    var ready = new Promise(function (resolve) {
+      if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", resolve);
+      else resolve();
+    });
+    ready.then(function () {
+      return crypto.subtle.importKey("raw", bytes(kept), {name: "AES-GCM"}, true, ["decrypt"]);
+    }).then(open).then(null, function () {
+      try { sessionStorage.removeItem(remembered); } catch (e) { /* nothing kept */ }
+      input.focus();
+    });
+    return;
+  }
   input.focus();
 })();"""
