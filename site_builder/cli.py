@@ -48,11 +48,22 @@ def cmd_build(args) -> int:
     except OSError as exc:
         print(f"error: cannot write {out}: {exc}", file=sys.stderr)
         return 2
+    _save_anchor_state(root, result.anchor_state)
     elapsed = (time.perf_counter() - started) * 1000
     pages = sum(1 for p in result.files if p.path.endswith(".html"))
     print(f"built {pages} pages into {out} in {elapsed:.0f} ms ({result.diagnostics.summary()}); "
           f"open {out / 'index.html'}", file=sys.stderr)
     return 0
+
+
+def _save_anchor_state(root: Path, state) -> None:
+    from . import anchorstate
+    if state is None:
+        return
+    try:
+        anchorstate.save(root, state)
+    except OSError as exc:  # the site is built; only the record of good anchorings could not be kept
+        print(f"warning: cannot write {anchorstate.path_of(root)}: {exc}", file=sys.stderr)
 
 
 def cmd_schema(args) -> int:
