@@ -18,7 +18,7 @@ import yaml
 from . import schema
 from .diagnostics import Diagnostics, Pos, Severity
 from .model import (
-    Annotation, AnnotationFile, Citation, Content, Document, Entity, Original, Overview, Quote, Site, Source,
+    Annotation, AnnotationFile, Change, Citation, Content, Document, Entity, Original, Overview, Quote, Site, Source,
 )
 
 # libyaml's composer when available: same nodes and marks, several times faster.
@@ -359,10 +359,14 @@ def _annotation(value: dict, slug: str, ctx: schema.Ctx, path: tuple) -> Annotat
         sources=tuple(Citation(s["title"], s["publisher"], s["date"], s.get("url", "")) for s in value.get("sources", ())),
         tags=tuple(value.get("tags", ())),
         original=Original(orig["text"], orig["lang"]) if orig else None,
+        updated=value.get("updated", ""),
+        history=tuple(Change(h["date"], h["change"], h.get("verdict", "")) for h in value.get("history", ())),
         pos=ctx.positions[path],
         quote_pos=ctx.positions.get(path + ("quote",), ctx.positions[path]),
         entity_pos=tuple(ctx.positions[path + ("entities", i)] for i in range(len(value.get("entities", ())))),
         body_pos=ctx.positions.get(path + ("body",), ctx.positions[path]),
+        history_pos=tuple(ctx.positions.get(path + ("history", i), ctx.positions[path])
+                          for i in range(len(value.get("history", ())))),
     )
 
 

@@ -80,6 +80,15 @@ class Original:
 
 
 @dataclass(frozen=True)
+class Change:
+    """One entry of an annotation's ``history``."""
+
+    date: str
+    change: str
+    verdict: str = ""
+
+
+@dataclass(frozen=True)
 class Annotation:
     id: str
     document: str  # slug
@@ -92,10 +101,13 @@ class Annotation:
     sources: tuple[Citation, ...] = ()
     tags: tuple[str, ...] = ()
     original: Original | None = None
+    updated: str = ""
+    history: tuple[Change, ...] = ()
     pos: Pos = field(default=Pos(""), compare=False)
     quote_pos: Pos = field(default=Pos(""), compare=False)
     entity_pos: tuple[Pos, ...] = field(default=(), compare=False)
     body_pos: Pos = field(default=Pos(""), compare=False)
+    history_pos: tuple[Pos, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)

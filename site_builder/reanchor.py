@@ -33,6 +33,7 @@ from rapidfuzz import fuzz
 
 CONTEXT = 32  # characters of recorded context either side
 QUOTE_MIN = 0.75  # similarity an edited quote must keep
+BRACKET_QUOTE_MIN = 0.5  # ... where the former prefix and suffix both still stand either side of it
 LONG_QUOTE_MIN = 0.85  # ... to be accepted where the context disagrees (long quotes only)
 CONTEXT_OK = 0.6  # mean context similarity that counts as "the same place"
 SIDE_OK = 0.8  # ... or this on one side alone
@@ -157,7 +158,7 @@ def resolve(text: str, needle: str, prefix: str, suffix: str, former: Former) ->
         q = _sim(needle, text[s:e])
         sides = _context(text, s, e, former)
         bracketed = sides[0] >= SIDE_OK and sides[1] >= SIDE_OK and len(former.prefix) >= 8 and len(former.suffix) >= 8
-        if q < QUOTE_MIN and not bracketed:
+        if q < (BRACKET_QUOTE_MIN if bracketed else QUOTE_MIN):
             continue
         if not _agrees(sides) and (short or q < LONG_QUOTE_MIN):
             continue
