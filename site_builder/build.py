@@ -81,6 +81,7 @@ class Compiled:
     # The anchor state after this build (see anchorstate); ``build`` saves it when it succeeds.
     anchor_state: anchorstate.State | None = None
     analyses: list[xref.DocumentAnalysis] = field(default_factory=list)
+    content: object = None  # the loaded model.Content, when loading got that far
 
 
 def compile_site(root: Path, *, strict: bool = False, cache: BuildCache | None = None,
@@ -121,9 +122,9 @@ def compile_site(root: Path, *, strict: bool = False, cache: BuildCache | None =
     lap("analyse")
 
     if diags.has_errors(strict):
-        return Compiled(diags, analyses=analyses)
+        return Compiled(diags, analyses=analyses, content=content)
     if not render_output:
-        return Compiled(diags, ok=True, anchor_state=new_state, analyses=analyses)
+        return Compiled(diags, ok=True, anchor_state=new_state, analyses=analyses, content=content)
     env = _environment(root, cache)
     try:
         # The pages need only the analyses; render builds the cross-reference tables on demand.
@@ -134,7 +135,7 @@ def compile_site(root: Path, *, strict: bool = False, cache: BuildCache | None =
         return Compiled(diags)
     lap("render")
     return Compiled(diags, rendered.files, ok=True, pending=rendered.pending, anchor_state=new_state,
-                    analyses=analyses)
+                    analyses=analyses, content=content)
 
 
 def _environment(root: Path, cache: BuildCache | None):

@@ -266,6 +266,7 @@ class Anchored(NamedTuple):
     old: str  # the quote as written (normalised)
     new: str  # the text it now anchors to (normalised); "" when orphaned
     record: Former | None  # the record of this anchoring; None when orphaned
+    line: int = 0  # source line in the document where it now starts; 0 when orphaned
 
 
 def anchored(aid: str, res: Resolution, match, text: str, needle: str) -> Anchored:

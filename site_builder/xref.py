@@ -102,6 +102,7 @@ def analyse_document(doc: Document, annotations: tuple[Annotation, ...], md: Mar
             diags.error("unsafe-url", Pos(a.body_pos.path, a.body_pos.line + p.line - 1, col), p.message)
     states: list[reanchor.Anchored] = []
     marks = anchoring.anchor_annotations(doc, parsed, annotations, diags, formers or {}, states)
+    states = [x._replace(line=anchoring._source_line(doc, parsed, x.start)) if x.start >= 0 else x for x in states]
     reanchor.report(doc, annotations, states, lambda off: anchoring._source_line(doc, parsed, off), diags)
     orphaned = {x.id for x in states if x.state == reanchor.ORPHANED}
     by_id = {a.id: a for a in annotations}
