@@ -238,9 +238,11 @@ def _edges(text: str, at: int, slack: int, *, start: bool) -> list[int]:
     lo, hi = max(0, at - slack), min(len(text), at + slack)
     for i in range(lo, hi + 1):
         if start:
-            if i < len(text) and not text[i].isspace() and (i == 0 or text[i - 1].isspace()):
+            if i < len(text) and not text[i].isspace() and (
+                    i == 0 or text[i - 1].isspace() or (text[i].isalnum() and not text[i - 1].isalnum())):
                 out.add(i)
-        elif i > 0 and not text[i - 1].isspace() and (i == len(text) or text[i].isspace()):
+        elif i > 0 and not text[i - 1].isspace() and (
+                i == len(text) or text[i].isspace() or (text[i - 1].isalnum() and not text[i].isalnum())):
             out.add(i)
     return sorted(out) or [at]
 
