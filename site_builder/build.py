@@ -128,8 +128,14 @@ def compile_site(root: Path, *, strict: bool = False, cache: BuildCache | None =
     env = _environment(root, cache)
     try:
         # The pages need only the analyses; render builds the cross-reference tables on demand.
+        extra = None
+        if content.site.report_page:
+            from . import report
+
+            def extra(builder):
+                return [report.page(builder.content, builder.analyses)]
         rendered = render.render_all(content, analyses, None, md, env, cache.render if cache is not None else None,
-                                     defer=defer and cache is not None)
+                                     extra_pages=extra, defer=defer and cache is not None)
     except render.TemplateProblem as exc:
         diags.error("template", exc.pos, exc.message)
         return Compiled(diags)

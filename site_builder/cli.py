@@ -224,6 +224,33 @@ def cmd_anchors(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    from . import report
+    from .diagnostics import did_you_mean
+    conditions, unknown = report.parse_conditions(args.fail_on or "")
+    if unknown:
+        for w in unknown:
+            print(f"error: unknown --fail-on condition '{w}'{did_you_mean(w, report.CONDITIONS)}; "
+                  f"one of: {', '.join(report.CONDITIONS)}", file=sys.stderr)
+        return 2
+    root = Path(args.root)
+    result = compile_site(root, render_output=False)
+    if not result.ok:
+        _print_diagnostics(result.diagnostics)
+        print(f"report: {result.diagnostics.summary()}; fix the errors first", file=sys.stderr)
+        return 1
+    r = report.build(result.content, result.analyses)
+    if args.format == "json":
+        print(json.dumps(r.as_json(), indent=2, ensure_ascii=False))
+    else:
+        sys.stdout.write(report.format_text(r))
+    failing = r.failing(conditions)
+    if failing:
+        print("report: failing: " + ", ".join(f"{c} ({n})" for c, n in failing.items()), file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_serve(args) -> int:
     from . import serve
 
@@ -292,6 +319,17 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--update", action="store_true", help="rewrite the quotes of relocated and text-changed annotations")
     p.add_argument("--dry-run", action="store_true", help="with --update: print what would change, write nothing")
     p.set_defaults(func=cmd_anchors)
+
+    p = sub.add_parser("report", help="the briefing's editorial health: counts, unsourced notes, glossary gaps, drift",
+                       description="Report annotations per kind, fact-checks per verdict, fact-checks and context "
+                                   "notes without sources, entities without description or never mentioned, likely "
+                                   "entities without a glossary entry, and anchoring states.")
+    root_arg(p)
+    p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    p.add_argument("--fail-on", metavar="CONDITIONS",
+                   help="exit with status 1 if any of these comma-separated conditions holds: "
+                        "orphaned, text-changed, relocated, unsourced, undescribed, unmentioned, unlisted")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("schema", help="print or write the JSON Schemas of the YAML formats",
                        description="Print the JSON Schema of one content kind, or write all of them with --out.")

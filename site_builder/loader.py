@@ -218,6 +218,7 @@ def _site(path: Path, rel: str, diags: Diagnostics) -> Site | None:
         organisation=value.get("organisation", ""), date=value.get("date", ""), base_url=value.get("base_url", ""),
         cname=value.get("cname", ""),
         allow_raw_html=value.get("allow_raw_html", False), ignore=tuple(value.get("ignore", ())),
+        report_page=value.get("report_page", False),
     )
 
 

@@ -25,6 +25,7 @@ class Site:
     cname: str = ""  # custom domain for GitHub Pages (written to CNAME)
     allow_raw_html: bool = False
     ignore: tuple[str, ...] = ()
+    report_page: bool = False  # publish the editorial report as report.html
 
 
 @dataclass(frozen=True)

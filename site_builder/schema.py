@@ -355,6 +355,7 @@ SITE = Obj(
                          "A bare host name: no scheme, no path.", pattern=CNAME_RE,
                      pattern_hint="expected a bare domain name such as 'briefings.example.org' (no https://, no path)"),
         "allow_raw_html": Bool(doc="Let raw HTML in Markdown through unescaped. Off by default: only switch it on for trusted content."),
+        "report_page": Bool(doc="Add the editorial report (site-builder report) to the site as report.html. Off by default."),
         "ignore": ListOf(Enum(SILENCEABLE, doc="A warning code."),
                          doc="Warning codes to silence, e.g. [entity-unused]. Errors cannot be silenced.", unique=True),
     },
