@@ -23,7 +23,7 @@ import yaml
 from . import anchoring, anchorstate, schema, yamledit
 from .diagnostics import Diagnostics
 from .model import Annotation, Quote
-from .reanchor import EXACT, ORPHANED, RELOCATED, STATES, TEXT_CHANGED, Anchored
+from .reanchor import ORPHANED, RELOCATED, STATES, TEXT_CHANGED, Anchored
 from .xref import DocumentAnalysis
 
 
@@ -143,7 +143,8 @@ def update(root: Path, analyses: list[DocumentAnalysis], annotation_files, *, dr
         except (OSError, UnicodeDecodeError, yaml.YAMLError, yamledit.EditError) as exc:
             errors.append(f"{rel}: cannot update: {exc}")
             continue
-        texts[rel] = new
+        if new != old:
+            texts[rel] = new
     if errors or dry_run:
         return UpdateResult(changes, texts, errors)
     for rel, text in texts.items():
@@ -195,6 +196,3 @@ def describe(c: Change) -> str:
     if not parts:
         parts.append("quote unchanged; its new context is recorded")
     return head + ": " + "; ".join(parts)
-
-
-__all__ = ["Row", "Change", "rows", "counts", "as_json", "format_text", "plan", "update", "describe", "EXACT"]
