@@ -37,8 +37,9 @@ BRACKET_QUOTE_MIN = 0.5  # ... where the former prefix and suffix both still sta
 LONG_QUOTE_MIN = 0.85  # ... to be accepted where the context disagrees (long quotes only)
 CONTEXT_OK = 0.6  # mean context similarity that counts as "the same place"
 SIDE_OK = 0.8  # ... or this on one side alone
+CONTEXT_STRONG = 0.75  # mean context similarity an edited short quote needs
 NEAR = 64  # a unique exact hit this close to the expected position is kept even with new context
-W_QUOTE, W_CONTEXT, W_POSITION = 0.55, 0.3, 0.15
+W_QUOTE, W_CONTEXT, W_POSITION = 0.45, 0.4, 0.15
 
 EXACT, RELOCATED, TEXT_CHANGED, ORPHANED = "exact", "relocated", "text-changed", "orphaned"
 STATES = (EXACT, RELOCATED, TEXT_CHANGED, ORPHANED)
@@ -162,6 +163,8 @@ def resolve(text: str, needle: str, prefix: str, suffix: str, former: Former) ->
             continue
         if not _agrees(sides) and (short or q < LONG_QUOTE_MIN):
             continue
+        if short and not bracketed and sum(sides) / 2 < CONTEXT_STRONG:
+            continue  # an edited short quote is only recognised by its surroundings
         score = W_QUOTE * q + W_CONTEXT * sum(sides) / 2 + W_POSITION * _position(s, expected)
         candidates.append((score, s, e))
     if fallback is not None and not candidates:  # only where no passage with the old context exists
