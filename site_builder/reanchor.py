@@ -127,12 +127,12 @@ def resolve(text: str, needle: str, prefix: str, suffix: str, former: Former) ->
         h = same[0]
         state = EXACT if selected == [h] and needle == former.exact else RELOCATED
         return Resolution(state, h, h + L)
-    agreeing = [(sum(s) / 2, _position(h, expected), h) for h, s in scored if _agrees(s)]
-    if agreeing:
-        agreeing.sort(reverse=True)
-        if len(agreeing) == 1 or agreeing[0][:2] != agreeing[1][:2]:
-            h = agreeing[0][2]
-            return Resolution(RELOCATED, h, h + L)
+    # Occurrences whose context mostly agrees compete with the approximate matches
+    # below: a short quote whose own place was corrected may still stand elsewhere
+    # in similar words, and the corrected place with its old context should win.
+    candidates: list[tuple[float, int, int]] = [
+        (W_QUOTE + W_CONTEXT * sum(s) / 2 + W_POSITION * _position(h, expected), h, h + L)
+        for h, s in scored if _agrees(s)]
     fallback = None
     if len(hits) == 1 and (not short or abs(hits[0] - expected) <= NEAR):
         fallback = hits[0]  # one occurrence, new context: long enough, or where it was
@@ -144,7 +144,6 @@ def resolve(text: str, needle: str, prefix: str, suffix: str, former: Former) ->
         for h in hits:
             chars[h:h + L] = "\0" * L
         search = "".join(chars)
-    candidates: list[tuple[float, int, int]] = []
     seen: set[tuple[int, int]] = set()
     window = max(256, 2 * L)
     lo = max(0, expected - window)
@@ -174,6 +173,8 @@ def resolve(text: str, needle: str, prefix: str, suffix: str, former: Former) ->
     if not candidates:
         return Resolution(ORPHANED, -1, -1)
     candidates.sort(key=lambda c: (-c[0], c[1]))
+    if len(candidates) > 1 and candidates[0][0] == candidates[1][0]:
+        return Resolution(ORPHANED, -1, -1)  # two places fit equally well: do not guess
     _, s, e = candidates[0]
     return Resolution(RELOCATED if text[s:e] == needle else TEXT_CHANGED, s, e)
 

@@ -154,6 +154,17 @@ def test_corrected_name_does_not_move_to_another_occurrence():
             assert text2[res.start:res.end] == corrected
 
 
+def test_corrected_name_with_similar_words_around_the_other_occurrence():
+    text = ("At noon the local paper said Wang Lei would resign over the cuts. "
+            "In the evening the local paper said Wang Lei resigned over the cuts.")
+    s = text.rindex("Wang Lei")
+    former = record(text, s, s + len("Wang Lei"))
+    text2 = text[:s] + "Wang Lin" + text[s + len("Wang Lei"):]
+    res = resolve(text2, "Wang Lei", "", "", former)
+    assert (res.state, text2[res.start:res.end]) == (TEXT_CHANGED, "Wang Lin")
+    assert res.start == s
+
+
 def test_short_quote_with_other_context_is_orphaned_not_moved():
     text = "Alpha said the plan was bold. " + "Filler words here. " * 30 + "Beta called the plan bold too."
     s = text.index("bold", 20)
