@@ -129,3 +129,33 @@ def test_verdict_change_is_shown(root, tmp_path):
     i = page.index("Verdict changed on")
     assert page.index("Unsupported", i) < page.index("Misleading", i)
     assert "Updated <time" in page
+
+
+def test_history_rules_are_checked(tmp_path):
+    files = dict(FILES)
+    files["content/annotations/one.yml"] = """\
+        annotations:
+          - id: fc-short
+            kind: fact-check
+            verdict: accurate
+            quote: "the GPU supply was short"
+            body: Not quite.
+            updated: "2025-04"
+            history:
+              - {date: "2025-06-01", change: "New figures", verdict: misleading}
+              - {date: "2025-05", change: "First verdict", verdict: unsupported}
+          - id: q-more
+            kind: question
+            quote: "asked for more"
+            body: How many?
+            history:
+              - {date: "2025-05", change: "Asked", verdict: accurate}
+        """
+    root = make_project(tmp_path, files)
+    proc = run_cli("check", "--root", root)
+    assert proc.returncode == 1
+    assert_no_traceback(proc)
+    assert "one.yml:10:9: error: history of 'fc-short' is out of order" in proc.stderr
+    assert "[history-verdict]" in proc.stderr and "'unsupported', but its verdict is 'accurate'" in proc.stderr
+    assert "was updated 2025-04, before its last history entry" in proc.stderr
+    assert "one.yml:16:9: error: annotation 'q-more' is a question: only fact-checks take a verdict" in proc.stderr
