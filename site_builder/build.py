@@ -28,7 +28,7 @@ from . import anchorstate, loader, publish, render, validate, xref
 from .diagnostics import Diagnostics, Pos
 from .markdown import Markdown
 from .mentions import Alias, Matcher, aliases_of
-from .model import Annotation, Document
+from .model import Annotation, Content, Document
 from .render import RenderCache
 from .urls import OutPath
 
@@ -43,7 +43,7 @@ class Analysed(NamedTuple):
     annotations: tuple[Annotation, ...]
     aliases: frozenset[Alias]
     allow_html: bool
-    formers: dict
+    formers: dict[str, "anchorstate.Former"]
     analysis: xref.DocumentAnalysis
 
 
@@ -81,7 +81,7 @@ class Compiled:
     # The anchor state after this build (see anchorstate); ``build`` saves it when it succeeds.
     anchor_state: anchorstate.State | None = None
     analyses: list[xref.DocumentAnalysis] = field(default_factory=list)
-    content: object = None  # the loaded model.Content, when loading got that far
+    content: Content | None = None  # the loaded content, when loading got that far
 
 
 def compile_site(root: Path, *, strict: bool = False, cache: BuildCache | None = None,
