@@ -14,6 +14,8 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
+from . import reanchor
+
 _FOLD = {
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
     "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
@@ -168,9 +170,13 @@ def context(raw: str, m: Match, width: int = 30) -> str:
 
 # ------------------------------------------------------------ per document
 
-def anchor_annotations(doc, parsed, annotations, diags) -> list:
+def anchor_annotations(doc, parsed, annotations, diags, formers=None, states=None) -> list:
     """Anchor every annotation of ``doc``; report the ones that do not anchor.
 
+    ``formers`` maps annotation ids to their last good anchoring
+    (:class:`reanchor.Former`); those annotations are re-anchored by
+    :func:`reanchor.resolve` and never fail here.  ``states``, a list, receives
+    a :class:`reanchor.Anchored` for every annotation that anchored or drifted.
     Returns :class:`markdown.MarkSpan` values numbered in reading order.
     """
     from .markdown import MarkSpan  # local: anchoring itself needs no Markdown
@@ -179,10 +185,22 @@ def anchor_annotations(doc, parsed, annotations, diags) -> list:
     norm = normalize(projection.text)
     anchored = []
     for a in annotations:
+        former = formers.get(a.id) if formers else None
+        selector = tuple(normalize_str(x).strip() for x in (a.quote.exact, a.quote.prefix, a.quote.suffix))
+        if former is not None:  # it anchored before: exact, relocated, text-changed or orphaned
+            res = reanchor.resolve(norm.text, *selector, former)
+            m = _to_raw(norm, res.start, res.end) if res.start >= 0 else None
+            if m is not None:
+                anchored.append((m.start, m.end, a))
+            if states is not None:
+                states.append(reanchor.anchored(a.id, res, m, norm.text, selector[0]))
+            continue
         outcome = find(norm, a.quote.exact, a.quote.prefix, a.quote.suffix)
         if outcome.ok:
             m = outcome.matches[0]
             anchored.append((m.start, m.end, a))
+            if states is not None:
+                states.append(reanchor.anchored(a.id, reanchor.first(norm.text, *selector), m, norm.text, selector[0]))
             continue
         shown = " ".join(a.quote.exact.split())
         if len(shown) > 80:

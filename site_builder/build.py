@@ -24,11 +24,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, NamedTuple
 
-from . import loader, publish, render, validate, xref
+from . import anchorstate, loader, publish, render, validate, xref
 from .diagnostics import Diagnostics, Pos
 from .markdown import Markdown
 from .mentions import Alias, Matcher, aliases_of
-from .model import Annotation, Document
+from .model import Annotation, Content, Document
 from .render import RenderCache
 from .urls import OutPath
 
@@ -43,6 +43,7 @@ class Analysed(NamedTuple):
     annotations: tuple[Annotation, ...]
     aliases: frozenset[Alias]
     allow_html: bool
+    formers: dict[str, "anchorstate.Former"]
     analysis: xref.DocumentAnalysis
 
 
@@ -77,6 +78,10 @@ class Compiled:
     # With ``defer``: computes the slow site-wide files (search index, graph) that
     # ``files`` holds at their previous version; None when nothing was deferred.
     pending: Callable[[], dict[OutPath, bytes]] | None = None
+    # The anchor state after this build (see anchorstate); ``build`` saves it when it succeeds.
+    anchor_state: anchorstate.State | None = None
+    analyses: list[xref.DocumentAnalysis] = field(default_factory=list)
+    content: Content | None = None  # the loaded content, when loading got that far
 
 
 def compile_site(root: Path, *, strict: bool = False, cache: BuildCache | None = None,
@@ -106,7 +111,10 @@ def compile_site(root: Path, *, strict: bool = False, cache: BuildCache | None =
     _validate(content, md, diags, cache)
     lap("validate")
 
-    analyses = analyse_all(content, md, cache, workers)
+    state = anchorstate.load(root, diags)
+    analyses = analyse_all(content, md, cache, workers, state)
+    new_state = anchorstate.updated(state, {af.slug: af.annotations for af in content.annotation_files},
+                                    {an.doc.slug: an.anchors for an in analyses})
     for an in analyses:
         diags.extend(an.diagnostics)
     _warn_unused(content, analyses, diags, cache)
@@ -114,19 +122,26 @@ def compile_site(root: Path, *, strict: bool = False, cache: BuildCache | None =
     lap("analyse")
 
     if diags.has_errors(strict):
-        return Compiled(diags)
+        return Compiled(diags, analyses=analyses, content=content)
     if not render_output:
-        return Compiled(diags, ok=True)
+        return Compiled(diags, ok=True, anchor_state=new_state, analyses=analyses, content=content)
     env = _environment(root, cache)
     try:
         # The pages need only the analyses; render builds the cross-reference tables on demand.
+        extra = None
+        if content.site.report_page:
+            from . import report
+
+            def extra(builder):
+                return [report.page(builder.content, builder.analyses)]
         rendered = render.render_all(content, analyses, None, md, env, cache.render if cache is not None else None,
-                                     defer=defer and cache is not None)
+                                     extra_pages=extra, defer=defer and cache is not None)
     except render.TemplateProblem as exc:
         diags.error("template", exc.pos, exc.message)
         return Compiled(diags)
     lap("render")
-    return Compiled(diags, rendered.files, ok=True, pending=rendered.pending)
+    return Compiled(diags, rendered.files, ok=True, pending=rendered.pending, anchor_state=new_state,
+                    analyses=analyses, content=content)
 
 
 def _environment(root: Path, cache: BuildCache | None):
@@ -232,7 +247,8 @@ def _may_mention(text: str, aliases: frozenset[Alias]) -> bool:
     return False
 
 
-def analyse_all(content, md: Markdown, cache: BuildCache | None, workers: int | None) -> list[xref.DocumentAnalysis]:
+def analyse_all(content, md: Markdown, cache: BuildCache | None, workers: int | None,
+                state: anchorstate.State | None = None) -> list[xref.DocumentAnalysis]:
     """Analyse every document, reusing cached analyses and spreading the rest over processes.
 
     A cached analysis is reused when its document and annotations are the
@@ -253,28 +269,30 @@ def analyse_all(content, md: Markdown, cache: BuildCache | None, workers: int | 
     results: dict[str, xref.DocumentAnalysis] = {}
     entries: dict[str, Analysed] = {}
     todo = []
+    formers: dict[str, dict] = {}
     for doc in content.documents:
         anns = annotations.get(doc.slug, ())
+        formers[doc.slug] = anchorstate.formers(state or {}, doc.slug, anns)
         hit = cache.analyses.get(doc.slug) if cache is not None else None
         if (hit is not None and hit.allow_html == allow_html and _same_document(hit.doc, doc)
-                and _same_annotations(hit.annotations, anns)
+                and _same_annotations(hit.annotations, anns) and hit.formers == formers[doc.slug]
                 and (hit.aliases is aliases or hit.aliases == aliases
                      or not _may_mention(hit.analysis.text, hit.aliases ^ aliases))):
             results[doc.slug] = hit.analysis
-            entries[doc.slug] = Analysed(doc, anns, aliases, allow_html, hit.analysis)
+            entries[doc.slug] = Analysed(doc, anns, aliases, allow_html, hit.formers, hit.analysis)
         else:
-            todo.append((doc, anns))
+            todo.append((doc, anns, formers[doc.slug]))
     n_workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
     if n_workers > 1 and len(todo) >= POOL_THRESHOLD:
         for an in _analyse_in_pool(todo, n_workers, allow_html, content.entities):
             results[an.doc.slug] = an
     else:
-        for doc, anns in todo:
-            results[doc.slug] = xref.analyse_document(doc, anns, md, matcher)
+        for doc, anns, former in todo:
+            results[doc.slug] = xref.analyse_document(doc, anns, md, matcher, former)
     if cache is not None:
-        for doc, anns in todo:
-            entries[doc.slug] = Analysed(doc, anns, aliases, allow_html, results[doc.slug])
-        cache.analysed = [doc.slug for doc, _ in todo]
+        for doc, anns, former in todo:
+            entries[doc.slug] = Analysed(doc, anns, aliases, allow_html, former, results[doc.slug])
+        cache.analysed = [doc.slug for doc, _, _ in todo]
         cache.analyses = entries
     return [results[doc.slug] for doc in content.documents]
 
@@ -309,5 +327,5 @@ def _worker_init(allow_html: bool, entities) -> None:
 
 def _worker_analyse(job) -> xref.DocumentAnalysis:
     assert _WORKER is not None
-    doc, anns = job
-    return xref.analyse_document(doc, anns, *_WORKER)
+    doc, anns, former = job
+    return xref.analyse_document(doc, anns, *_WORKER, former)

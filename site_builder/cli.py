@@ -1,4 +1,4 @@
-"""The command line: ``site-builder build | check | serve | schema``."""
+"""The command line: ``site-builder build | check | serve | schema | anchors | report | ...``."""
 
 from __future__ import annotations
 
@@ -54,11 +54,22 @@ def cmd_build(args) -> int:
     except OSError as exc:
         print(f"error: cannot write {out}: {exc}", file=sys.stderr)
         return 2
+    _save_anchor_state(root, result.anchor_state)
     elapsed = (time.perf_counter() - started) * 1000
     pages = sum(1 for p in result.files if p.path.endswith(".html"))
     print(f"built {pages} pages into {out} in {elapsed:.0f} ms ({result.diagnostics.summary()}); "
           f"open {out / 'index.html'}", file=sys.stderr)
     return 0
+
+
+def _save_anchor_state(root: Path, state) -> None:
+    from . import anchorstate
+    if state is None:
+        return
+    try:
+        anchorstate.save(root, state)
+    except OSError as exc:  # the site is built; only the record of good anchorings could not be kept
+        print(f"warning: cannot write {anchorstate.path_of(root)}: {exc}", file=sys.stderr)
 
 
 def cmd_schema(args) -> int:
@@ -280,6 +291,70 @@ def cmd_import_annotations(args) -> int:
     return 0
 
 
+def cmd_anchors(args) -> int:
+    from . import anchors
+    root = Path(args.root)
+    result = compile_site(root, render_output=False)
+    if not result.ok:
+        _print_diagnostics(result.diagnostics)
+        print(f"anchors: {result.diagnostics.summary()}; fix the errors first", file=sys.stderr)
+        return 1
+    if not (args.update or args.dry_run):
+        rs = anchors.rows(result.analyses)
+        if args.format == "json":
+            print(json.dumps(anchors.as_json(rs), indent=2, ensure_ascii=False))
+        else:
+            sys.stdout.write(anchors.format_text(rs))
+        return 0
+    try:
+        res = anchors.update(root, result.analyses, result.content.annotation_files, dry_run=args.dry_run)
+    except OSError as exc:
+        print(f"error: cannot update the annotation files: {exc}", file=sys.stderr)
+        return 2
+    for err in res.errors:
+        print(f"error: {err}", file=sys.stderr)
+    if res.errors:
+        print("anchors: nothing was written", file=sys.stderr)
+        return 1
+    for c in res.changes:
+        print(anchors.describe(c))
+    orphans = [r for r in anchors.rows(result.analyses) if r.state == anchors.ORPHANED]
+    for r in orphans:
+        print(f'{r.file}:{r.line}: {r.id} (orphaned): left as it is; quote the passage it belongs to now: "{r.quote}"')
+    files = len(res.files)
+    verb = "would update" if args.dry_run else "updated"
+    print(f"anchors: {verb} {len(res.changes)} annotation(s) in {files} file(s); {len(orphans)} orphaned"
+          + (" (dry run: nothing written)" if args.dry_run else ""), file=sys.stderr)
+    return 0
+
+
+def cmd_report(args) -> int:
+    from . import report
+    from .diagnostics import did_you_mean
+    conditions, unknown = report.parse_conditions(args.fail_on or "")
+    if unknown:
+        for w in unknown:
+            print(f"error: unknown --fail-on condition '{w}'{did_you_mean(w, report.CONDITIONS)}; "
+                  f"one of: {', '.join(report.CONDITIONS)}", file=sys.stderr)
+        return 2
+    root = Path(args.root)
+    result = compile_site(root, render_output=False)
+    if not result.ok:
+        _print_diagnostics(result.diagnostics)
+        print(f"report: {result.diagnostics.summary()}; fix the errors first", file=sys.stderr)
+        return 1
+    r = report.build(result.content, result.analyses)
+    if args.format == "json":
+        print(json.dumps(r.as_json(), indent=2, ensure_ascii=False))
+    else:
+        sys.stdout.write(report.format_text(r))
+    failing = r.failing(conditions)
+    if failing:
+        print("report: failing: " + ", ".join(f"{c} ({n})" for c, n in failing.items()), file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_serve(args) -> int:
     from . import serve
 
@@ -337,6 +412,28 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true", help="treat warnings as errors")
     p.add_argument("--no-reload", action="store_true", help="do not inject the live-reload script into pages")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("anchors", help="list each annotation's anchoring state; --update accepts drifted quotes",
+                       description="List every annotation as exact, relocated, text-changed or orphaned. With "
+                                   "--update, rewrite the quote (and prefix/suffix where needed) of each relocated "
+                                   "or text-changed annotation to the text it now anchors to, changing only those "
+                                   "values in the YAML files, and record the accepted places.")
+    root_arg(p)
+    p.add_argument("--format", choices=("text", "json"), default="text", help="output format of the listing")
+    p.add_argument("--update", action="store_true", help="rewrite the quotes of relocated and text-changed annotations")
+    p.add_argument("--dry-run", action="store_true", help="with --update: print what would change, write nothing")
+    p.set_defaults(func=cmd_anchors)
+
+    p = sub.add_parser("report", help="the briefing's editorial health: counts, unsourced notes, glossary gaps, drift",
+                       description="Report annotations per kind, fact-checks per verdict, fact-checks and context "
+                                   "notes without sources, entities without description or never mentioned, likely "
+                                   "entities without a glossary entry, and anchoring states.")
+    root_arg(p)
+    p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    p.add_argument("--fail-on", metavar="CONDITIONS",
+                   help="exit with status 1 if any of these comma-separated conditions holds: "
+                        "orphaned, text-changed, relocated, unsourced, undescribed, unmentioned, unlisted")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("schema", help="print or write the JSON Schemas of the YAML formats",
                        description="Print the JSON Schema of one content kind, or write all of them with --out.")

@@ -21,7 +21,7 @@ import yaml
 from . import schema, sourcefiles, yamlcheck
 from .diagnostics import Diagnostics, Pos, Severity
 from .model import (
-    Annotation, AnnotationFile, Citation, Content, Document, Entity, Original, Overview, Quote, Site, Source,
+    Annotation, AnnotationFile, Change, Citation, Content, Document, Entity, Original, Overview, Quote, Site, Source,
 )
 
 # libyaml's composer when available: same nodes and marks, several times faster.
@@ -246,6 +246,7 @@ def _site(path: Path, rel: str, diags: Diagnostics) -> Site | None:
         organisation=value.get("organisation", ""), date=value.get("date", ""), base_url=value.get("base_url", ""),
         cname=value.get("cname", ""),
         allow_raw_html=value.get("allow_raw_html", False), ignore=tuple(value.get("ignore", ())),
+        report_page=value.get("report_page", False),
     )
 
 
@@ -402,10 +403,14 @@ def _annotation(value: dict, slug: str, ctx: schema.Ctx, path: tuple) -> Annotat
                       for s in value.get("sources", ())),
         tags=tuple(value.get("tags", ())),
         original=Original(orig["text"], orig["lang"]) if orig else None,
+        updated=value.get("updated", ""),
+        history=tuple(Change(h["date"], h["change"], h.get("verdict", "")) for h in value.get("history", ())),
         pos=ctx.positions[path],
         quote_pos=ctx.positions.get(path + ("quote",), ctx.positions[path]),
         entity_pos=tuple(ctx.positions[path + ("entities", i)] for i in range(len(value.get("entities", ())))),
         body_pos=ctx.positions.get(path + ("body",), ctx.positions[path]),
+        history_pos=tuple(ctx.positions.get(path + ("history", i), ctx.positions[path])
+                          for i in range(len(value.get("history", ())))),
     )
 
 

@@ -25,6 +25,7 @@ class Site:
     cname: str = ""  # custom domain for GitHub Pages (written to CNAME)
     allow_raw_html: bool = False
     ignore: tuple[str, ...] = ()
+    report_page: bool = False  # publish the editorial report as report.html
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,15 @@ class Original:
 
 
 @dataclass(frozen=True)
+class Change:
+    """One entry of an annotation's ``history``."""
+
+    date: str
+    change: str
+    verdict: str = ""
+
+
+@dataclass(frozen=True)
 class Annotation:
     id: str
     document: str  # slug
@@ -94,10 +104,13 @@ class Annotation:
     sources: tuple[Citation, ...] = ()
     tags: tuple[str, ...] = ()
     original: Original | None = None
+    updated: str = ""
+    history: tuple[Change, ...] = ()
     pos: Pos = field(default=Pos(""), compare=False)
     quote_pos: Pos = field(default=Pos(""), compare=False)
     entity_pos: tuple[Pos, ...] = field(default=(), compare=False)
     body_pos: Pos = field(default=Pos(""), compare=False)
+    history_pos: tuple[Pos, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)

@@ -105,6 +105,32 @@ class SourceView(NamedTuple):
     lang: str = ""
 
 
+class VerdictChange(NamedTuple):
+    """A fact-check's verdict changed on ``date`` from ``old`` to ``new`` (verdict values)."""
+
+    date: str
+    old: str
+    old_label: str
+    old_symbol: str
+    new: str
+    new_label: str
+    new_symbol: str
+    change: str  # the history entry's description
+
+
+def verdict_changes(a: Annotation) -> tuple[VerdictChange, ...]:
+    out = []
+    prev = ""
+    for h in a.history:
+        if not h.verdict:
+            continue
+        if prev and h.verdict != prev:
+            out.append(VerdictChange(h.date, prev, *VERDICT_LABELS[prev], h.verdict, *VERDICT_LABELS[h.verdict],
+                                     h.change))
+        prev = h.verdict
+    return tuple(out)
+
+
 class NoteView(NamedTuple):
     id: str
     number: int
@@ -122,6 +148,9 @@ class NoteView(NamedTuple):
     tags: tuple[str, ...]
     document_title: str
     link: Link  # the note on its document page
+    updated: str = ""
+    verdict_changes: tuple[VerdictChange, ...] = ()  # oldest first
+    orphaned: bool = False  # lost its place in the text: listed under "Annotations that lost their place"
 
 
 class BlockView(NamedTuple):
@@ -275,7 +304,7 @@ class _DocParts:
 
     __slots__ = ("an", "token", "note_entities", "note_key", "notes", "notes_digest", "summary", "summary_digest",
                  "docref", "kinds", "verdicts", "mentions", "mention_counts", "co", "annotated", "contrib",
-                 "page_entities", "page_inputs")
+                 "page_entities", "page_inputs", "orphans")
 
     an: DocumentAnalysis
     token: int  # unique per analysis object: the document page's own input
@@ -295,6 +324,7 @@ class _DocParts:
     contrib: dict[str, int]  # entity -> digest of all the above for that entity (as an integer)
     page_entities: tuple[str, ...]  # entities listed on the document page
     page_inputs: tuple[int, str] | None  # (entity references generation, document page inputs)
+    orphans: tuple[NoteView, ...]  # annotations that lost their place, in file order
 
 
 _MOD = 1 << 128
@@ -448,7 +478,8 @@ class PagePlan(NamedTuple):
     build: Callable[[], Page]
 
 
-def note_view(a: Annotation, number: int, doc_title: str, note_html: str, refs: dict[str, EntityRef]) -> NoteView:
+def note_view(a: Annotation, number: int, doc_title: str, note_html: str, refs: dict[str, EntityRef],
+              orphaned: bool = False) -> NoteView:
     label, symbol = VERDICT_LABELS.get(a.verdict, ("", ""))
     return NoteView(
         id=a.id, number=number, kind=a.kind, kind_label=KIND_LABELS[a.kind], verdict=a.verdict,
@@ -459,6 +490,7 @@ def note_view(a: Annotation, number: int, doc_title: str, note_html: str, refs: 
         sources=tuple(SourceView(s.title, s.publisher, s.date, s.url, s.excerpt, s.lang) for s in a.sources),
         tags=a.tags, document_title=doc_title,
         link=Link(urls.document_path(a.document), f"ann-{a.id}"),
+        updated=a.updated, verdict_changes=verdict_changes(a), orphaned=orphaned,
     )
 
 
@@ -474,12 +506,13 @@ def _doc_parts(an: DocumentAnalysis, refs: dict[str, EntityRef], ref_digest: dic
     p.an = an
     p.token = hit.token if hit is not None and hit.an is an else next(cache.tokens)
     d = an.doc
-    p.note_entities = tuple(sorted({e for a in an.annotations for e in a.entities}))
+    p.note_entities = tuple(sorted({e for a in (*an.annotations, *an.orphans) for e in a.entities}))
     p.note_key = tuple(ref_digest.get(e, "") for e in p.note_entities)
     numbers = {m.id: m.number for m in an.marks}
     p.notes = tuple(note_view(a, numbers[a.id], d.title, an.note_html[a.id], refs) for a in an.annotations)
+    p.orphans = tuple(note_view(a, 0, d.title, an.note_html[a.id], refs, orphaned=True) for a in an.orphans)
     note_digests = [_digest(n) for n in p.notes]
-    p.notes_digest = _digest(tuple(note_digests))
+    p.notes_digest = _digest(tuple(note_digests), p.orphans)
     p.kinds = Counter(a.kind for a in an.annotations)
     p.verdicts = Counter(a.verdict for a in an.annotations if a.verdict)
     link = Link(urls.document_path(slug))
@@ -682,6 +715,7 @@ class ViewBuilder:
                 "blocks": blocks,
                 "entities": tuple((r, p.mention_counts[r.id]) for r in in_doc),
                 "notes": p.notes,
+                "orphans": p.orphans,
                 "kinds_present": tuple(k for k in ANNOTATION_KINDS if p.kinds.get(k)),
             }
             return Page(path, "document.html", doc.title, "documents", _freeze(view))
@@ -793,7 +827,9 @@ class ViewBuilder:
             verdicts = tuple(Count(v, VERDICT_LABELS[v][0],
                                    sum(1 for n in by_kind.get("fact-check", ()) if n.verdict == v),
                                    VERDICT_LABELS[v][1]) for v in VERDICTS)
-            view = {"groups": groups, "verdicts": verdicts, "total": sum(len(g.items) for g in groups)}
+            orphans = tuple(n for p in parts for n in p.orphans)
+            view = {"groups": groups, "verdicts": verdicts, "total": sum(len(g.items) for g in groups),
+                    "orphans": orphans}
             return Page(urls.ANNOTATIONS_INDEX, "annotations.html", "Annotations", "annotations", _freeze(view))
 
         return PagePlan(urls.ANNOTATIONS_INDEX, "annotations.html", "Annotations", "annotations",

@@ -355,6 +355,7 @@ SITE = Obj(
                          "A bare host name: no scheme, no path.", pattern=CNAME_RE,
                      pattern_hint="expected a bare domain name such as 'briefings.example.org' (no https://, no path)"),
         "allow_raw_html": Bool(doc="Let raw HTML in Markdown through unescaped. Off by default: only switch it on for trusted content."),
+        "report_page": Bool(doc="Add the editorial report (site-builder report) to the site as report.html. Off by default."),
         "ignore": ListOf(Enum(SILENCEABLE, doc="A warning code."),
                          doc="Warning codes to silence, e.g. [entity-unused]. Errors cannot be silenced.", unique=True),
     },
@@ -423,6 +424,17 @@ QUOTE = StrOrObj(
     ),
 )
 
+HISTORY_ENTRY = Obj(
+    doc="One dated change to the annotation.",
+    fields={
+        "date": _date("When the change was made."),
+        "change": _text("What changed, in a few words."),
+        "verdict": Enum(VERDICTS, doc="Fact-checks only: the verdict from this change on. Readers see "
+                                      "'Verdict changed on <date>' where it differs from the one before."),
+    },
+    required=("date", "change"),
+)
+
 ANNOTATION = Obj(
     doc="One annotation anchored to a span of the document.",
     fields={
@@ -434,6 +446,8 @@ ANNOTATION = Obj(
         "entities": ListOf(_id("A glossary id."), doc="Glossary entities this annotation is about.", unique=True),
         "sources": ListOf(CITATION, doc="Sources backing the annotation."),
         "tags": TAGS,
+        "updated": _date("When the annotation was last changed."),
+        "history": ListOf(HISTORY_ENTRY, doc="Notable changes, oldest first, e.g. a verdict revised on new evidence."),
         "original": Obj(
             doc="Original-language wording of the quoted text, e.g. the Chinese.",
             fields={

@@ -41,6 +41,7 @@ def _check_annotations(content: Content, entity_ids: set[str], doc_slugs: set[st
                               f"fact-check '{a.id}' cites no source: add sources with title, publisher and date")
             if a.kind != "fact-check" and a.verdict:
                 diags.error("verdict-not-allowed", a.pos, f"annotation '{a.id}' is a {a.kind}: only fact-checks take a verdict")
+            _check_history(a, diags)
             for eid, pos in zip(a.entities, a.entity_pos):
                 if eid not in entity_ids:
                     diags.error("unknown-entity", pos, f"unknown entity '{eid}'" + did_you_mean(eid, entity_ids))
@@ -90,3 +91,30 @@ def _check_links(content: Content, md: Markdown, diags: Diagnostics) -> None:
     for e in content.entities:
         if e.description:
             scan(e.description, e.description_pos)
+
+
+def _check_history(a, diags: Diagnostics) -> None:
+    """History entries in date order; verdicts only on fact-checks, the last one the current verdict."""
+    last_verdict = ""
+    for i, (h, pos) in enumerate(zip(a.history, a.history_pos)):
+        if i and _earlier(h.date, a.history[i - 1].date):
+            diags.error("history-order", pos, f"history of '{a.id}' is out of order: {h.date} comes after "
+                        f"{a.history[i - 1].date}; list changes oldest first")
+        if h.verdict:
+            if a.kind != "fact-check":
+                diags.error("verdict-not-allowed", pos, f"annotation '{a.id}' is a {a.kind}: only fact-checks take a verdict")
+            last_verdict = h.verdict
+    if last_verdict and a.verdict and last_verdict != a.verdict:
+        diags.error("history-verdict", a.history_pos[-1] if a.history_pos else a.pos,
+                    f"the last verdict in the history of '{a.id}' is '{last_verdict}', but its verdict is "
+                    f"'{a.verdict}'; add a history entry for the change to '{a.verdict}'")
+    if a.updated and a.history and _earlier(a.updated, a.history[-1].date):
+        diags.error("history-order", a.pos, f"'{a.id}' was updated {a.updated}, before its last history entry "
+                    f"({a.history[-1].date})")
+
+
+def _earlier(a: str, b: str) -> bool:
+    """Date ``a`` is surely before ``b`` (partial dates compare as far as both go)."""
+    x, y = (tuple(int(p) for p in d.split("-")) for d in (a, b))
+    k = min(len(x), len(y))
+    return x[:k] < y[:k]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from . import anchoring, mentions, urls
+from . import anchoring, mentions, reanchor, urls
 from .diagnostics import Diagnostic, Diagnostics, Pos
 from .markdown import Block, Markdown, MarkSpan, MentionSpan, apply_marks
 from .model import Annotation, Content, Document
@@ -46,6 +46,8 @@ class DocumentAnalysis:
     note_html: dict[str, str]  # annotation id -> its body as HTML
     text: str  # the plain-text projection of the body
     diagnostics: list[Diagnostic]
+    anchors: tuple[reanchor.Anchored, ...] = ()  # how each annotation anchored, in file order
+    orphans: tuple[Annotation, ...] = ()  # annotations that lost their place, in file order
 
 
 @dataclass
@@ -82,8 +84,11 @@ def snippet(text: str, start: int, end: int, width: int = SNIPPET_WIDTH) -> tupl
 
 
 def analyse_document(doc: Document, annotations: tuple[Annotation, ...], md: Markdown,
-                     matcher: mentions.Matcher) -> DocumentAnalysis:
-    """Parse, anchor, find mentions and render the body of one document."""
+                     matcher: mentions.Matcher, formers: dict[str, reanchor.Former] | None = None) -> DocumentAnalysis:
+    """Parse, anchor, find mentions and render the body of one document.
+
+    ``formers``: the last good anchoring of annotations that have one (see :mod:`anchorstate`).
+    """
     diags = Diagnostics()
     parsed = md.parse(doc.body)
     for p in parsed.link_problems:
@@ -95,7 +100,11 @@ def analyse_document(doc: Document, annotations: tuple[Annotation, ...], md: Mar
         for p in problems:  # body_pos is where the text starts (the line after a `|`)
             col = a.body_pos.col + p.col - 1 if p.line == 1 else p.col
             diags.error("unsafe-url", Pos(a.body_pos.path, a.body_pos.line + p.line - 1, col), p.message)
-    marks = anchoring.anchor_annotations(doc, parsed, annotations, diags)
+    states: list[reanchor.Anchored] = []
+    marks = anchoring.anchor_annotations(doc, parsed, annotations, diags, formers or {}, states)
+    states = [x._replace(line=anchoring._source_line(doc, parsed, x.start)) if x.start >= 0 else x for x in states]
+    reanchor.report(doc, annotations, states, lambda off: anchoring._source_line(doc, parsed, off), diags)
+    orphaned = {x.id for x in states if x.state == reanchor.ORPHANED}
     by_id = {a.id: a for a in annotations}
     ordered = [by_id[m.id] for m in marks]
     found = mentions.find_in_runs(parsed.projection.linkable_runs(), matcher)
@@ -116,7 +125,8 @@ def analyse_document(doc: Document, annotations: tuple[Annotation, ...], md: Mar
              for m in refs]
     note_blocks = apply_marks(parsed, marks, spans)
     blocks = md.render_blocks(parsed.tokens, note_blocks)
-    return DocumentAnalysis(doc, marks, refs, ordered, blocks, note_html, text, diags.items)
+    return DocumentAnalysis(doc, marks, refs, ordered, blocks, note_html, text, diags.items, tuple(states),
+                            tuple(a for a in annotations if a.id in orphaned))
 
 
 def build(content: Content, analyses: list[DocumentAnalysis]) -> XRef:
