@@ -24,6 +24,7 @@ from . import anchoring, anchorstate, schema, yamledit
 from .diagnostics import Diagnostics
 from .model import Annotation, Quote
 from .reanchor import ORPHANED, RELOCATED, STATES, TEXT_CHANGED, Anchored
+from .targets import Kind, TargetError, check_target
 from .xref import DocumentAnalysis
 
 
@@ -147,6 +148,13 @@ def update(root: Path, analyses: list[DocumentAnalysis], annotation_files, *, dr
             texts[rel] = new
     if errors or dry_run:
         return UpdateResult(changes, texts, errors)
+    for rel in texts:
+        try:
+            check_target(root, root / rel, kind=Kind.FILE, what="anchors --update", edits=rel)
+        except TargetError as exc:
+            errors.append(str(exc))
+    if errors:
+        return UpdateResult(changes, {}, errors)
     for rel, text in texts.items():
         _write_atomic(root / rel, text)
     accepted = {(c.row.document, c.row.id): c.new for c in changes}
