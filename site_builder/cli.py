@@ -8,54 +8,94 @@ import sys
 import time
 from pathlib import Path
 
-from . import __version__, schema
-from .build import compile_site
+from . import provenance, schema
+from .build import Compiled, compile_site
+from .console import Console
 from .diagnostics import Diagnostics
 from .writer import OutputError, write_site
 
 
-def _print_diagnostics(diags: Diagnostics, stream=None) -> None:
-    stream = stream or sys.stderr
-    for d in diags.sorted():
-        print(d.format(), file=stream)
+def _console(args) -> Console:
+    """The command's standard error (colour, progress and --quiet as the terminal and options say)."""
+    console = getattr(args, "console", None)
+    if console is None:
+        console = Console.for_stderr(quiet=getattr(args, "quiet", False), strict=getattr(args, "strict", False))
+        args.console = console
+    return console
+
+
+def _print_diagnostics(diags: Diagnostics, console: Console) -> None:
+    console.diagnostics(diags.sorted())
+
+
+def _failure(console: Console, line: str) -> None:
+    """A command's closing line when it failed: shown even with --quiet (it says what was not done)."""
+    console.clear_progress()
+    print(line, file=console.stream, flush=True)
 
 
 def cmd_check(args) -> int:
     root = Path(args.root)
-    result = compile_site(root, strict=args.strict, render_output=False)
-    _print_diagnostics(result.diagnostics)
+    console = _console(args)
+    result = compile_site(root, strict=args.strict, render_output=False, publishing=args.publish,
+                          progress=console.progress)
+    _print_diagnostics(result.diagnostics, console)
     failed = result.diagnostics.has_errors(args.strict)
-    print(f"check: {result.diagnostics.summary()}" + (" (warnings count as errors with --strict)" if args.strict and result.diagnostics.warnings else ""),
-          file=sys.stderr)
+    line = f"check: {result.diagnostics.summary()}" + (" (warnings count as errors with --strict)" if args.strict and result.diagnostics.warnings else "")
+    if failed:
+        _failure(console, line)
+    else:
+        console.success(line)
     return 1 if failed else 0
+
+
+def _summary(result: Compiled, pages: int, out: Path, seconds: float) -> str:
+    """The build's one summary line on a terminal."""
+    stats = result.stats
+    parts = [f"{pages} pages"]
+    if stats is not None:
+        parts += [_count(stats.documents, "document"), _count(stats.annotations, "note"),
+                  _count(stats.entities, "entity", "entities")]
+    parts.append(_count(len(result.diagnostics.warnings), "warning"))
+    return f"built {', '.join(parts)} into {out} in {seconds:.1f} s; open {out / 'index.html'}"
+
+
+def _count(n: int, one: str, many: str = "") -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
 def cmd_build(args) -> int:
     root = Path(args.root)
     out = Path(args.out) if args.out else root / "output"
+    console = _console(args)
     started = time.perf_counter()
-    result = compile_site(root, strict=args.strict)
-    _print_diagnostics(result.diagnostics)
+    result = compile_site(root, strict=args.strict, publishing=args.publish, progress=console.progress)
+    _print_diagnostics(result.diagnostics, console)
     if not result.ok:
         hint = " (warnings count as errors with --strict)" if args.strict and not result.diagnostics.errors else ""
-        print(f"build failed: {result.diagnostics.summary()}{hint}; {out} was left unchanged", file=sys.stderr)
+        _failure(console, f"build failed: {result.diagnostics.summary()}{hint}; {out} was left unchanged")
         return 1
+    console.progress("writing files", 0, 0)
     try:
         write_site(root, out, result.files)
     except OutputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        console.error(str(exc))
         return 2
     except OSError as exc:
-        print(f"error: cannot write {out}: {exc}", file=sys.stderr)
+        console.error(f"cannot write {out}: {exc}")
         return 2
-    elapsed = (time.perf_counter() - started) * 1000
+    seconds = time.perf_counter() - started
     pages = sum(1 for p in result.files if p.path.endswith(".html"))
-    print(f"built {pages} pages into {out} in {elapsed:.0f} ms ({result.diagnostics.summary()}); "
-          f"open {out / 'index.html'}", file=sys.stderr)
+    if console.interactive:
+        console.success(_summary(result, pages, out, seconds))
+    else:
+        console.info(f"built {pages} pages into {out} in {seconds * 1000:.0f} ms ({result.diagnostics.summary()}); "
+                     f"open {out / 'index.html'}")
     return 0
 
 
 def cmd_schema(args) -> int:
+    console = _console(args)
     kinds = sorted(schema.KINDS)
     if args.out:
         folder = Path(args.out)
@@ -63,10 +103,10 @@ def cmd_schema(args) -> int:
         for kind in kinds:
             (folder / f"{kind}.schema.json").write_text(json.dumps(schema.json_schema(kind), indent=2, ensure_ascii=False) + "\n",
                                                         encoding="utf-8")
-        print(f"wrote {len(kinds)} schemas into {folder}", file=sys.stderr)
+        console.info(f"wrote {len(kinds)} schemas into {folder}")
         return 0
     if args.kind not in schema.KINDS:
-        print(f"error: unknown kind '{args.kind}'; one of: {', '.join(kinds)}", file=sys.stderr)
+        console.error(f"unknown kind '{args.kind}'; one of: {', '.join(kinds)}")
         return 2
     print(json.dumps(schema.json_schema(args.kind), indent=2, ensure_ascii=False))
     return 0
@@ -74,21 +114,36 @@ def cmd_schema(args) -> int:
 
 def cmd_init(args) -> int:
     from . import scaffold
+    console = _console(args)
     target = Path(args.dir)
     try:
         created = scaffold.init(target, title=args.title or "", base_url=args.base_url or "", cname=args.cname or "")
     except scaffold.ScaffoldError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        console.error(str(exc))
         return 2
     except OSError as exc:
-        print(f"error: cannot write into {target}: {exc}", file=sys.stderr)
+        console.error(f"cannot write into {target}: {exc}")
         return 2
     for rel in created.files:
-        print(f"  created {target / rel}", file=sys.stderr)
-    print(f"initialised a briefing project in {target}. Next:\n"
-          f"  site-builder check --root {target}\n"
-          f"  site-builder build --root {target}    (then open {target / 'output' / 'index.html'})\n"
-          "  publish: push to GitHub and set Settings > Pages > Source to 'GitHub Actions'", file=sys.stderr)
+        console.info(f"  created {target / rel}")
+    source = created.source
+    if source is not None and source.requirement:
+        console.info(f"requirements.txt installs site_builder from {source.description}")
+        if source.caution:
+            console.labelled("warning", source.caution)
+    elif source is not None:
+        # Not an error (the project is complete and builds here), but publishing needs one line.
+        console.labelled("warning", f"requirements.txt does not say where to install site_builder from: "
+                                    f"{source.problem}. The Pages workflow stops with an error until you write "
+                                    f"that one line in {target / 'requirements.txt'}; {target / 'README.md'} "
+                                    "shows what it can be")
+    if not args.base_url:
+        console.note("no --base-url: the GitHub Pages workflow gives the build the site's address; to publish "
+                     "elsewhere set base_url in content/site.yml (site-builder check --publish reports it)")
+    console.info(f"initialised a briefing project in {target}. Next:\n"
+                 f"  site-builder check --root {target}\n"
+                 f"  site-builder build --root {target}    (then open {target / 'output' / 'index.html'})\n"
+                 "  publish: push to GitHub and set Settings > Pages > Source to 'GitHub Actions'")
     return 0
 
 
@@ -109,19 +164,20 @@ def _write_atomic(path: Path, data: bytes) -> None:
 
 def cmd_export(args) -> int:
     from . import exports, loader, publish
+    console = _console(args)
     if not args.single_file and not args.zip:
-        print("error: say what to export: --single-file FILE.html and/or --zip FILE.zip", file=sys.stderr)
+        console.error("say what to export: --single-file FILE.html and/or --zip FILE.zip")
         return 2
     root = Path(args.root)
     targets = [Path(t) for t in (args.single_file, args.zip) if t]
     for t in targets:
         if t.resolve().is_relative_to((root / "content").resolve()):
-            print(f"error: {t} is inside content/; write exports elsewhere", file=sys.stderr)
+            console.error(f"{t} is inside content/; write exports elsewhere")
             return 2
-    result = compile_site(root, strict=args.strict)
-    _print_diagnostics(result.diagnostics)
+    result = compile_site(root, strict=args.strict, progress=console.progress)
+    _print_diagnostics(result.diagnostics, console)
     if not result.ok:
-        print(f"export failed: {result.diagnostics.summary()}; nothing was written", file=sys.stderr)
+        _failure(console, f"export failed: {result.diagnostics.summary()}; nothing was written")
         return 1
     site = loader.load_site(root, Diagnostics())
     base = publish.base_url(site) if site is not None else ""
@@ -130,26 +186,27 @@ def cmd_export(args) -> int:
         if args.single_file:
             data = exports.single_file(result.files, base_url=base)
             _write_atomic(Path(args.single_file), data)
-            print(f"wrote {args.single_file} ({len(data) / 1024:.0f} KB): the whole briefing in one file; "
-                  "open it in any browser, no other files needed", file=sys.stderr)
+            console.info(f"wrote {args.single_file} ({len(data) / 1024:.0f} KB): the whole briefing in one file; "
+                         "open it in any browser, no other files needed")
         if args.zip:
             data = exports.zip_site(result.files, folder=Path(args.zip).stem, title=title)
             _write_atomic(Path(args.zip), data)
-            print(f"wrote {args.zip} ({len(data) / 1024:.0f} KB): unpack it anywhere and open "
-                  f"{Path(args.zip).stem}/index.html", file=sys.stderr)
+            console.info(f"wrote {args.zip} ({len(data) / 1024:.0f} KB): unpack it anywhere and open "
+                         f"{Path(args.zip).stem}/index.html")
     except OSError as exc:
-        print(f"error: cannot write the export: {exc}", file=sys.stderr)
+        console.error(f"cannot write the export: {exc}")
         return 2
     return 0
 
 
 def cmd_import_annotations(args) -> int:
     from . import webannotation
+    console = _console(args)
     root = Path(args.root)
     try:
         data = webannotation.load_import_file(args.file)
     except (OSError, UnicodeDecodeError) as exc:
-        print(f"error: cannot read {args.file}: {exc}", file=sys.stderr)
+        console.error(f"cannot read {args.file}: {exc}")
         return 2
     except webannotation.ImportFormatError as exc:
         print(f"{args.file}: error: {exc} [import-format]", file=sys.stderr)
@@ -157,22 +214,21 @@ def cmd_import_annotations(args) -> int:
     res = webannotation.import_annotations(root, args.document, data, replace=args.replace,
                                            skip_invalid=args.skip_invalid, dry_run=args.dry_run,
                                            source_name=str(args.file))
-    for d in res.diagnostics:
-        print(d.format(), file=sys.stderr)
+    console.diagnostics(res.diagnostics)
     rel = f"content/annotations/{args.document}.yml"
     counts = (f"{len(res.added)} added, {len(res.replaced)} replaced, {len(res.unchanged)} already there, "
               f"{len(res.skipped)} skipped")
     if res.errors and not args.skip_invalid:
-        print(f"import-annotations: {res.format or 'import'}: {len(res.errors)} error(s); nothing was written "
-              f"to {rel}" + (f" (--skip-invalid imports the {res.importable} without errors)" if res.importable else ""),
-              file=sys.stderr)
+        _failure(console, f"import-annotations: {res.format or 'import'}: {len(res.errors)} error(s); nothing was "
+                          f"written to {rel}" + (f" (--skip-invalid imports the {res.importable} without errors)"
+                                                 if res.importable else ""))
         return 1
     if args.dry_run:
         sys.stdout.write(res.text)
-        print(f"import-annotations: {res.format}: {counts}; dry run, {rel} unchanged", file=sys.stderr)
+        console.info(f"import-annotations: {res.format}: {counts}; dry run, {rel} unchanged")
         return 0
     done = f"wrote {rel}" if res.written else f"{rel} unchanged"
-    print(f"import-annotations: {res.format}: {counts}; {done}", file=sys.stderr)
+    console.info(f"import-annotations: {res.format}: {counts}; {done}")
     return 0
 
 
@@ -190,27 +246,39 @@ def make_parser() -> argparse.ArgumentParser:
         description="Build a cross-linked static site from an annotated briefing "
                     "(Markdown documents, YAML annotations and a YAML glossary).",
     )
-    parser.add_argument("--version", action="version", version=f"site-builder {__version__}")
+    parser.add_argument("--version", action="version", version=f"site-builder {provenance.version()}")
+    parser.add_argument("-q", "--quiet", action="store_true", default=False,
+                        help="print only errors (also accepted after the command)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
+    # After the command as well as before it; SUPPRESS keeps a subcommand from resetting the top-level value.
+    quiet = argparse.ArgumentParser(add_help=False)
+    quiet.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                       help="print only errors: no warnings, progress or summary (with --strict, warnings too)")
+
+    def publish_arg(p):
+        p.add_argument("--publish", action="store_true",
+                       help="also check the publishing settings: report a site address (base_url) that is unknown")
 
     def root_arg(p):
         p.add_argument("--root", default=".", metavar="DIR",
                        help="the briefing project (the folder holding content/); default: the current folder")
 
-    p = sub.add_parser("build", help="check the content and build the site",
+    p = sub.add_parser("build", help="check the content and build the site", parents=[quiet],
                        description="Check the content and build the site into --out. On any error nothing in the "
                                    "output folder changes; the new site is swapped in whole.")
     root_arg(p)
     p.add_argument("--out", metavar="DIR", help="output folder; default: output/ in the project")
     p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    publish_arg(p)
     p.set_defaults(func=cmd_build)
 
-    p = sub.add_parser("check", help="report every problem in the content, build nothing",
+    p = sub.add_parser("check", help="report every problem in the content, build nothing", parents=[quiet],
                        description="Report every problem in the content as path:line:col: severity: message [code]. "
                                    "Exit status 1 if there are errors.")
     root_arg(p)
     p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    publish_arg(p)
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("serve", help="build, serve on localhost and rebuild and reload on every save",
@@ -234,13 +302,13 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-reload", action="store_true", help="do not inject the live-reload script into pages")
     p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("schema", help="print or write the JSON Schemas of the YAML formats",
+    p = sub.add_parser("schema", help="print or write the JSON Schemas of the YAML formats", parents=[quiet],
                        description="Print the JSON Schema of one content kind, or write all of them with --out.")
     p.add_argument("kind", nargs="?", default="annotations", help=f"one of: {', '.join(sorted(schema.KINDS))}")
     p.add_argument("--out", metavar="DIR", help="write every schema into DIR")
     p.set_defaults(func=cmd_schema)
 
-    p = sub.add_parser("init", help="create a new briefing project (content skeleton, Pages workflow)",
+    p = sub.add_parser("init", help="create a new briefing project (content skeleton, Pages workflow)", parents=[quiet],
                        description="Create a briefing project in DIR: content/ with one example document, annotation "
                                    "and glossary entry, site.yml, .gitignore, JSON Schemas and the GitHub Pages "
                                    "workflow. It builds as it comes. Existing files are never overwritten.")
@@ -250,7 +318,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--cname", metavar="DOMAIN", help="a custom domain for GitHub Pages (written to CNAME)")
     p.set_defaults(func=cmd_init)
 
-    p = sub.add_parser("export", help="export the briefing as one HTML file or a zip of the site",
+    p = sub.add_parser("export", help="export the briefing as one HTML file or a zip of the site", parents=[quiet],
                        description="Build the site in memory and export it: --single-file writes one self-contained "
                                    "HTML file (every page, all CSS and JavaScript inline, links turned into in-file "
                                    "anchors) that opens offline; --zip writes the whole site as a zip that works "
@@ -262,6 +330,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("import-annotations", help="import W3C Web Annotations or a Hypothesis export into a document",
+                       parents=[quiet],
                        description="Read a W3C Web Annotation collection, page or annotation (JSON-LD), or a "
                                    "Hypothesis API export, anchor each annotation's quote in the document, and add "
                                    "it to content/annotations/SLUG.yml. Existing annotations are never silently "
@@ -282,5 +351,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except KeyboardInterrupt:
+        console = getattr(args, "console", None)
+        if console is not None:
+            console.clear_progress()
         print("interrupted", file=sys.stderr)
         return 130
