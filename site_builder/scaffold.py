@@ -90,7 +90,7 @@ def _wrap(text: str, width: int = 90) -> list[str]:
 def _install_text(source: provenance.Source) -> str:
     """The generated README's sentence on where the workflow gets site_builder."""
     if source.requirement:
-        return f"`requirements.txt` installs it from {source.description}:\n\n```\n{source.requirement}\n```"
+        return f"`requirements.txt` installs it from {source.description}:\n\n```text\n{source.requirement}\n```"
     return ("`requirements.txt` does not say yet where to install it from, because `site-builder init` could not "
             "tell where it came from, so the workflow stops with an error until you write that line.")
 
