@@ -117,3 +117,19 @@ def test_package_data_ships_the_scaffold():
     setuptools = data["tool"]["setuptools"]
     assert setuptools["packages"]["find"]["include"] == ["site_builder", "site_builder.*"]
     assert setuptools["package-data"] == {"*": ["*"]}
+
+
+def test_every_yaml_file_init_writes_names_its_schema(tmp_path):
+    created = scaffold.init(tmp_path / "p")
+    yaml_files = [rel for rel in created.files if rel.endswith((".yml", ".yaml"))]
+    assert ".github/workflows/pages.yml" in yaml_files and "content/site.yml" in yaml_files
+    for rel in yaml_files:
+        first = (created.root / rel).read_text(encoding="utf-8").splitlines()[0]
+        prefix = "# yaml-language-server: $schema="
+        assert first.startswith(prefix), rel
+        target = first[len(prefix):]
+        if target.startswith("https://"):
+            assert target == "https://json.schemastore.org/github-workflow.json", rel
+        else:  # a schema init wrote into the project
+            schema_file = ((created.root / rel).parent / target).resolve()
+            assert schema_file.is_file() and schema_file.is_relative_to(created.root.resolve()), rel
