@@ -240,13 +240,24 @@ def cmd_serve(args) -> int:
                      live_reload=not args.no_reload)
 
 
+class _VersionAction(argparse.Action):
+    """``--version``: the version in the package metadata, looked up only when asked for."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(f"site-builder {provenance.version()}")
+        parser.exit()
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="site-builder",
         description="Build a cross-linked static site from an annotated briefing "
                     "(Markdown documents, YAML annotations and a YAML glossary).",
     )
-    parser.add_argument("--version", action="version", version=f"site-builder {provenance.version()}")
+    parser.add_argument("--version", action=_VersionAction, help="print the installed version and exit")
     parser.add_argument("-q", "--quiet", action="store_true", default=False,
                         help="print only errors (also accepted after the command)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
