@@ -22,7 +22,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, NamedTuple
+from typing import Callable, Iterator, NamedTuple
 
 from . import anchorstate, loader, publish, render, validate, xref
 from .diagnostics import Diagnostics, Pos
@@ -70,11 +70,24 @@ class BuildCache:
     timings: dict[str, float] = field(default_factory=dict)  # milliseconds per stage of the last build
 
 
+class Stats(NamedTuple):
+    """The size of a briefing, for the build's summary line."""
+
+    documents: int
+    annotations: int
+    entities: int
+
+
+# ``progress(stage, done, total)``: called as the build moves on (total 0: no count).
+Progress = Callable[[str, int, int], None]
+
+
 @dataclass
 class Compiled:
     diagnostics: Diagnostics
     files: dict[OutPath, bytes] = field(default_factory=dict)
     ok: bool = False
+    stats: "Stats | None" = None  # what the content holds, once it is loaded
     # With ``defer``: computes the slow site-wide files (search index, graph) that
     # ``files`` holds at their previous version; None when nothing was deferred.
     pending: Callable[[], dict[OutPath, bytes]] | None = None
@@ -85,8 +98,13 @@ class Compiled:
 
 
 def compile_site(root: Path, *, strict: bool = False, cache: BuildCache | None = None,
-                 render_output: bool = True, workers: int | None = None, defer: bool = False) -> Compiled:
+                 render_output: bool = True, workers: int | None = None, defer: bool = False,
+                 publishing: bool = False, progress: Progress | None = None) -> Compiled:
     """Load, check and render the project at ``root``; nothing is written.
+
+    ``publishing`` (``--publish``): also check what only matters for a site
+    about to be published, such as a missing address (``base-url-missing``).
+    ``progress``: told each stage, and each document analysed of the total.
 
     ``defer`` (with a cache, for the live server): slow site-wide files whose
     inputs changed keep their last version in ``files`` and ``pending``
@@ -102,46 +120,52 @@ def compile_site(root: Path, *, strict: bool = False, cache: BuildCache | None =
         timings[name] = (now - clock[0]) * 1000
         clock[0] = now
 
+    stage = progress or (lambda name, done, total: None)
     diags = Diagnostics()
+    stage("loading", 0, 0)
     content = loader.load(root, diags, cache.files if cache is not None else None)
     lap("load")
     if content is None:
         return Compiled(diags)
+    stats = Stats(len(content.documents), sum(len(af.annotations) for af in content.annotation_files),
+                  len(content.entities))
     md = Markdown(allow_html=content.site.allow_raw_html)
+    stage("checking", 0, 0)
     _validate(content, md, diags, cache)
     lap("validate")
 
     state = anchorstate.load(root, diags)
-    analyses = analyse_all(content, md, cache, workers, state)
+    analyses = analyse_all(content, md, cache, workers, state, progress=progress)
     new_state = anchorstate.updated(state, {af.slug: af.annotations for af in content.annotation_files},
                                     {an.doc.slug: an.anchors for an in analyses})
     for an in analyses:
         diags.extend(an.diagnostics)
     _warn_unused(content, analyses, diags, cache)
-    diags.extend(publish.diagnostics(content, existing=diags.items))
+    diags.extend(publish.diagnostics(content, existing=diags.items, publishing=publishing))
     lap("analyse")
 
     if diags.has_errors(strict):
-        return Compiled(diags, analyses=analyses, content=content)
+        return Compiled(diags, analyses=analyses, content=content, stats=stats)
     if not render_output:
-        return Compiled(diags, ok=True, anchor_state=new_state, analyses=analyses, content=content)
+        return Compiled(diags, ok=True, anchor_state=new_state, analyses=analyses, content=content, stats=stats)
+    stage("rendering pages", 0, 0)
     env = _environment(root, cache)
     try:
         # The pages need only the analyses; render builds the cross-reference tables on demand.
         extra = None
         if content.site.report_page:
-            from . import report
+            from . import report as editorial
 
             def extra(builder):
-                return [report.page(builder.content, builder.analyses)]
+                return [editorial.page(builder.content, builder.analyses)]
         rendered = render.render_all(content, analyses, None, md, env, cache.render if cache is not None else None,
                                      extra_pages=extra, defer=defer and cache is not None)
     except render.TemplateProblem as exc:
         diags.error("template", exc.pos, exc.message)
-        return Compiled(diags)
+        return Compiled(diags, stats=stats)
     lap("render")
     return Compiled(diags, rendered.files, ok=True, pending=rendered.pending, anchor_state=new_state,
-                    analyses=analyses, content=content)
+                    analyses=analyses, content=content, stats=stats)
 
 
 def _environment(root: Path, cache: BuildCache | None):
@@ -248,7 +272,8 @@ def _may_mention(text: str, aliases: frozenset[Alias]) -> bool:
 
 
 def analyse_all(content, md: Markdown, cache: BuildCache | None, workers: int | None,
-                state: anchorstate.State | None = None) -> list[xref.DocumentAnalysis]:
+                state: anchorstate.State | None = None,
+                progress: Progress | None = None) -> list[xref.DocumentAnalysis]:
     """Analyse every document, reusing cached analyses and spreading the rest over processes.
 
     A cached analysis is reused when its document and annotations are the
@@ -283,12 +308,23 @@ def analyse_all(content, md: Markdown, cache: BuildCache | None, workers: int | 
         else:
             todo.append((doc, anns, formers[doc.slug]))
     n_workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
+    total, done = len(content.documents), len(results)
+
+    def tick() -> None:
+        if progress is not None:
+            progress("analysing documents", done, total)
+
+    tick()
     if n_workers > 1 and len(todo) >= POOL_THRESHOLD:
         for an in _analyse_in_pool(todo, n_workers, allow_html, content.entities):
             results[an.doc.slug] = an
+            done += 1
+            tick()
     else:
         for doc, anns, former in todo:
             results[doc.slug] = xref.analyse_document(doc, anns, md, matcher, former)
+            done += 1
+            tick()
     if cache is not None:
         for doc, anns, former in todo:
             entries[doc.slug] = Analysed(doc, anns, aliases, allow_html, former, results[doc.slug])
@@ -297,7 +333,7 @@ def analyse_all(content, md: Markdown, cache: BuildCache | None, workers: int | 
     return [results[doc.slug] for doc in content.documents]
 
 
-def _analyse_in_pool(todo, n_workers: int, allow_html: bool, entities) -> list[xref.DocumentAnalysis]:
+def _analyse_in_pool(todo, n_workers: int, allow_html: bool, entities) -> Iterator[xref.DocumentAnalysis]:
     # Forking a process that runs other threads (the live server's) can copy a lock
     # held by one of them; a fork server starts workers from a clean process instead.
     ctx = None
@@ -307,12 +343,11 @@ def _analyse_in_pool(todo, n_workers: int, allow_html: bool, entities) -> list[x
     pool = ProcessPoolExecutor(n_workers, mp_context=ctx, initializer=_worker_init,
                                initargs=(allow_html, entities))
     try:
-        out = list(pool.map(_worker_analyse, todo, chunksize=chunk))
+        yield from pool.map(_worker_analyse, todo, chunksize=chunk)  # in order, as they are done
     except BaseException:
         pool.shutdown(wait=True, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
-    return out
 
 
 _WORKER: tuple[Markdown, Matcher] | None = None

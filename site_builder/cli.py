@@ -8,57 +8,96 @@ import sys
 import time
 from pathlib import Path
 
-from . import __version__, epoch, schema
-from .build import compile_site
+from . import epoch, provenance, schema
+from .build import Compiled, compile_site
+from .console import Console
 from .diagnostics import Diagnostics
 from .targets import Kind, TargetError, check_target, enclosing_projects
 from .writer import OutputError, check_output_dir, write_site
 
 
-def _print_diagnostics(diags: Diagnostics, stream=None) -> None:
-    stream = stream or sys.stderr
-    for d in diags.sorted():
-        print(d.format(), file=stream)
+def _console(args) -> Console:
+    """The command's standard error (colour, progress and --quiet as the terminal and options say)."""
+    console = getattr(args, "console", None)
+    if console is None:
+        console = Console.for_stderr(quiet=getattr(args, "quiet", False), strict=getattr(args, "strict", False))
+        args.console = console
+    return console
+
+
+def _print_diagnostics(diags: Diagnostics, console: Console) -> None:
+    console.diagnostics(diags.sorted())
+
+
+def _failure(console: Console, line: str) -> None:
+    """A command's closing line when it failed: shown even with --quiet (it says what was not done)."""
+    console.clear_progress()
+    print(line, file=console.stream, flush=True)
 
 
 def cmd_check(args) -> int:
     root = Path(args.root)
-    result = compile_site(root, strict=args.strict, render_output=False)
-    _print_diagnostics(result.diagnostics)
+    console = _console(args)
+    result = compile_site(root, strict=args.strict, render_output=False, publishing=args.publish,
+                          progress=console.progress)
+    _print_diagnostics(result.diagnostics, console)
     failed = result.diagnostics.has_errors(args.strict)
-    print(f"check: {result.diagnostics.summary()}" + (" (warnings count as errors with --strict)" if args.strict and result.diagnostics.warnings else ""),
-          file=sys.stderr)
+    line = f"check: {result.diagnostics.summary()}" + (" (warnings count as errors with --strict)" if args.strict and result.diagnostics.warnings else "")
+    if failed:
+        _failure(console, line)
+    else:
+        console.success(line)
     return 1 if failed else 0
+
+
+def _summary(result: Compiled, pages: int, out: Path, seconds: float) -> str:
+    """The build's one summary line on a terminal."""
+    stats = result.stats
+    parts = [f"{pages} pages"]
+    if stats is not None:
+        parts += [_count(stats.documents, "document"), _count(stats.annotations, "note"),
+                  _count(stats.entities, "entity", "entities")]
+    parts.append(_count(len(result.diagnostics.warnings), "warning"))
+    return f"built {', '.join(parts)} into {out} in {seconds:.1f} s; open {out / 'index.html'}"
+
+
+def _count(n: int, one: str, many: str = "") -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
 def cmd_build(args) -> int:
     root = Path(args.root)
     out = Path(args.out) if args.out else root / "output"
+    console = _console(args)
     started = time.perf_counter()
     try:
         check_output_dir(root, out)  # before the build, so a bad --out costs nothing and says so at once
     except OutputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        console.error(str(exc))
         return 2
-    result = compile_site(root, strict=args.strict)
-    _print_diagnostics(result.diagnostics)
+    result = compile_site(root, strict=args.strict, publishing=args.publish, progress=console.progress)
+    _print_diagnostics(result.diagnostics, console)
     if not result.ok:
         hint = " (warnings count as errors with --strict)" if args.strict and not result.diagnostics.errors else ""
-        print(f"build failed: {result.diagnostics.summary()}{hint}; {out} was left unchanged", file=sys.stderr)
+        _failure(console, f"build failed: {result.diagnostics.summary()}{hint}; {out} was left unchanged")
         return 1
+    console.progress("writing files", 0, 0)
     try:
         write_site(root, out, result.files)
     except OutputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        console.error(str(exc))
         return 2
     except OSError as exc:
-        print(f"error: cannot write {out}: {exc}", file=sys.stderr)
+        console.error(f"cannot write {out}: {exc}")
         return 2
     _save_anchor_state(root, result.anchor_state)
-    elapsed = (time.perf_counter() - started) * 1000
+    seconds = time.perf_counter() - started
     pages = sum(1 for p in result.files if p.path.endswith(".html"))
-    print(f"built {pages} pages into {out} in {elapsed:.0f} ms ({result.diagnostics.summary()}); "
-          f"open {out / 'index.html'}", file=sys.stderr)
+    if console.interactive:
+        console.success(_summary(result, pages, out, seconds))
+    else:
+        console.info(f"built {pages} pages into {out} in {seconds * 1000:.0f} ms ({result.diagnostics.summary()}); "
+                     f"open {out / 'index.html'}")
     return 0
 
 
@@ -73,6 +112,7 @@ def _save_anchor_state(root: Path, state) -> None:
 
 
 def cmd_schema(args) -> int:
+    console = _console(args)
     kinds = sorted(schema.KINDS)
     if args.out:
         folder = Path(args.out)
@@ -87,10 +127,10 @@ def cmd_schema(args) -> int:
         for kind in kinds:
             (folder / f"{kind}.schema.json").write_text(json.dumps(schema.json_schema(kind), indent=2, ensure_ascii=False) + "\n",
                                                         encoding="utf-8")
-        print(f"wrote {len(kinds)} schemas into {folder}", file=sys.stderr)
+        console.info(f"wrote {len(kinds)} schemas into {folder}")
         return 0
     if args.kind not in schema.KINDS:
-        print(f"error: unknown kind '{args.kind}'; one of: {', '.join(kinds)}", file=sys.stderr)
+        console.error(f"unknown kind '{args.kind}'; one of: {', '.join(kinds)}")
         return 2
     print(json.dumps(schema.json_schema(args.kind), indent=2, ensure_ascii=False))
     return 0
@@ -98,6 +138,7 @@ def cmd_schema(args) -> int:
 
 def cmd_init(args) -> int:
     from . import scaffold
+    console = _console(args)
     target = Path(args.dir)
     try:
         for project in enclosing_projects(target):
@@ -108,17 +149,31 @@ def cmd_init(args) -> int:
     try:
         created = scaffold.init(target, title=args.title or "", base_url=args.base_url or "", cname=args.cname or "")
     except scaffold.ScaffoldError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        console.error(str(exc))
         return 2
     except OSError as exc:
-        print(f"error: cannot write into {target}: {exc}", file=sys.stderr)
+        console.error(f"cannot write into {target}: {exc}")
         return 2
     for rel in created.files:
-        print(f"  created {target / rel}", file=sys.stderr)
-    print(f"initialised a briefing project in {target}. Next:\n"
-          f"  site-builder check --root {target}\n"
-          f"  site-builder build --root {target}    (then open {target / 'output' / 'index.html'})\n"
-          "  publish: push to GitHub and set Settings > Pages > Source to 'GitHub Actions'", file=sys.stderr)
+        console.info(f"  created {target / rel}")
+    source = created.source
+    if source is not None and source.requirement:
+        console.info(f"requirements.txt installs site_builder from {source.description}")
+        if source.caution:
+            console.labelled("warning", source.caution)
+    elif source is not None:
+        # Not an error (the project is complete and builds here), but publishing needs one line.
+        console.labelled("warning", f"requirements.txt does not say where to install site_builder from: "
+                                    f"{source.problem}. The Pages workflow stops with an error until you write "
+                                    f"that one line in {target / 'requirements.txt'}; {target / 'README.md'} "
+                                    "shows what it can be")
+    if not args.base_url:
+        console.note("no --base-url: the GitHub Pages workflow gives the build the site's address; to publish "
+                     "elsewhere set base_url in content/site.yml (site-builder check --publish reports it)")
+    console.info(f"initialised a briefing project in {target}. Next:\n"
+                 f"  site-builder check --root {target}\n"
+                 f"  site-builder build --root {target}    (then open {target / 'output' / 'index.html'})\n"
+                 "  publish: push to GitHub and set Settings > Pages > Source to 'GitHub Actions'")
     return 0
 
 
@@ -140,20 +195,20 @@ def _write_atomic(path: Path, data: bytes) -> None:
 def cmd_export(args) -> int:
     from . import exports, loader, publish
     from .pdf import PdfError
+    console = _console(args)
     if not args.single_file and not args.zip and not args.pdf:
-        print("error: say what to export: --single-file FILE.html, --zip FILE.zip and/or --pdf FILE.pdf",
-              file=sys.stderr)
+        console.error("say what to export: --single-file FILE.html, --zip FILE.zip and/or --pdf FILE.pdf")
         return 2
     passphrase, problem = _export_passphrase(args)
     if problem:
-        print(f"error: {problem}", file=sys.stderr)
+        console.error(f"{problem}")
         return 2
     chromium = None
     if args.pdf:
         from . import pdf
         chromium = pdf.find_chromium()
         if chromium is None:
-            print(f"error: {pdf.NO_CHROMIUM}", file=sys.stderr)
+            console.error(f"{pdf.NO_CHROMIUM}")
             return 2
     root = Path(args.root)
     targets = [(opt, Path(t)) for opt, t in (("--single-file", args.single_file), ("--zip", args.zip),
@@ -162,17 +217,17 @@ def cmd_export(args) -> int:
         try:
             check_target(root, t, kind=Kind.FILE, what=opt)
         except TargetError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            console.error(f"{exc}")
             return 2
     for i, (opt_a, a) in enumerate(targets):
         for opt_b, b in targets[i + 1:]:
             if a.resolve() == b.resolve():
-                print(f"error: {opt_a} and {opt_b} both name {a}; one export would replace the other", file=sys.stderr)
+                console.error(f"{opt_a} and {opt_b} both name {a}; one export would replace the other")
                 return 2
-    result = compile_site(root, strict=args.strict)
-    _print_diagnostics(result.diagnostics)
+    result = compile_site(root, strict=args.strict, progress=console.progress)
+    _print_diagnostics(result.diagnostics, console)
     if not result.ok:
-        print(f"export failed: {result.diagnostics.summary()}; nothing was written", file=sys.stderr)
+        _failure(console, f"export failed: {result.diagnostics.summary()}; nothing was written")
         return 1
     site = loader.load_site(root, Diagnostics())
     base = publish.base_url(site) if site is not None else ""
@@ -187,22 +242,21 @@ def cmd_export(args) -> int:
                 from . import protect
                 data = protect.seal(data, passphrase, lang=site.language if site is not None else "en")
             _write_atomic(Path(args.single_file), data)
-            print(f"wrote {args.single_file} ({len(data) / 1024:.0f} KB): the whole briefing in one file; "
-                  "open it in any browser, no other files needed"
-                  + ("; encrypted: it opens only with the passphrase" if passphrase is not None else ""),
-                  file=sys.stderr)
+            console.info(f"wrote {args.single_file} ({len(data) / 1024:.0f} KB): the whole briefing in one file; "
+                         "open it in any browser, no other files needed"
+                         + ("; encrypted: it opens only with the passphrase" if passphrase is not None else ""))
         if args.zip:
             data = exports.zip_site(result.files, folder=Path(args.zip).stem, title=title)
             _write_atomic(Path(args.zip), data)
-            print(f"wrote {args.zip} ({len(data) / 1024:.0f} KB): unpack it anywhere and open "
-                  f"{Path(args.zip).stem}/index.html", file=sys.stderr)
+            console.info(f"wrote {args.zip} ({len(data) / 1024:.0f} KB): unpack it anywhere and open "
+                         f"{Path(args.zip).stem}/index.html")
         if args.pdf:
             from . import pdf
             data = pdf.export_pdf(result.files, chromium, base_url=base)
             _write_atomic(Path(args.pdf), data)
-            print(f"wrote {args.pdf} ({len(data) / 1024:.0f} KB): the briefing as one PDF", file=sys.stderr)
+            console.info(f"wrote {args.pdf} ({len(data) / 1024:.0f} KB): the briefing as one PDF")
     except OSError as exc:
-        print(f"error: cannot write the export: {exc}", file=sys.stderr)
+        console.error(f"cannot write the export: {exc}")
         return 2
     except PdfError as exc:
         print(f"error: {exc}; nothing was written to {args.pdf}", file=sys.stderr)
@@ -250,6 +304,7 @@ def _single_file(root: Path, files, base: str, fetch: bool) -> bytes | None:
 
 def cmd_import_annotations(args) -> int:
     from . import webannotation
+    console = _console(args)
     root = Path(args.root)
     rel = f"content/annotations/{args.document}.yml"
     if not schema.ID_RE.fullmatch(args.document):
@@ -264,7 +319,7 @@ def cmd_import_annotations(args) -> int:
     try:
         data = webannotation.load_import_file(args.file)
     except (OSError, UnicodeDecodeError) as exc:
-        print(f"error: cannot read {args.file}: {exc}", file=sys.stderr)
+        console.error(f"cannot read {args.file}: {exc}")
         return 2
     except webannotation.ImportFormatError as exc:
         print(f"{args.file}: error: {exc} [import-format]", file=sys.stderr)
@@ -272,32 +327,32 @@ def cmd_import_annotations(args) -> int:
     res = webannotation.import_annotations(root, args.document, data, replace=args.replace,
                                            skip_invalid=args.skip_invalid, dry_run=args.dry_run,
                                            source_name=str(args.file))
-    for d in res.diagnostics:
-        print(d.format(), file=sys.stderr)
+    console.diagnostics(res.diagnostics)
     rel = f"content/annotations/{args.document}.yml"
     counts = (f"{len(res.added)} added, {len(res.replaced)} replaced, {len(res.unchanged)} already there, "
               f"{len(res.skipped)} skipped")
     if res.errors and not args.skip_invalid:
-        print(f"import-annotations: {res.format or 'import'}: {len(res.errors)} error(s); nothing was written "
-              f"to {rel}" + (f" (--skip-invalid imports the {res.importable} without errors)" if res.importable else ""),
-              file=sys.stderr)
+        _failure(console, f"import-annotations: {res.format or 'import'}: {len(res.errors)} error(s); nothing was "
+                          f"written to {rel}" + (f" (--skip-invalid imports the {res.importable} without errors)"
+                                                 if res.importable else ""))
         return 1
     if args.dry_run:
         sys.stdout.write(res.text)
-        print(f"import-annotations: {res.format}: {counts}; dry run, {rel} unchanged", file=sys.stderr)
+        console.info(f"import-annotations: {res.format}: {counts}; dry run, {rel} unchanged")
         return 0
     done = f"wrote {rel}" if res.written else f"{rel} unchanged"
-    print(f"import-annotations: {res.format}: {counts}; {done}", file=sys.stderr)
+    console.info(f"import-annotations: {res.format}: {counts}; {done}")
     return 0
 
 
 def cmd_anchors(args) -> int:
     from . import anchors
+    console = _console(args)
     root = Path(args.root)
     result = compile_site(root, render_output=False)
     if not result.ok:
-        _print_diagnostics(result.diagnostics)
-        print(f"anchors: {result.diagnostics.summary()}; fix the errors first", file=sys.stderr)
+        _print_diagnostics(result.diagnostics, console)
+        _failure(console, f"anchors: {result.diagnostics.summary()}; fix the errors first")
         return 1
     if not (args.update or args.dry_run):
         rs = anchors.rows(result.analyses)
@@ -309,12 +364,12 @@ def cmd_anchors(args) -> int:
     try:
         res = anchors.update(root, result.analyses, result.content.annotation_files, dry_run=args.dry_run)
     except OSError as exc:
-        print(f"error: cannot update the annotation files: {exc}", file=sys.stderr)
+        console.error(f"cannot update the annotation files: {exc}")
         return 2
     for err in res.errors:
-        print(f"error: {err}", file=sys.stderr)
+        console.error(err)
     if res.errors:
-        print("anchors: nothing was written", file=sys.stderr)
+        _failure(console, "anchors: nothing was written")
         return 1
     for c in res.changes:
         print(anchors.describe(c))
@@ -323,25 +378,26 @@ def cmd_anchors(args) -> int:
         print(f'{r.file}:{r.line}: {r.id} (orphaned): left as it is; quote the passage it belongs to now: "{r.quote}"')
     files = len(res.files)
     verb = "would update" if args.dry_run else "updated"
-    print(f"anchors: {verb} {len(res.changes)} annotation(s) in {files} file(s); {len(orphans)} orphaned"
-          + (" (dry run: nothing written)" if args.dry_run else ""), file=sys.stderr)
+    console.info(f"anchors: {verb} {len(res.changes)} annotation(s) in {files} file(s); {len(orphans)} orphaned"
+                 + (" (dry run: nothing written)" if args.dry_run else ""))
     return 0
 
 
 def cmd_report(args) -> int:
     from . import report
     from .diagnostics import did_you_mean
+    console = _console(args)
     conditions, unknown = report.parse_conditions(args.fail_on or "")
     if unknown:
         for w in unknown:
-            print(f"error: unknown --fail-on condition '{w}'{did_you_mean(w, report.CONDITIONS)}; "
-                  f"one of: {', '.join(report.CONDITIONS)}", file=sys.stderr)
+            console.error(f"unknown --fail-on condition '{w}'{did_you_mean(w, report.CONDITIONS)}; "
+                          f"one of: {', '.join(report.CONDITIONS)}")
         return 2
     root = Path(args.root)
     result = compile_site(root, render_output=False)
     if not result.ok:
-        _print_diagnostics(result.diagnostics)
-        print(f"report: {result.diagnostics.summary()}; fix the errors first", file=sys.stderr)
+        _print_diagnostics(result.diagnostics, console)
+        _failure(console, f"report: {result.diagnostics.summary()}; fix the errors first")
         return 1
     r = report.build(result.content, result.analyses)
     if args.format == "json":
@@ -350,7 +406,7 @@ def cmd_report(args) -> int:
         sys.stdout.write(report.format_text(r))
     failing = r.failing(conditions)
     if failing:
-        print("report: failing: " + ", ".join(f"{c} ({n})" for c, n in failing.items()), file=sys.stderr)
+        _failure(console, "report: failing: " + ", ".join(f"{c} ({n})" for c, n in failing.items()))
         return 1
     return 0
 
@@ -363,33 +419,56 @@ def cmd_serve(args) -> int:
                      live_reload=not args.no_reload)
 
 
+class _VersionAction(argparse.Action):
+    """``--version``: the version in the package metadata, looked up only when asked for."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(f"site-builder {provenance.version()}")
+        parser.exit()
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="site-builder",
         description="Build a cross-linked static site from an annotated briefing "
                     "(Markdown documents, YAML annotations and a YAML glossary).",
     )
-    parser.add_argument("--version", action="version", version=f"site-builder {__version__}")
+    parser.add_argument("--version", action=_VersionAction, help="print the installed version and exit")
+    parser.add_argument("-q", "--quiet", action="store_true", default=False,
+                        help="print only errors (also accepted after the command)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
+    # After the command as well as before it; SUPPRESS keeps a subcommand from resetting the top-level value.
+    quiet = argparse.ArgumentParser(add_help=False)
+    quiet.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                       help="print only errors: no warnings, progress or summary (with --strict, warnings too)")
+
+    def publish_arg(p):
+        p.add_argument("--publish", action="store_true",
+                       help="also check the publishing settings: report a site address (base_url) that is unknown")
 
     def root_arg(p):
         p.add_argument("--root", default=".", metavar="DIR",
                        help="the briefing project (the folder holding content/); default: the current folder")
 
-    p = sub.add_parser("build", help="check the content and build the site",
+    p = sub.add_parser("build", help="check the content and build the site", parents=[quiet],
                        description="Check the content and build the site into --out. On any error nothing in the "
                                    "output folder changes; the new site is swapped in whole.")
     root_arg(p)
     p.add_argument("--out", metavar="DIR", help="output folder; default: output/ in the project")
     p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    publish_arg(p)
     p.set_defaults(func=cmd_build)
 
-    p = sub.add_parser("check", help="report every problem in the content, build nothing",
+    p = sub.add_parser("check", help="report every problem in the content, build nothing", parents=[quiet],
                        description="Report every problem in the content as path:line:col: severity: message [code]. "
                                    "Exit status 1 if there are errors.")
     root_arg(p)
     p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    publish_arg(p)
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("serve", help="build, serve on localhost and rebuild and reload on every save",
@@ -414,6 +493,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("anchors", help="list each annotation's anchoring state; --update accepts drifted quotes",
+                       parents=[quiet],
                        description="List every annotation as exact, relocated, text-changed or orphaned. With "
                                    "--update, rewrite the quote (and prefix/suffix where needed) of each relocated "
                                    "or text-changed annotation to the text it now anchors to, changing only those "
@@ -425,6 +505,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_anchors)
 
     p = sub.add_parser("report", help="the briefing's editorial health: counts, unsourced notes, glossary gaps, drift",
+                       parents=[quiet],
                        description="Report annotations per kind, fact-checks per verdict, fact-checks and context "
                                    "notes without sources, entities without description or never mentioned, likely "
                                    "entities without a glossary entry, and anchoring states.")
@@ -435,7 +516,7 @@ def make_parser() -> argparse.ArgumentParser:
                         "orphaned, text-changed, relocated, unsourced, undescribed, unmentioned, unlisted")
     p.set_defaults(func=cmd_report)
 
-    p = sub.add_parser("schema", help="print or write the JSON Schemas of the YAML formats",
+    p = sub.add_parser("schema", help="print or write the JSON Schemas of the YAML formats", parents=[quiet],
                        description="Print the JSON Schema of one content kind, or write all of them with --out.")
     p.add_argument("kind", nargs="?", default="annotations", help=f"one of: {', '.join(sorted(schema.KINDS))}")
     p.add_argument("--out", metavar="DIR", help="write every schema into DIR")
@@ -443,7 +524,7 @@ def make_parser() -> argparse.ArgumentParser:
                    help="the briefing project whose sources --out must not replace; default: the current folder")
     p.set_defaults(func=cmd_schema)
 
-    p = sub.add_parser("init", help="create a new briefing project (content skeleton, Pages workflow)",
+    p = sub.add_parser("init", help="create a new briefing project (content skeleton, Pages workflow)", parents=[quiet],
                        description="Create a briefing project in DIR: content/ with one example document, annotation "
                                    "and glossary entry, site.yml, .gitignore, JSON Schemas and the GitHub Pages "
                                    "workflow. It builds as it comes. Existing files are never overwritten.")
@@ -455,7 +536,7 @@ def make_parser() -> argparse.ArgumentParser:
 
     # No abbreviated options: "--passphrase SECRET" must not pass for --passphrase-file.
     p = sub.add_parser("export", help="export the briefing as one HTML file, a zip of the site or a PDF",
-                       allow_abbrev=False,
+                       allow_abbrev=False, parents=[quiet],
                        description="Build the site in memory and export it: --single-file writes one self-contained "
                                    "HTML file (every page, all CSS and JavaScript inline, links turned into in-file "
                                    "anchors) that opens offline, encrypted with --passphrase-file (or "
@@ -478,6 +559,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("import-annotations", help="import W3C Web Annotations or a Hypothesis export into a document",
+                       parents=[quiet],
                        description="Read a W3C Web Annotation collection, page or annotation (JSON-LD), or a "
                                    "Hypothesis API export, anchor each annotation's quote in the document, and add "
                                    "it to content/annotations/SLUG.yml. Existing annotations are never silently "
@@ -503,5 +585,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except KeyboardInterrupt:
+        console = getattr(args, "console", None)
+        if console is not None:
+            console.clear_progress()
         print("interrupted", file=sys.stderr)
         return 130

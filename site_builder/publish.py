@@ -5,7 +5,8 @@
   stylesheet ``assets/print.css`` and each document's W3C annotation
   collection ``annotations/<slug>.jsonld``.
 * :func:`diagnostics` -> warnings about publishing settings
-  (``base-url-missing``, ``cname-mismatch``, ``base-url-invalid``).
+  (``cname-mismatch``, ``base-url-invalid``; with ``publishing``, the checks of
+  ``check --publish``, also ``base-url-missing``).
 * :func:`page_meta` and :class:`MetaBuilder` -> what ``templates/_meta.html``
   needs for one page: canonical URL, OpenGraph and Twitter card values, feed and
   annotation links and schema.org JSON-LD (:func:`jsonld_document`,
@@ -78,11 +79,14 @@ def page_url(base: str, path: OutPath, fragment: str = "") -> str:
 # ---------------------------------------------------------- diagnostics
 
 def diagnostics(content: Content, environ: dict | None = None, *,
-                existing: Iterable[Diagnostic] = ()) -> list[Diagnostic]:
+                existing: Iterable[Diagnostic] = (), publishing: bool = False) -> list[Diagnostic]:
     """Warnings about publishing settings (never errors: the site still builds and works).
 
     ``existing``: the build's diagnostics so far; when content/site.yml itself
     has errors its settings are not known, and nothing is said about them.
+    ``publishing``: the site is about to be published (``--publish``), so an
+    unknown address (``base-url-missing``) matters. A local build works
+    without one and says nothing about it.
     """
     if any(d.pos.path == SITE_YML and d.severity is Severity.ERROR for d in existing):
         return []
@@ -90,12 +94,12 @@ def diagnostics(content: Content, environ: dict | None = None, *,
     env = os.environ if environ is None else environ
     out: list[Diagnostic] = []
     pos = Pos(SITE_YML, 1, 1)
-    if not base_url(site, env):
+    if publishing and not base_url(site, env):
         out.append(Diagnostic(
             "base-url-missing", Severity.WARNING, pos,
-            "base_url is not set, so sitemap.xml, the Atom feed, canonical links and absolute link-preview URLs "
-            "are left out: set base_url in content/site.yml to the address the site is published at "
-            "(e.g. https://<owner>.github.io/<repository>/)",
+            "the site's address is unknown, so sitemap.xml, the Atom feed, canonical links and absolute "
+            "link-preview URLs are left out: set base_url in content/site.yml to the address the site is "
+            f"published at (e.g. https://<owner>.github.io/<repository>/), or set {BASE_URL_ENV}",
         ))
     if site.base_url:
         parts = urlsplit(site.base_url.strip())

@@ -8,9 +8,11 @@ Writes, from the templates in ``site_builder/scaffold/``:
 * ``schemas/``: the JSON Schemas the YAML files point their editors at;
 * ``.github/workflows/pages.yml``: the same GitHub Pages workflow as
   site_builder's own repository;
-* ``requirements.txt``: how the workflow installs site_builder (the way the
-  running copy was installed, when that is a public location: a VCS URL, else
-  the version number);
+* ``requirements.txt``: how the workflow installs site_builder: from where the
+  running copy really comes from (:mod:`provenance`: a git URL pinned to a
+  commit, or a wheel copied into ``wheels/``), never by a bare name that could
+  resolve to someone else's package on PyPI; with no such source, a comment
+  saying which one line to write (and :attr:`Created.problem` says why);
 * ``.gitignore`` and ``README.md``.
 
 Nothing is ever overwritten: if any of those files exists, nothing is written.
@@ -24,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from . import __version__, schema
+from . import provenance, schema
 
 SCAFFOLD = Path(__file__).parent / "scaffold"
 
@@ -49,42 +51,57 @@ class ScaffoldError(Exception):
 class Created:
     root: Path
     files: list[str] = field(default_factory=list)
+    source: provenance.Source | None = None  # how requirements.txt installs site_builder
 
 
 def _yaml_str(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def requirement_line() -> str:
-    """How CI should install site_builder: this installation's VCS URL (PEP 610), else the version."""
-    try:
-        from importlib.metadata import distribution
-        dist = distribution("site_builder")
-        direct = dist.read_text("direct_url.json")
-    except Exception:  # noqa: BLE001 - metadata is optional
-        direct = None
-    if direct:
-        try:
-            info = json.loads(direct)
-        except ValueError:
-            info = {}
-        vcs = info.get("vcs_info") or {}
-        url = info.get("url", "")
-        if vcs.get("vcs") == "git" and url.startswith(("https://", "ssh://", "git://")):
-            ref = vcs.get("requested_revision") or vcs.get("commit_id") or ""
-            return f"site_builder @ git+{url}" + (f"@{ref}" if ref else "")
-    return f"site_builder=={__version__}"
-
-
-REQUIREMENTS = """# How the GitHub Pages workflow (.github/workflows/pages.yml) installs site_builder.
-# If your team installs it from somewhere else (a git repository, an internal package index),
-# write that here, e.g.  site_builder @ git+https://github.com/<owner>/<repository>@<tag>
-{line}
+REQUIREMENTS_HEAD = """\
+# How the GitHub Pages workflow (.github/workflows/pages.yml) installs site_builder: one line.
+# site_builder is not on PyPI: never write a bare "site_builder" or "site_builder==<version>"
+# here, which would install whatever package someone else registers under that name.
+# The line is one of (see README.md, "How the workflow installs site_builder"):
+#   site_builder @ git+https://github.com/<owner>/<repository>@<full commit id>
+#   ./wheels/site_builder-<version>-py3-none-any.whl   (a wheel kept in this repository)
 """
 
 
-def init(target: Path, *, title: str = "", base_url: str = "", cname: str = "", today: str | None = None) -> Created:
-    """Create a new briefing project in ``target`` (created if missing)."""
+def requirements_text(source: provenance.Source) -> str:
+    if source.requirement:
+        return REQUIREMENTS_HEAD + f"# site-builder init wrote it from {source.description}.\n{source.requirement}\n"
+    return (REQUIREMENTS_HEAD + "# site-builder init could not tell where site_builder comes from:\n"
+            + "".join(f"#   {line}\n" for line in _wrap(source.problem))
+            + "# Write the line below this comment; until then the workflow stops with an error.\n")
+
+
+def _wrap(text: str, width: int = 90) -> list[str]:
+    lines, line = [], ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    return lines + ([line] if line else [])
+
+
+def _install_text(source: provenance.Source) -> str:
+    """The generated README's sentence on where the workflow gets site_builder."""
+    if source.requirement:
+        return f"`requirements.txt` installs it from {source.description}:\n\n```text\n{source.requirement}\n```"
+    return ("`requirements.txt` does not say yet where to install it from, because `site-builder init` could not "
+            "tell where it came from, so the workflow stops with an error until you write that line.")
+
+
+def init(target: Path, *, title: str = "", base_url: str = "", cname: str = "", today: str | None = None,
+         source: provenance.Source | None = None) -> Created:
+    """Create a new briefing project in ``target`` (created if missing).
+
+    ``source``: how the workflow installs site_builder (default: where the
+    running copy came from, :func:`provenance.install_source`).
+    """
     target = Path(target)
     if base_url:
         problem = schema.check_url(base_url)
@@ -99,9 +116,13 @@ def init(target: Path, *, title: str = "", base_url: str = "", cname: str = "", 
     title = " ".join(title.split()) or _title_from(target)
     day = today or date.today().isoformat()
 
+    source = source if source is not None else provenance.install_source()
     planned = dict(FILES)
     outputs = {rel: None for rel in planned}
     outputs["requirements.txt"] = None
+    wheel_rel = f"{provenance.WHEEL_DIR}/{source.wheel.name}" if source.wheel is not None else ""
+    if wheel_rel:
+        outputs[wheel_rel] = None
     for kind in sorted(schema.KINDS):
         outputs[f"schemas/{kind}.schema.json"] = None
     existing = [rel for rel in outputs if (target / rel).exists()]
@@ -117,8 +138,9 @@ def init(target: Path, *, title: str = "", base_url: str = "", cname: str = "", 
                          "# base_url: the address the site is published at, e.g. https://<owner>.github.io/<repository>/"),
         "{{CNAME}}": (f"cname: {cname.lower()}" if cname else
                       "# cname: a custom domain for GitHub Pages (written to CNAME), e.g. briefings.<your domain>"),
+        "{{INSTALL}}": _install_text(source),
     }
-    created = Created(target)
+    created = Created(target, source=source)
     texts: dict[str, str] = {}
     for rel, template in planned.items():
         text = (SCAFFOLD / template).read_text(encoding="utf-8")
@@ -126,7 +148,7 @@ def init(target: Path, *, title: str = "", base_url: str = "", cname: str = "", 
             for key, value in values.items():
                 text = text.replace(key, value)
         texts[rel] = text
-    texts["requirements.txt"] = REQUIREMENTS.format(line=requirement_line())
+    texts["requirements.txt"] = requirements_text(source)
     for kind in sorted(schema.KINDS):
         texts[f"schemas/{kind}.schema.json"] = json.dumps(schema.json_schema(kind), indent=2, ensure_ascii=False) + "\n"
     for rel in sorted(texts):
@@ -135,6 +157,12 @@ def init(target: Path, *, title: str = "", base_url: str = "", cname: str = "", 
         with open(path, "x", encoding="utf-8", newline="\n") as fh:  # never overwrite
             fh.write(texts[rel])
         created.files.append(rel)
+    if wheel_rel and source.wheel is not None:
+        path = target / wheel_rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "xb") as fh:
+            fh.write(source.wheel.read_bytes())
+        created.files.append(wheel_rel)
     return created
 
 

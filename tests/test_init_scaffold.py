@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 import yaml
 
@@ -23,13 +21,15 @@ def test_init_creates_a_project_that_checks_and_builds(tmp_path):
     assert check.returncode == 0, check.stderr
     assert "0 errors" in check.stderr
     assert ": error:" not in check.stderr
-    # the only warning a new project may have is the missing base_url
-    warnings = [ln for ln in check.stderr.splitlines() if ": warning:" in ln]
-    assert all("[base-url-missing]" in ln for ln in warnings), warnings
+    # a newcomer's first check is clean: the missing address is reported only with --publish
+    assert ": warning:" not in check.stderr and "0 warnings" in check.stderr, check.stderr
+    publishing = run_cli("check", "--root", target, "--publish", env={"SITE_BUILDER_BASE_URL": ""})
+    assert publishing.returncode == 0 and "[base-url-missing]" in publishing.stderr, publishing.stderr
     strict_ok = run_cli("check", "--root", target, "--strict", env={"SITE_BUILDER_BASE_URL": "https://o.github.io/r/"})
     assert strict_ok.returncode == 0, strict_ok.stderr
     build = run_cli("build", "--root", target)
     assert build.returncode == 0, build.stderr
+    assert ": warning:" not in build.stderr and "0 warnings" in build.stderr, build.stderr
     out = target / "output"
     assert (out / "index.html").is_file() and (out / "documents" / "example.html").is_file()
     assert (out / "glossary" / "annotation.html").is_file()
@@ -104,26 +104,32 @@ def test_pages_workflow_uses_the_official_actions():
     upload = next(s for s in build_steps if s.get("uses", "").startswith("actions/upload-pages-artifact@"))
     assert upload["with"]["include-hidden-files"] is True  # .nojekyll survives the upload
     run = " ".join(s.get("run", "") for s in build_steps)
-    assert "site-builder build --out _site" in run and upload["with"]["path"] == "_site"
+    assert "site-builder build --publish --out _site" in run and upload["with"]["path"] == "_site"
     assert wf["jobs"]["deploy"]["environment"]["name"] == "github-pages"
     assert wf["jobs"]["deploy"]["needs"] == "build"
 
 
 def test_package_data_ships_the_scaffold():
+    # Every file of the package's data folders is package data (the built wheel itself is
+    # checked in test_fresh_install.py).
     import tomllib
     data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    patterns = data["tool"]["setuptools"]["package-data"]["site_builder"]
-    import fnmatch
-    pkg = ROOT / "site_builder"
-    for f in (pkg / "scaffold").rglob("*"):
-        if f.is_file():
-            rel = f.relative_to(pkg).as_posix()
-            assert any(fnmatch.fnmatch(rel, p) and rel.count("/") == p.count("/") for p in patterns), rel
-    assert any(fnmatch.fnmatch("templates/_meta.html", p) for p in patterns)
-    assert any(fnmatch.fnmatch("templates/assets/print.css", p) for p in patterns)
+    setuptools = data["tool"]["setuptools"]
+    assert setuptools["packages"]["find"]["include"] == ["site_builder", "site_builder.*"]
+    assert setuptools["package-data"] == {"*": ["*"]}
 
 
-def test_requirements_line():
-    line = scaffold.requirement_line()
-    assert line.startswith("site_builder")
-    json.dumps(line)
+def test_every_yaml_file_init_writes_names_its_schema(tmp_path):
+    created = scaffold.init(tmp_path / "p")
+    yaml_files = [rel for rel in created.files if rel.endswith((".yml", ".yaml"))]
+    assert ".github/workflows/pages.yml" in yaml_files and "content/site.yml" in yaml_files
+    for rel in yaml_files:
+        first = (created.root / rel).read_text(encoding="utf-8").splitlines()[0]
+        prefix = "# yaml-language-server: $schema="
+        assert first.startswith(prefix), rel
+        target = first[len(prefix):]
+        if target.startswith("https://"):
+            assert target == "https://json.schemastore.org/github-workflow.json", rel
+        else:  # a schema init wrote into the project
+            schema_file = ((created.root / rel).parent / target).resolve()
+            assert schema_file.is_file() and schema_file.is_relative_to(created.root.resolve()), rel

@@ -54,7 +54,9 @@ def test_without_base_url_no_sitemap_no_feed_and_a_warning(analysed):
     assert publish.SITEMAP not in files and publish.FEED not in files
     assert publish.CNAME not in files
     content = with_site(analysed[0], base_url="")
-    diags = publish.diagnostics(content, environ=no_base_env())
+    # a local build says nothing about it; publishing (--publish) warns
+    assert publish.diagnostics(content, environ=no_base_env()) == []
+    diags = publish.diagnostics(content, environ=no_base_env(), publishing=True)
     assert [d.code for d in diags] == ["base-url-missing"]
     d = diags[0]
     assert d.severity is Severity.WARNING
@@ -65,7 +67,7 @@ def test_without_base_url_no_sitemap_no_feed_and_a_warning(analysed):
 def test_base_url_missing_can_be_silenced_like_any_code(analysed):
     content = with_site(analysed[0], base_url="")
     collector = Diagnostics(ignore=frozenset({"base-url-missing"}))
-    collector.extend(publish.diagnostics(content, environ=no_base_env()))
+    collector.extend(publish.diagnostics(content, environ=no_base_env(), publishing=True))
     assert collector.items == []
 
 
@@ -203,7 +205,8 @@ def test_no_publishing_warnings_while_site_yml_itself_is_broken(analysed):
     content = with_site(analysed[0], base_url="")
     broken = Diagnostics()
     broken.error("yaml-syntax", Pos("content/site.yml", 3, 1), "YAML syntax error")
-    assert publish.diagnostics(content, environ={}, existing=broken.items) == []
+    assert publish.diagnostics(content, environ={}, existing=broken.items, publishing=True) == []
     elsewhere = Diagnostics()
     elsewhere.error("quote-not-found", Pos("content/annotations/x.yml", 3, 1), "not found")
-    assert [d.code for d in publish.diagnostics(content, environ={}, existing=elsewhere.items)] == ["base-url-missing"]
+    assert [d.code for d in publish.diagnostics(content, environ={}, existing=elsewhere.items,
+                                                publishing=True)] == ["base-url-missing"]

@@ -47,7 +47,7 @@ def _project(tmp_path, site_extra: str = "", files: dict | None = None):
 def test_ignore_silences_warnings_but_never_errors(tmp_path):
     root = _project(tmp_path, "ignore: [base-url-missing]\n",
                     {"content/annotations/doc.yml": ANNOTATIONS})
-    proc = run_cli("check", "--root", root)
+    proc = run_cli("check", "--root", root, "--publish", env={"SITE_BUILDER_BASE_URL": ""})
     assert_no_traceback(proc)
     assert proc.returncode == 1
     assert any("[quote-not-found]" in line for line in error_lines(proc.stderr))
