@@ -313,6 +313,11 @@ def _annotation_file(slug: str, path: Path, rel: str, diags: Diagnostics) -> Ann
         return None
     node = compose_yaml(text, rel, diags)
     if node is None:
+        if not any(d.code == "yaml-syntax" and d.pos.path == rel for d in diags.items):
+            # A crashed save or a bad merge must not publish the document without its notes.
+            diags.error("missing-field", Pos(rel, 1, 1),
+                        "the file is empty or holds only comments: the 'annotations' key is required "
+                        "(write 'annotations: []' for a document without annotations)")
         return AnnotationFile(slug, rel, ())
     ctx = schema.Ctx(rel, diags)
     # Convert item by item so one broken annotation does not hide the others.
@@ -340,7 +345,11 @@ def _annotation_items(node: yaml.Node, ctx: schema.Ctx) -> list[tuple[int, yaml.
         found = True
         if isinstance(v, yaml.SequenceNode):
             items = list(enumerate(v.value))
-        elif not schema._is_null(v):
+        elif schema._is_null(v):
+            ctx.diags.error("missing-field", ctx.pos(k),
+                            "'annotations' has no value: list the annotations, or write 'annotations: []' "
+                            "for a document without annotations")
+        else:
             ctx.diags.error("type", ctx.pos(v), "expected a list of annotations")
     if not found:
         ctx.diags.error("missing-field", ctx.pos(node), "missing required field 'annotations'")

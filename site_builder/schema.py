@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -65,6 +66,28 @@ def _describe(node: yaml.Node) -> str:
     return f"'{node.value}'"
 
 
+def field_name(path: tuple) -> str:
+    """How a diagnostic names the value at ``path``: 'aliases item 2', 'quote.prefix', 'name'."""
+    if not path:
+        return "value"
+    if isinstance(path[-1], int):
+        owner = next((p for p in reversed(path) if isinstance(p, str)), "list")
+        return f"'{owner}' item {path[-1] + 1}"
+    names = [p for p in path if isinstance(p, str)]
+    # Inside a list of objects, name the field from the object down (quote.prefix, not annotations.quote.prefix).
+    last_index = max((i for i, p in enumerate(path) if isinstance(p, int)), default=-1)
+    tail = [p for p in path[last_index + 1:] if isinstance(p, str)] or names[-1:]
+    return "'" + ".".join(tail) + "'"
+
+
+def control_character(value: str) -> str | None:
+    """A description of the first control character in ``value`` (tabs and line breaks excepted), else None."""
+    for i, c in enumerate(value):
+        if c not in "\n\t" and unicodedata.category(c) == "Cc":
+            return f"U+{ord(c):04X} at character {i + 1}"
+    return None
+
+
 def _is_null(node: yaml.Node) -> bool:
     return isinstance(node, yaml.ScalarNode) and not node.style and node.value in NULL_WORDS
 
@@ -91,6 +114,8 @@ class Str(Spec):
     pattern_hint: str = ""
     check: Callable[[str], str | None] | None = None  # returns an error message or None
     json_pattern: str = ""  # what ``check`` enforces, for the JSON Schema (when there is no ``pattern``)
+    nonblank: bool = False  # an empty or whitespace-only value is an error (lists, optional fields)
+    markdown: bool = False  # Markdown text (bodies, descriptions): control characters are left to the renderer
 
     def convert(self, node, ctx, path):
         ctx.positions[path] = ctx.pos(node)
@@ -104,6 +129,14 @@ class Str(Spec):
         if _is_null(node):
             return None
         value = node.value
+        if not value.strip() and (self.nonblank or self.pattern is not None):
+            ctx.diags.error("empty-value", ctx.pos(node), f"{field_name(path)} is empty or only whitespace")
+            return MISSING
+        control = None if self.markdown else control_character(value)
+        if control is not None:
+            ctx.diags.error("invalid-value", ctx.pos(node),
+                            f"{field_name(path)} contains a control character ({control}); remove it")
+            return MISSING
         if self.pattern is not None and not self.pattern.match(value):
             ctx.diags.error("invalid-value", ctx.pos(node), f"invalid value '{value}': {self.pattern_hint}")
             return MISSING
@@ -120,6 +153,8 @@ class Str(Spec):
             s["pattern"] = self.pattern.pattern
         elif self.json_pattern:
             s["pattern"] = self.json_pattern
+        elif self.nonblank:
+            s["pattern"] = r"\S"
         return self._with_doc(s)
 
 
@@ -278,8 +313,8 @@ class StrOrObj(Spec):
         if isinstance(node, yaml.ScalarNode):
             value = self.obj.fields[self.short_field].convert(node, ctx, path + (self.short_field,))
             ctx.positions[path] = ctx.pos(node)
-            if value is None:
-                ctx.diags.error("missing-field", ctx.pos(node), f"empty {path[-1] if path else 'value'}")
+            if value is None or (isinstance(value, str) and not value.strip()):
+                ctx.diags.error("missing-field", ctx.pos(node), f"required field '{path[-1] if path else 'value'}' is empty")
                 return MISSING
             return MISSING if value is MISSING else {self.short_field: value}
         return self.obj.convert(node, ctx, path)
@@ -307,8 +342,8 @@ def check_url(value: str) -> str | None:
     return None
 
 
-def _text(doc: str = "") -> Str:
-    return Str(doc=doc)
+def _text(doc: str = "", nonblank: bool = False) -> Str:
+    return Str(doc=doc, nonblank=nonblank)
 
 
 def check_date(value: str) -> str | None:
@@ -318,6 +353,13 @@ def check_date(value: str) -> str | None:
             datetime.date.fromisoformat(value)
         except ValueError:
             return f"invalid date '{value}': that day does not exist"
+    return None
+
+
+def check_quote(value: str) -> str | None:
+    """A quote must hold some text: one that is only punctuation matches stray marks all over the document."""
+    if value.strip() and not any(c.isalnum() or unicodedata.category(c)[0] in "LNS" for c in value):
+        return f"the quote '{value.strip()}' has only punctuation and spaces: quote at least one word of the text"
     return None
 
 
@@ -367,7 +409,7 @@ OVERVIEW = Obj(
     fields={
         "title": _text("Heading of the overview."),
         "summary": _text("One-paragraph summary (plain text)."),
-        "takeaways": ListOf(_text(), doc="Key takeaways, one sentence each (inline Markdown)."),
+        "takeaways": ListOf(_text(nonblank=True), doc="Key takeaways, one sentence each (inline Markdown)."),
     },
     required=("title",),
 )
@@ -412,9 +454,10 @@ QUOTE = StrOrObj(
     doc="The annotated span, W3C TextQuoteSelector style; a bare string is the exact text.",
     obj=Obj(
         fields={
-            "exact": _text("The exact text as rendered (Markdown formatting and whitespace do not matter)."),
-            "prefix": _text("Text immediately before the span, to pick one of several matches."),
-            "suffix": _text("Text immediately after the span, to pick one of several matches."),
+            "exact": Str(doc="The exact text as rendered (Markdown formatting and whitespace do not matter).",
+                         check=check_quote),
+            "prefix": _text("Text immediately before the span, to pick one of several matches.", nonblank=True),
+            "suffix": _text("Text immediately after the span, to pick one of several matches.", nonblank=True),
         },
         required=("exact",),
     ),
@@ -426,7 +469,7 @@ ANNOTATION = Obj(
         "id": _id("Unique in the document; becomes the anchor #ann-<id>."),
         "kind": Enum(ANNOTATION_KINDS, doc="What kind of annotation this is."),
         "quote": QUOTE,
-        "body": _text("The annotation, in Markdown."),
+        "body": Str(doc="The annotation, in Markdown.", markdown=True),
         "verdict": Enum(VERDICTS, doc="Fact-checks only: the verdict on the quoted claim."),
         "entities": ListOf(_id("A glossary id."), doc="Glossary entities this annotation is about.", unique=True),
         "sources": ListOf(CITATION, doc="Sources backing the annotation."),
@@ -456,9 +499,9 @@ ENTITY = Obj(
     fields={
         "name": _text("Display name; also matched in the text."),
         "type": Enum(ENTITY_TYPES, doc="What kind of entity this is."),
-        "aliases": ListOf(_text(), doc="Other names matched in the text, including other scripts (e.g. 中国共产党).", unique=True),
+        "aliases": ListOf(_text(nonblank=True), doc="Other names matched in the text, including other scripts (e.g. 中国共产党).", unique=True),
         "summary": _text("One line, shown in lists and previews."),
-        "description": _text("Longer description, in Markdown."),
+        "description": Str(doc="Longer description, in Markdown.", markdown=True),
         "related": ListOf(_id("A glossary id."), doc="Related entities.", unique=True),
         "links": Obj(
             doc="External identifiers; only where certain.",
