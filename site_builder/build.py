@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, NamedTuple
 
-from . import loader, publish, render, validate, xref
+from . import links, loader, publish, render, validate, xref
 from .diagnostics import Diagnostics, Pos
 from .markdown import Markdown
 from .mentions import Alias, Matcher, aliases_of
@@ -67,6 +67,7 @@ class BuildCache:
     used: dict[str, tuple[object, frozenset[str]]] = field(default_factory=dict)  # slug -> (analysis, entities it names)
     env: tuple[object, dict[str, str], object] | None = None  # (templates folder, sources, environment)
     timings: dict[str, float] = field(default_factory=dict)  # milliseconds per stage of the last build
+    links: dict = field(default_factory=dict)  # hand-written links of the overview and glossary, by source
 
 
 @dataclass
@@ -109,6 +110,7 @@ def compile_site(root: Path, *, strict: bool = False, cache: BuildCache | None =
     analyses = analyse_all(content, md, cache, workers)
     for an in analyses:
         diags.extend(an.diagnostics)
+    _check_links(root, content, md, analyses, diags, cache)
     _warn_unused(content, analyses, diags, cache)
     diags.extend(publish.diagnostics(content, existing=diags.items))
     lap("analyse")
@@ -127,6 +129,22 @@ def compile_site(root: Path, *, strict: bool = False, cache: BuildCache | None =
         return Compiled(diags)
     lap("render")
     return Compiled(diags, rendered.files, ok=True, pending=rendered.pending)
+
+
+def _check_links(root: Path, content, md: Markdown, analyses: list[xref.DocumentAnalysis], diags: Diagnostics,
+                 cache: BuildCache | None) -> None:
+    """Every hand-written link must reach a page and an id the build makes.
+
+    Run on every build, never replayed from a cache: deleting a document
+    breaks the links to it in files that did not change.
+    """
+    env = _environment(root, cache)
+    ids = links.template_ids((name, env.loader.get_source(env, name)[0])  # type: ignore[union-attr]
+                             for name in env.list_templates())
+    hand = links.content_links(content, md, cache.links if cache is not None else None)
+    for an in analyses:
+        hand = hand + an.links
+    links.check(hand, links.site_targets(content, analyses, ids), diags)
 
 
 def _environment(root: Path, cache: BuildCache | None):

@@ -24,6 +24,12 @@ SILENCEABLE = (
 )
 
 
+# The errors a project may downgrade to warnings with ``warn:`` in site.yml.
+DOWNGRADABLE = (
+    "link-broken",
+)
+
+
 class Severity(str, Enum):
     ERROR = "error"
     WARNING = "warning"
@@ -63,10 +69,12 @@ class Diagnostic:
 
 @dataclass
 class Diagnostics:
-    """Collects diagnostics; ``ignore`` holds warning codes the author silenced (errors always count)."""
+    """Collects diagnostics; ``ignore`` holds warning codes the author silenced (errors always count),
+    ``warn`` error codes the author downgraded to warnings (only those in :data:`DOWNGRADABLE`)."""
 
     ignore: frozenset[str] = frozenset()
     items: list[Diagnostic] = field(default_factory=list)
+    warn: frozenset[str] = frozenset()
 
     def error(self, code: str, pos: Pos, message: str, *notes: str) -> None:
         self._add(Diagnostic(code, Severity.ERROR, pos, message, tuple(n for n in notes if n)))
@@ -75,6 +83,8 @@ class Diagnostics:
         self._add(Diagnostic(code, Severity.WARNING, pos, message, tuple(n for n in notes if n)))
 
     def _add(self, diag: Diagnostic) -> None:
+        if diag.severity is Severity.ERROR and diag.code in self.warn and diag.code in DOWNGRADABLE:
+            diag = Diagnostic(diag.code, Severity.WARNING, diag.pos, diag.message, diag.notes)
         if diag.code in self.ignore and diag.severity is Severity.WARNING:
             return
         self.items.append(diag)

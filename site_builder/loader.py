@@ -192,8 +192,8 @@ def _markdown_file(path: Path, rel: str, spec: schema.Obj, diags: Diagnostics):
         return None
     fm_text, fm_offset, body, body_line = parts
     node = compose_yaml(fm_text, rel, diags, line_offset=fm_offset)
-    value, _ctx = _convert(node, spec, rel, diags, line_offset=fm_offset)
-    return value, body, Pos(rel, body_line, 1)
+    value, ctx = _convert(node, spec, rel, diags, line_offset=fm_offset)
+    return value, body, Pos(rel, body_line, 1), ctx
 
 
 def load_site(root: Path, diags: Diagnostics, cache: FileCache | None = None) -> Site | None:
@@ -218,6 +218,7 @@ def _site(path: Path, rel: str, diags: Diagnostics) -> Site | None:
         organisation=value.get("organisation", ""), date=value.get("date", ""), base_url=value.get("base_url", ""),
         cname=value.get("cname", ""),
         allow_raw_html=value.get("allow_raw_html", False), ignore=tuple(value.get("ignore", ())),
+        warn=tuple(value.get("warn", ())),
     )
 
 
@@ -234,8 +235,11 @@ def _overview(path: Path, rel: str, diags: Diagnostics) -> Overview | None:
     loaded = _markdown_file(path, rel, schema.OVERVIEW, diags)
     if loaded is None or loaded[0] is None:
         return None
-    value, body, body_pos = loaded
-    return Overview(value["title"], value.get("summary", ""), tuple(value.get("takeaways", ())), body, body_pos)
+    value, body, body_pos, ctx = loaded
+    takeaways = tuple(value.get("takeaways", ()))
+    where = tuple(ctx.positions.get(("takeaways", i, "@text"), ctx.positions.get(("takeaways", i), Pos(rel, 1, 1)))
+                  for i in range(len(takeaways)))
+    return Overview(value["title"], value.get("summary", ""), takeaways, body, body_pos, where)
 
 
 def _stem_files(folder: Path, suffix: str, rel_folder: str, diags: Diagnostics) -> list[tuple[str, Path, str]]:
@@ -288,7 +292,7 @@ def _document(slug: str, path: Path, rel: str, diags: Diagnostics) -> Document |
     loaded = _markdown_file(path, rel, schema.DOCUMENT, diags)
     if loaded is None or loaded[0] is None:
         return None
-    value, body, body_pos = loaded
+    value, body, body_pos, _ctx = loaded
     src = value.get("source", {})
     return Document(
         slug=slug, title=value["title"], date=value.get("date", ""), summary=value.get("summary", ""),
@@ -418,6 +422,8 @@ def load(root: Path, diags: Diagnostics, cache: FileCache | None = None) -> Cont
     if site is not None and site.ignore:
         diags.ignore = diags.ignore | frozenset(site.ignore)
         diags.items = [d for d in diags.items if not (d.code in diags.ignore and d.severity is Severity.WARNING)]
+    if site is not None and site.warn:
+        diags.warn = diags.warn | frozenset(site.warn)
     overview = load_overview(root, diags, cache)
     documents = load_documents(root, diags, cache)
     annotation_files = load_annotation_files(root, diags, cache)

@@ -25,6 +25,7 @@ class Site:
     cname: str = ""  # custom domain for GitHub Pages (written to CNAME)
     allow_raw_html: bool = False
     ignore: tuple[str, ...] = ()
+    warn: tuple[str, ...] = ()  # error codes reported as warnings
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class Overview:
     takeaways: tuple[str, ...]
     body: str
     body_pos: Pos  # where the Markdown body starts
+    takeaway_pos: tuple[Pos, ...] = field(default=(), compare=False)  # where each takeaway's text starts
 
 
 @dataclass(frozen=True)

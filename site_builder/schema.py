@@ -24,7 +24,7 @@ from typing import Any, Callable
 
 import yaml
 
-from .diagnostics import SILENCEABLE, Diagnostics, Pos, did_you_mean
+from .diagnostics import DOWNGRADABLE, SILENCEABLE, Diagnostics, Pos, did_you_mean
 
 ID_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
 TAG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.-]*$")
@@ -123,6 +123,10 @@ class Str(Spec):
             # A block scalar's text starts on the line after its indicator
             # (its indentation is not known, so column 1).
             ctx.positions[path] = Pos(ctx.path, node.start_mark.line + 2 + ctx.line_offset, 1)
+        elif isinstance(node, yaml.ScalarNode) and node.style in ('"', "'"):
+            # Where the text itself starts, after the opening quote (for positions inside the text).
+            p = ctx.positions[path]
+            ctx.positions[path + ("@text",)] = Pos(p.path, p.line, p.col + 1)
         if not isinstance(node, yaml.ScalarNode):
             ctx.diags.error("type", ctx.pos(node), f"expected a string, got {_describe(node)}")
             return MISSING
@@ -399,6 +403,9 @@ SITE = Obj(
         "allow_raw_html": Bool(doc="Let raw HTML in Markdown through unescaped. Off by default: only switch it on for trusted content."),
         "ignore": ListOf(Enum(SILENCEABLE, doc="A warning code."),
                          doc="Warning codes to silence, e.g. [entity-unused]. Errors cannot be silenced.", unique=True),
+        "warn": ListOf(Enum(DOWNGRADABLE, doc="An error code that may be downgraded."),
+                       doc="Error codes to report as warnings instead, e.g. [link-broken]. Add the code to "
+                           "ignore as well to silence it.", unique=True),
     },
     required=("title",),
 )
