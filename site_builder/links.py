@@ -52,6 +52,8 @@ _TEMPLATE_PAGES = {
 # page they are known one by one, so a template's ``ann-{{ ... }}`` pattern does
 # not stand in for them there.
 _EXACT_PREFIXES = ("ann-", "hl-", "ref-", "m-")
+# Ids written by Python code rather than a template (the graph's SVG title).
+_CODE_IDS = {"graph": frozenset({"entity-graph-title"})}
 
 
 class HandLink(NamedTuple):
@@ -137,7 +139,8 @@ def site_targets(content: Content, analyses, templates: TemplateIds) -> dict[Out
     common_prefixes = templates.prefixes.get("", ())
     for page in pages:
         kind = _kind(page)
-        exact = set(common_exact) | templates.exact.get(kind, frozenset()) | doc_ids.get(page, set())
+        exact = (set(common_exact) | templates.exact.get(kind, frozenset()) | doc_ids.get(page, set())
+                 | _CODE_IDS.get(kind, frozenset()))
         prefixes = common_prefixes + templates.prefixes.get(kind, ())
         if kind == "document":
             prefixes = tuple(p for p in prefixes if p not in _EXACT_PREFIXES)
@@ -160,10 +163,15 @@ def collect(md: Markdown, source: str, first: Pos, page: OutPath) -> list[HandLi
 
 
 def place(refs: Iterable[LinkRef], first: Pos, page: OutPath) -> list[HandLink]:
-    """Source positions for links found in Markdown that starts at ``first`` (a YAML `|` block: its first line)."""
+    """Source positions for links found in Markdown that starts at ``first``.
+
+    Every line of the text is taken to start at ``first``'s column: the first
+    line of a file's body (column 1), and every line of a YAML block scalar,
+    whose lines share their indentation.
+    """
     out = []
     for r in refs:
-        col = first.col + r.col - 1 if r.line == 1 else r.col
+        col = first.col + r.col - 1
         out.append(HandLink(r.url, page, Pos(first.path, first.line + r.line - 1, col)))
     return out
 

@@ -156,8 +156,9 @@ def _check_duplicate_keys(node: yaml.Node, rel: str, diags: Diagnostics, line_of
             stack.extend(n.value)
 
 
-def _convert(node: yaml.Node | None, spec: schema.Obj, rel: str, diags: Diagnostics, line_offset: int = 0):
-    ctx = schema.Ctx(rel, diags, line_offset)
+def _convert(node: yaml.Node | None, spec: schema.Obj, rel: str, diags: Diagnostics, line_offset: int = 0,
+             text: str | None = None):
+    ctx = schema.Ctx(rel, diags, line_offset, text)
     if node is None:
         if any(d.code == "yaml-syntax" and d.pos.path == rel for d in diags.items):
             return None, ctx  # unreadable, not empty: its fields may well be there
@@ -192,7 +193,7 @@ def _markdown_file(path: Path, rel: str, spec: schema.Obj, diags: Diagnostics):
         return None
     fm_text, fm_offset, body, body_line = parts
     node = compose_yaml(fm_text, rel, diags, line_offset=fm_offset)
-    value, ctx = _convert(node, spec, rel, diags, line_offset=fm_offset)
+    value, ctx = _convert(node, spec, rel, diags, line_offset=fm_offset, text=fm_text)
     return value, body, Pos(rel, body_line, 1), ctx
 
 
@@ -323,7 +324,7 @@ def _annotation_file(slug: str, path: Path, rel: str, diags: Diagnostics) -> Ann
                         "the file is empty or holds only comments: the 'annotations' key is required "
                         "(write 'annotations: []' for a document without annotations)")
         return AnnotationFile(slug, rel, ())
-    ctx = schema.Ctx(rel, diags)
+    ctx = schema.Ctx(rel, diags, text=text)
     # Convert item by item so one broken annotation does not hide the others.
     items = _annotation_items(node, ctx)
     annotations = []
@@ -375,7 +376,7 @@ def _annotation(value: dict, slug: str, ctx: schema.Ctx, path: tuple) -> Annotat
         pos=ctx.positions[path],
         quote_pos=ctx.positions.get(path + ("quote",), ctx.positions[path]),
         entity_pos=tuple(ctx.positions[path + ("entities", i)] for i in range(len(value.get("entities", ())))),
-        body_pos=ctx.positions.get(path + ("body",), ctx.positions[path]),
+        body_pos=ctx.positions.get(path + ("body", "@text"), ctx.positions.get(path + ("body",), ctx.positions[path])),
     )
 
 
@@ -392,7 +393,7 @@ def _entity(eid: str, path: Path, rel: str, diags: Diagnostics) -> Entity | None
     text = read_text(path, rel, diags)
     if text is None:
         return None
-    value, ctx = _convert(compose_yaml(text, rel, diags), schema.ENTITY, rel, diags)
+    value, ctx = _convert(compose_yaml(text, rel, diags), schema.ENTITY, rel, diags, text=text)
     if value is None:
         return None
     links = value.get("links", {})
@@ -404,7 +405,7 @@ def _entity(eid: str, path: Path, rel: str, diags: Diagnostics) -> Entity | None
         wikidata=links.get("wikidata", ""), case_sensitive=match.get("case_sensitive", "auto"),
         link=match.get("link", True), path=rel,
         related_pos=tuple(ctx.positions[("related", i)] for i in range(len(value.get("related", ())))),
-        description_pos=ctx.positions.get(("description",), Pos(rel, 1, 1)),
+        description_pos=ctx.positions.get(("description", "@text"), ctx.positions.get(("description",), Pos(rel, 1, 1))),
     )
 
 

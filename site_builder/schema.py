@@ -47,11 +47,19 @@ MISSING = object()
 class Ctx:
     """Conversion context: the file being read and where to report."""
 
-    def __init__(self, path: str, diags: Diagnostics, line_offset: int = 0):
+    def __init__(self, path: str, diags: Diagnostics, line_offset: int = 0, text: str | None = None):
         self.path = path
         self.diags = diags
         self.line_offset = line_offset
         self.positions: dict[tuple, Pos] = {}
+        self.lines = text.split("\n") if text is not None else None  # the YAML source, for block indentation
+
+    def block_indent(self, line: int) -> int:
+        """The indentation of 0-based YAML ``line`` (0 when the source is not known)."""
+        if self.lines is None or not 0 <= line < len(self.lines):
+            return 0
+        text = self.lines[line]
+        return len(text) - len(text.lstrip(" "))
 
     def pos(self, node: yaml.Node) -> Pos:
         m = node.start_mark
@@ -120,9 +128,9 @@ class Str(Spec):
     def convert(self, node, ctx, path):
         ctx.positions[path] = ctx.pos(node)
         if isinstance(node, yaml.ScalarNode) and node.style in ("|", ">"):
-            # A block scalar's text starts on the line after its indicator
-            # (its indentation is not known, so column 1).
-            ctx.positions[path] = Pos(ctx.path, node.start_mark.line + 2 + ctx.line_offset, 1)
+            # A block scalar's text starts on the line after its indicator, at its indentation.
+            first = node.start_mark.line + 1
+            ctx.positions[path] = Pos(ctx.path, first + 1 + ctx.line_offset, ctx.block_indent(first) + 1)
         elif isinstance(node, yaml.ScalarNode) and node.style in ('"', "'"):
             # Where the text itself starts, after the opening quote (for positions inside the text).
             p = ctx.positions[path]
@@ -401,7 +409,7 @@ SITE = Obj(
                          "A bare host name: no scheme, no path.", pattern=CNAME_RE,
                      pattern_hint="expected a bare domain name such as 'briefings.example.org' (no https://, no path)"),
         "allow_raw_html": Bool(doc="Let raw HTML in Markdown through unescaped. Off by default: only switch it on for trusted content."),
-        "ignore": ListOf(Enum(SILENCEABLE, doc="A warning code."),
+        "ignore": ListOf(Enum(SILENCEABLE + DOWNGRADABLE, doc="A warning code, or an error code downgraded by warn."),
                          doc="Warning codes to silence, e.g. [entity-unused]. Errors cannot be silenced.", unique=True),
         "warn": ListOf(Enum(DOWNGRADABLE, doc="An error code that may be downgraded."),
                        doc="Error codes to report as warnings instead, e.g. [link-broken]. Add the code to "

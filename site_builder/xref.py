@@ -97,7 +97,7 @@ def analyse_document(doc: Document, annotations: tuple[Annotation, ...], md: Mar
         html, problems, refs = md.render_with_links(a.body)
         note_html[a.id] = html
         for p in problems:  # body_pos is where the text starts (the line after a `|`)
-            col = a.body_pos.col + p.col - 1 if p.line == 1 else p.col
+            col = a.body_pos.col + p.col - 1  # the lines of a YAML block share its indentation
             diags.error("unsafe-url", Pos(a.body_pos.path, a.body_pos.line + p.line - 1, col), p.message)
         # A note shows on its document page, where a #fragment in it resolves.
         hand += links.place(refs, a.body_pos, page)
