@@ -49,6 +49,15 @@ class Pos:
         return f"{self.path}:{self.line}:{max(self.col, 1)}"
 
 
+# Directional controls in content (a name with U+202E) would reorder a message in
+# the terminal around them: messages show them as <U+XXXX>.
+_BIDI_CONTROLS = {c: f"<U+{c:04X}>" for c in (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+
+
+def _shown(text: str) -> str:
+    return text.translate(_BIDI_CONTROLS)
+
+
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
     code: str
@@ -58,10 +67,10 @@ class Diagnostic:
     notes: tuple[str, ...] = ()
 
     def format(self) -> str:
-        head = f"{self.pos}: {self.severity.value}: {self.message} [{self.code}]"
+        head = f"{self.pos}: {self.severity.value}: {_shown(self.message)} [{self.code}]"
         if not self.notes:
             return head
-        return head + "".join(f"\n    {line}" for note in self.notes for line in note.splitlines())
+        return head + "".join(f"\n    {_shown(line)}" for note in self.notes for line in note.splitlines())
 
     def sort_key(self) -> tuple:
         return (self.pos.path, self.pos.line, self.pos.col, self.code, self.message)
