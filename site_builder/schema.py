@@ -88,6 +88,27 @@ def field_name(path: tuple) -> str:
     return "'" + ".".join(tail) + "'"
 
 
+def is_blank(value: str) -> bool:
+    """Nothing a reader could see: only whitespace and invisible format characters (U+200B, U+FEFF ...)."""
+    return all(c.isspace() or unicodedata.category(c) == "Cf" for c in value)
+
+
+# Invisible characters a name cannot need: a name holding one never matches the text as typed.
+# (Directional controls are allowed: pages isolate every name that holds one.)
+_NAME_INVISIBLE = frozenset("\u00ad\u200b\u2060\ufeff")
+
+
+def check_name(value: str) -> str | None:
+    """An entity name or alias may not hide a zero-width space, soft hyphen or directional override."""
+    for i, c in enumerate(value):
+        if c in _NAME_INVISIBLE:
+            shown = "".join(f"<U+{ord(x):04X}>" if x in _NAME_INVISIBLE else x for x in value)
+            return (f"'{shown}' holds an invisible "
+                    f"U+{ord(c):04X} {unicodedata.name(c)} at character {i + 1}: mentions would never match it; "
+                    "remove it")
+    return None
+
+
 def control_character(value: str) -> str | None:
     """A description of the first control character in ``value`` (tabs and line breaks excepted), else None."""
     for i, c in enumerate(value):
@@ -141,8 +162,9 @@ class Str(Spec):
         if _is_null(node):
             return None
         value = node.value
-        if not value.strip() and (self.nonblank or self.pattern is not None):
-            ctx.diags.error("empty-value", ctx.pos(node), f"{field_name(path)} is empty or only whitespace")
+        if is_blank(value) and (self.nonblank or self.pattern is not None):
+            ctx.diags.error("empty-value", ctx.pos(node),
+                            f"{field_name(path)} is empty or holds only whitespace or invisible characters")
             return MISSING
         control = None if self.markdown else control_character(value)
         if control is not None:
@@ -292,7 +314,7 @@ class Obj(Spec):
         for name in self.required:
             if name not in out:
                 ctx.diags.error("missing-field", ctx.pos(node), f"missing required field '{name}'")
-            elif isinstance(out[name], str) and not out[name].strip():
+            elif isinstance(out[name], str) and is_blank(out[name]):
                 ctx.diags.error("missing-field", ctx.positions.get(path + (name,), ctx.pos(node)),
                                 f"required field '{name}' is empty")
                 out[name] = MISSING
@@ -325,7 +347,7 @@ class StrOrObj(Spec):
         if isinstance(node, yaml.ScalarNode):
             value = self.obj.fields[self.short_field].convert(node, ctx, path + (self.short_field,))
             ctx.positions[path] = ctx.pos(node)
-            if value is None or (isinstance(value, str) and not value.strip()):
+            if value is None or (isinstance(value, str) and is_blank(value)):
                 ctx.diags.error("missing-field", ctx.pos(node), f"required field '{path[-1] if path else 'value'}' is empty")
                 return MISSING
             return MISSING if value is MISSING else {self.short_field: value}
@@ -370,7 +392,7 @@ def check_date(value: str) -> str | None:
 
 def check_quote(value: str) -> str | None:
     """A quote must hold some text: one that is only punctuation matches stray marks all over the document."""
-    if value.strip() and not any(c.isalnum() or unicodedata.category(c)[0] in "LNS" for c in value):
+    if not is_blank(value) and not any(c.isalnum() or unicodedata.category(c)[0] in "LNS" for c in value):
         return f"the quote '{value.strip()}' has only punctuation and spaces: quote at least one word of the text"
     return None
 
@@ -512,9 +534,9 @@ ENTITY = Obj(
     title="glossary entry",
     doc="content/glossary/<id>.yml: one entity; the file name is its id.",
     fields={
-        "name": _text("Display name; also matched in the text."),
+        "name": Str(doc="Display name; also matched in the text.", check=check_name),
         "type": Enum(ENTITY_TYPES, doc="What kind of entity this is."),
-        "aliases": ListOf(_text(nonblank=True), doc="Other names matched in the text, including other scripts (e.g. 中国共产党).", unique=True),
+        "aliases": ListOf(Str(nonblank=True, check=check_name), doc="Other names matched in the text, including other scripts (e.g. 中国共产党).", unique=True),
         "summary": _text("One line, shown in lists and previews."),
         "description": Str(doc="Longer description, in Markdown.", markdown=True),
         "related": ListOf(_id("A glossary id."), doc="Related entities.", unique=True),

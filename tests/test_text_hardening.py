@@ -219,6 +219,6 @@ def test_blank_titles_and_takeaways_are_errors(tmp_path):
     })
     proc = run_cli("check", "--root", root)
     assert error_lines(proc.stderr) == {
-        "content/index.md:5:5: error: 'takeaways' item 2 is empty or only whitespace [empty-value]",
+        "content/index.md:5:5: error: 'takeaways' item 2 is empty or holds only whitespace or invisible characters [empty-value]",
         "content/documents/d.md:2:8: error: required field 'title' is empty [missing-field]",
     }
