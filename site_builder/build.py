@@ -68,6 +68,7 @@ class BuildCache:
     env: tuple[object, dict[str, str], object] | None = None  # (templates folder, sources, environment)
     timings: dict[str, float] = field(default_factory=dict)  # milliseconds per stage of the last build
     links: dict = field(default_factory=dict)  # hand-written links of the overview and glossary, by source
+    link_targets: dict = field(default_factory=dict)  # slug -> (analysis, ids on its page)
 
 
 @dataclass
@@ -141,10 +142,11 @@ def _check_links(root: Path, content, md: Markdown, analyses: list[xref.Document
     env = _environment(root, cache)
     ids = links.template_ids((name, env.loader.get_source(env, name)[0])  # type: ignore[union-attr]
                              for name in env.list_templates())
-    hand = links.content_links(content, md, cache.links if cache is not None else None)
+    hand = list(links.content_links(content, md, cache.links if cache is not None else None))
     for an in analyses:
-        hand = hand + an.links
-    links.check(hand, links.site_targets(content, analyses, ids), diags)
+        hand.extend(an.links)
+    memo = cache.link_targets if cache is not None else None
+    links.check(hand, links.site_targets(content, analyses, ids, memo), diags)
 
 
 def _environment(root: Path, cache: BuildCache | None):

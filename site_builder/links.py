@@ -120,26 +120,43 @@ def _kind(path: OutPath) -> str:
     return ""
 
 
-def site_targets(content: Content, analyses, templates: TemplateIds) -> dict[OutPath, PageIds | None]:
-    """Every file the build makes; for an HTML page, the ids on it (None: not an HTML page)."""
+def document_ids(an) -> frozenset[str]:
+    """The ids on a document page that come from its analysis: the rendered text and the notes."""
+    ids: set[str] = set()
+    for block in an.blocks:
+        ids |= html_ids(block.html)
+    for a in an.annotations:
+        ids.add(f"ann-{a.id}")
+        ids |= html_ids(an.note_html.get(a.id, ""))
+    return frozenset(ids)
+
+
+def site_targets(content: Content, analyses, templates: TemplateIds,
+                 memo: dict | None = None) -> dict[OutPath, PageIds | None]:
+    """Every file the build makes; for an HTML page, the ids on it (None: not an HTML page).
+
+    ``memo`` (kept by a long-lived process) holds each document's ids with the
+    analysis they were read from, so an unchanged document is not scanned again.
+    """
     out: dict[OutPath, PageIds | None] = {}
     pages = [urls.HOME, urls.GLOSSARY_INDEX, urls.ANNOTATIONS_INDEX, urls.GRAPH, urls.NOT_FOUND]
     pages += [urls.entity_path(e.id) for e in content.entities]
-    doc_ids: dict[OutPath, set[str]] = {}
+    doc_ids: dict[OutPath, frozenset[str]] = {}
+    fresh = {}
     for an in analyses:
-        ids: set[str] = set()
-        for block in an.blocks:
-            ids |= html_ids(block.html)
-        for a in an.annotations:
-            ids.add(f"ann-{a.id}")
-            ids |= html_ids(an.note_html.get(a.id, ""))
+        hit = memo.get(an.doc.slug) if memo is not None else None
+        ids = hit[1] if hit is not None and hit[0] is an else document_ids(an)
+        fresh[an.doc.slug] = (an, ids)
         doc_ids[urls.document_path(an.doc.slug)] = ids
+    if memo is not None:
+        memo.clear()
+        memo.update(fresh)
     pages += [urls.document_path(d.slug) for d in content.documents]
     common_exact = templates.exact.get("", frozenset())
     common_prefixes = templates.prefixes.get("", ())
     for page in pages:
         kind = _kind(page)
-        exact = (set(common_exact) | templates.exact.get(kind, frozenset()) | doc_ids.get(page, set())
+        exact = (set(common_exact) | templates.exact.get(kind, frozenset()) | doc_ids.get(page, frozenset())
                  | _CODE_IDS.get(kind, frozenset()))
         prefixes = common_prefixes + templates.prefixes.get(kind, ())
         if kind == "document":
@@ -193,13 +210,13 @@ def content_links(content: Content, md: Markdown, memo: dict | None = None) -> l
         fresh[key] = hit
         return hit
 
-    out = get(content.overview.body, content.overview.body_pos, urls.HOME)
+    out = list(get(content.overview.body, content.overview.body_pos, urls.HOME))
     where = content.overview.takeaway_pos
     for i, t in enumerate(content.overview.takeaways):
-        out = out + get(t, where[i] if i < len(where) else Pos("content/index.md", 1, 1), urls.HOME)
+        out.extend(get(t, where[i] if i < len(where) else Pos("content/index.md", 1, 1), urls.HOME))
     for e in content.entities:
         if e.description:
-            out = out + get(e.description, e.description_pos, urls.entity_path(e.id))
+            out.extend(get(e.description, e.description_pos, urls.entity_path(e.id)))
     memo.clear()
     memo.update(fresh)
     return out
