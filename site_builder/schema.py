@@ -98,14 +98,30 @@ def is_blank(value: str) -> bool:
 _NAME_INVISIBLE = frozenset("\u00ad\u200b\u2060\ufeff")
 
 
+_LOOKALIKE_SCRIPTS = ("LATIN", "CYRILLIC", "GREEK")
+
+
 def check_name(value: str) -> str | None:
-    """An entity name or alias may not hide a zero-width space, soft hyphen or directional override."""
+    """An entity name or alias may not hide a zero-width space or soft hyphen, nor mix look-alike
+    scripts within a word ('Аcme' with a Cyrillic А): either would never match the text as typed."""
     for i, c in enumerate(value):
         if c in _NAME_INVISIBLE:
             shown = "".join(f"<U+{ord(x):04X}>" if x in _NAME_INVISIBLE else x for x in value)
             return (f"'{shown}' holds an invisible "
                     f"U+{ord(c):04X} {unicodedata.name(c)} at character {i + 1}: mentions would never match it; "
                     "remove it")
+    for word in value.split():
+        scripts: dict[str, list[str]] = {}
+        for c in word:
+            if c.isalpha():
+                script = unicodedata.name(c, "").split(" ")[0]
+                if script in _LOOKALIKE_SCRIPTS:
+                    scripts.setdefault(script, []).append(c)
+        if len(scripts) > 1:
+            odd = min(scripts.values(), key=len)[0]  # the first letter of the rarer script
+            names = " and ".join(s.capitalize() for s in sorted(scripts))
+            return (f"the word '{word}' mixes {names} letters (U+{ord(odd):04X} {unicodedata.name(odd)}): "
+                    "it would never match text typed in one script; retype it")
     return None
 
 
