@@ -24,12 +24,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, NamedTuple
 
-from . import links, loader, publish, render, validate, xref
+from . import links, loader, publish, render, validate, webannotation, xref
 from .diagnostics import Diagnostics, Pos
 from .markdown import Markdown
 from .mentions import Alias, Matcher, aliases_of
 from .model import Annotation, Document
 from .render import RenderCache
+from . import urls
 from .urls import OutPath
 
 
@@ -145,8 +146,13 @@ def _check_links(root: Path, content, md: Markdown, analyses: list[xref.Document
     hand = list(links.content_links(content, md, cache.links if cache is not None else None))
     for an in analyses:
         hand.extend(an.links)
+    files = [urls.ROBOTS, urls.NOJEKYLL] + [webannotation.collection_path(d.slug) for d in content.documents]
+    if content.site.cname:
+        files.append(urls.CNAME)
+    if publish.base_url(content.site):
+        files += [urls.SITEMAP, urls.FEED]
     memo = cache.link_targets if cache is not None else None
-    links.check(hand, links.site_targets(content, analyses, ids, memo), diags)
+    links.check(hand, links.site_targets(content, analyses, ids, files, memo), diags)
 
 
 def _environment(root: Path, cache: BuildCache | None):

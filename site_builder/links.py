@@ -30,12 +30,11 @@ import re
 from typing import Iterable, NamedTuple
 from urllib.parse import unquote
 
-from . import publish, urls
+from . import urls
 from .diagnostics import Diagnostics, Pos, did_you_mean
 from .markdown import LinkRef, Markdown
 from .model import Content
 from .urls import OutPath
-from .webannotation import collection_path
 
 CODE = "link-broken"
 _SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
@@ -131,9 +130,12 @@ def document_ids(an) -> frozenset[str]:
     return frozenset(ids)
 
 
-def site_targets(content: Content, analyses, templates: TemplateIds,
+def site_targets(content: Content, analyses, templates: TemplateIds, files: Iterable[OutPath] = (),
                  memo: dict | None = None) -> dict[OutPath, PageIds | None]:
     """Every file the build makes; for an HTML page, the ids on it (None: not an HTML page).
+
+    ``files``: the other files of the build (publishing files, annotation
+    exports) besides the pages and the reader assets.
 
     ``memo`` (kept by a long-lived process) holds each document's ids with the
     analysis they were read from, so an unchanged document is not scanned again.
@@ -163,12 +165,7 @@ def site_targets(content: Content, analyses, templates: TemplateIds,
             prefixes = tuple(p for p in prefixes if p not in _EXACT_PREFIXES)
         out[page] = PageIds(frozenset(exact), tuple(dict.fromkeys(prefixes)))
     others = [urls.STYLESHEET, urls.PYGMENTS_CSS, urls.PRINT_CSS, urls.THEME_JS, urls.READER_JS, urls.SEARCH_JS,
-              urls.SEARCH_INDEX_JS, urls.ENTITIES_JS, urls.ROBOTS, urls.NOJEKYLL]
-    if content.site.cname:
-        others.append(urls.CNAME)
-    if publish.base_url(content.site):
-        others += [urls.SITEMAP, urls.FEED]
-    others += [collection_path(d.slug) for d in content.documents]
+              urls.SEARCH_INDEX_JS, urls.ENTITIES_JS, *files]
     for path in others:
         out.setdefault(path, None)
     return out

@@ -88,7 +88,10 @@ def test_known_targets_agree_with_the_built_example(tmp_path):
     analyses = build.analyse_all(content, md, None, 1)
     env = render.make_environment(tmp_path / "templates")
     ids = links.template_ids((n, env.loader.get_source(env, n)[0]) for n in env.list_templates())
-    targets = links.site_targets(content, analyses, ids)
+    from site_builder import publish, webannotation
+    files = [urls.ROBOTS, urls.NOJEKYLL] + [webannotation.collection_path(d.slug) for d in content.documents]
+    assert not publish.base_url(content.site)
+    targets = links.site_targets(content, analyses, ids, files)
     built = {str(p) for p in compiled.files}
     assert set(targets) <= built, set(targets) - built
     pages = {p for p in built if p.endswith(".html")}
