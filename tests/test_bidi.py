@@ -99,3 +99,28 @@ def test_diagnostics_never_print_a_raw_directional_control(tmp_path):
     proc = run_cli("check", "--root", root)
     assert "\u202e" not in proc.stderr
     assert "alias 'Acme <U+202E>evil' is also a name or alias of 'a'" in proc.stderr
+
+
+def test_browser_lays_out_the_interface_around_an_override_in_order(tmp_path, chromium_browser):
+    """In Chromium, the mention count after an entity whose name holds an unclosed U+202E
+    stays to the right of the name, and the header and chips keep their order."""
+    out = _build(tmp_path)
+    page = chromium_browser.new_page()
+    try:
+        page.goto((out / "documents/d.html").as_uri())
+        boxes = page.evaluate("""() => {
+            const li = document.querySelector('.doc-entities li');
+            const name = li.querySelector('a').getBoundingClientRect();
+            const count = li.querySelector('.muted').getBoundingClientRect();
+            const chip = document.querySelector('.note-entities .chip').getBoundingClientRect();
+            const label = document.querySelector('.note-entities .visually-hidden');
+            return {name: [name.left, name.right], count: [count.left, count.right], chip: chip.width,
+                    dir: getComputedStyle(document.querySelectorAll('.block-text p')[1]).direction};
+        }""")
+        assert boxes["count"][0] >= boxes["name"][1] - 1, boxes
+        assert boxes["chip"] > 0
+        assert boxes["dir"] == "ltr"  # the English paragraph; the Arabic one takes rtl
+        first_block_dir = page.evaluate("() => getComputedStyle(document.querySelectorAll('.block-text p')[0]).direction")
+        assert first_block_dir == "rtl"
+    finally:
+        page.close()
