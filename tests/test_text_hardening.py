@@ -222,3 +222,26 @@ def test_blank_titles_and_takeaways_are_errors(tmp_path):
         "content/index.md:5:5: error: 'takeaways' item 2 is empty or holds only whitespace or invisible characters [empty-value]",
         "content/documents/d.md:2:8: error: required field 'title' is empty [missing-field]",
     }
+
+
+WORDS = ["café", "naïve", "Ångström", "São", "Paulo", "Dvořák", "ề", "q\u0301", "👩\u200d💻", "🇫🇷", "x"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(WORDS), min_size=1, max_size=12), st.data(),
+       st.sampled_from(["NFC", "NFD"]), st.sampled_from(["NFC", "NFD"]))
+def test_any_word_span_anchors_whatever_the_normal_forms(words, data, text_form, quote_form):
+    # Unique words so the span occurs once; the text and the quote each in either normal form.
+    words = list(dict.fromkeys(words))
+    i = data.draw(st.integers(0, len(words) - 1))
+    j = data.draw(st.integers(i + 1, len(words)))
+    text = unicodedata.normalize(text_form, " ".join(words))
+    quote = unicodedata.normalize(quote_form, " ".join(words[i:j]))
+    norm = anchoring.normalize(text)
+    outcome = anchoring.find(norm, quote)
+    if len(outcome.matches) != 1:  # a short word inside a longer one ('x' in a flag?) may repeat
+        assert len(outcome.matches) > 1
+        return
+    m = outcome.matches[0]
+    start, end = graphemes.snap(text, m.start, m.end)
+    assert unicodedata.normalize("NFC", text[start:end]) == unicodedata.normalize("NFC", " ".join(words[i:j]))
