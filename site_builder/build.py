@@ -70,6 +70,7 @@ class BuildCache:
     timings: dict[str, float] = field(default_factory=dict)  # milliseconds per stage of the last build
     links: dict = field(default_factory=dict)  # hand-written links of the overview and glossary, by source
     link_targets: dict = field(default_factory=dict)  # slug -> (analysis, ids on its page)
+    template_ids: tuple[object, links.TemplateIds] | None = None  # (template digests, ids the templates write)
 
 
 @dataclass
@@ -112,7 +113,8 @@ def compile_site(root: Path, *, strict: bool = False, cache: BuildCache | None =
     analyses = analyse_all(content, md, cache, workers)
     for an in analyses:
         diags.extend(an.diagnostics)
-    _check_links(root, content, md, analyses, diags, cache)
+    env = _environment(root, cache)  # its templates write ids that links may point to
+    _check_links(env, content, md, analyses, diags, cache)
     _warn_unused(content, analyses, diags, cache)
     diags.extend(publish.diagnostics(content, existing=diags.items))
     lap("analyse")
@@ -121,7 +123,6 @@ def compile_site(root: Path, *, strict: bool = False, cache: BuildCache | None =
         return Compiled(diags)
     if not render_output:
         return Compiled(diags, ok=True)
-    env = _environment(root, cache)
     try:
         # The pages need only the analyses; render builds the cross-reference tables on demand.
         rendered = render.render_all(content, analyses, None, md, env, cache.render if cache is not None else None,
@@ -133,16 +134,20 @@ def compile_site(root: Path, *, strict: bool = False, cache: BuildCache | None =
     return Compiled(diags, rendered.files, ok=True, pending=rendered.pending)
 
 
-def _check_links(root: Path, content, md: Markdown, analyses: list[xref.DocumentAnalysis], diags: Diagnostics,
+def _check_links(env, content, md: Markdown, analyses: list[xref.DocumentAnalysis], diags: Diagnostics,
                  cache: BuildCache | None) -> None:
     """Every hand-written link must reach a page and an id the build makes.
 
     Run on every build, never replayed from a cache: deleting a document
     breaks the links to it in files that did not change.
     """
-    env = _environment(root, cache)
-    ids = links.template_ids((name, env.loader.get_source(env, name)[0])  # type: ignore[union-attr]
-                             for name in env.list_templates())
+    key = tuple(sorted(cache.env[1].items())) if cache is not None and cache.env is not None else None
+    if key is not None and cache is not None and cache.template_ids is not None and cache.template_ids[0] == key:
+        ids = cache.template_ids[1]
+    else:
+        ids = links.template_ids(_template_texts(env))
+        if key is not None and cache is not None:
+            cache.template_ids = (key, ids)
     hand = list(links.content_links(content, md, cache.links if cache is not None else None))
     for an in analyses:
         hand.extend(an.links)
@@ -153,6 +158,15 @@ def _check_links(root: Path, content, md: Markdown, analyses: list[xref.Document
         files += [urls.SITEMAP, urls.FEED]
     memo = cache.link_targets if cache is not None else None
     links.check(hand, links.site_targets(content, analyses, ids, files, memo), diags)
+
+
+def _template_texts(env):
+    """(name, source) of every readable template; an unreadable one is reported by rendering, not here."""
+    for name in env.list_templates():
+        try:
+            yield name, env.loader.get_source(env, name)[0]
+        except (OSError, UnicodeDecodeError, LookupError, ValueError):  # reported when rendering
+            continue
 
 
 def _environment(root: Path, cache: BuildCache | None):

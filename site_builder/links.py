@@ -27,6 +27,7 @@ from __future__ import annotations
 import difflib
 import posixpath
 import re
+from collections.abc import Mapping
 from typing import Iterable, NamedTuple
 from urllib.parse import unquote
 
@@ -130,45 +131,84 @@ def document_ids(an) -> frozenset[str]:
     return frozenset(ids)
 
 
+class Targets(Mapping):
+    """Every file the build makes -> for an HTML page, the ids on it (None: not an HTML page).
+
+    The ids of a page are worked out when a link first asks for them, so a
+    build pays only for the pages that hand-written links reach.
+    """
+
+    def __init__(self, paths: dict[OutPath, str | None], templates: TemplateIds, analyses: dict[OutPath, object],
+                 memo: dict | None):
+        self._paths = paths  # path -> page kind ('' for a page of no particular kind), None: not a page
+        self._templates = templates
+        self._analyses = analyses
+        self._memo = memo
+        self._ids: dict[OutPath, PageIds] = {}
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._paths
+
+    def __iter__(self):
+        return iter(self._paths)
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+    def __getitem__(self, path: OutPath) -> PageIds | None:
+        kind = self._paths[path]
+        if kind is None:
+            return None
+        hit = self._ids.get(path)
+        if hit is None:
+            hit = self._ids[path] = self._page_ids(path, kind)
+        return hit
+
+    def _page_ids(self, path: OutPath, kind: str) -> PageIds:
+        t = self._templates
+        exact = set(t.exact.get("", frozenset())) | t.exact.get(kind, frozenset()) | _CODE_IDS.get(kind, frozenset())
+        prefixes = t.prefixes.get("", ()) + t.prefixes.get(kind, ())
+        an = self._analyses.get(path)
+        if an is not None:
+            exact |= self._document_ids(an)
+            prefixes = tuple(p for p in prefixes if p not in _EXACT_PREFIXES)
+        return PageIds(frozenset(exact), tuple(dict.fromkeys(prefixes)))
+
+    def _document_ids(self, an) -> frozenset[str]:
+        if self._memo is None:
+            return document_ids(an)
+        hit = self._memo.get(an.doc.slug)
+        if hit is not None and hit[0] is an:
+            return hit[1]
+        ids = document_ids(an)
+        self._memo[an.doc.slug] = (an, ids)
+        return ids
+
+
 def site_targets(content: Content, analyses, templates: TemplateIds, files: Iterable[OutPath] = (),
-                 memo: dict | None = None) -> dict[OutPath, PageIds | None]:
-    """Every file the build makes; for an HTML page, the ids on it (None: not an HTML page).
+                 memo: dict | None = None) -> Targets:
+    """Every file the build makes, and the ids on each page (see :class:`Targets`).
 
     ``files``: the other files of the build (publishing files, annotation
-    exports) besides the pages and the reader assets.
-
-    ``memo`` (kept by a long-lived process) holds each document's ids with the
-    analysis they were read from, so an unchanged document is not scanned again.
+    exports) besides the pages and the reader assets.  ``memo`` (kept by a
+    long-lived process) holds each document's ids with the analysis they were
+    read from, so an unchanged document is not scanned again.
     """
-    out: dict[OutPath, PageIds | None] = {}
-    pages = [urls.HOME, urls.GLOSSARY_INDEX, urls.ANNOTATIONS_INDEX, urls.GRAPH, urls.NOT_FOUND]
-    pages += [urls.entity_path(e.id) for e in content.entities]
-    doc_ids: dict[OutPath, frozenset[str]] = {}
-    fresh = {}
-    for an in analyses:
-        hit = memo.get(an.doc.slug) if memo is not None else None
-        ids = hit[1] if hit is not None and hit[0] is an else document_ids(an)
-        fresh[an.doc.slug] = (an, ids)
-        doc_ids[urls.document_path(an.doc.slug)] = ids
+    paths: dict[OutPath, str | None] = {}
+    for page in (urls.HOME, urls.GLOSSARY_INDEX, urls.ANNOTATIONS_INDEX, urls.GRAPH, urls.NOT_FOUND):
+        paths[page] = _kind(page)
+    for e in content.entities:
+        paths[urls.entity_path(e.id)] = "entity"
+    for d in content.documents:
+        paths[urls.document_path(d.slug)] = "document"
+    by_page = {urls.document_path(an.doc.slug): an for an in analyses}
     if memo is not None:
-        memo.clear()
-        memo.update(fresh)
-    pages += [urls.document_path(d.slug) for d in content.documents]
-    common_exact = templates.exact.get("", frozenset())
-    common_prefixes = templates.prefixes.get("", ())
-    for page in pages:
-        kind = _kind(page)
-        exact = (set(common_exact) | templates.exact.get(kind, frozenset()) | doc_ids.get(page, frozenset())
-                 | _CODE_IDS.get(kind, frozenset()))
-        prefixes = common_prefixes + templates.prefixes.get(kind, ())
-        if kind == "document":
-            prefixes = tuple(p for p in prefixes if p not in _EXACT_PREFIXES)
-        out[page] = PageIds(frozenset(exact), tuple(dict.fromkeys(prefixes)))
-    others = [urls.STYLESHEET, urls.PYGMENTS_CSS, urls.PRINT_CSS, urls.THEME_JS, urls.READER_JS, urls.SEARCH_JS,
-              urls.SEARCH_INDEX_JS, urls.ENTITIES_JS, *files]
-    for path in others:
-        out.setdefault(path, None)
-    return out
+        for slug in set(memo) - {d.slug for d in content.documents}:
+            del memo[slug]
+    for path in (urls.STYLESHEET, urls.PYGMENTS_CSS, urls.PRINT_CSS, urls.THEME_JS, urls.READER_JS, urls.SEARCH_JS,
+                 urls.SEARCH_INDEX_JS, urls.ENTITIES_JS, *files):
+        paths.setdefault(path, None)
+    return Targets(paths, templates, by_page, memo)
 
 
 def collect(md: Markdown, source: str, first: Pos, page: OutPath) -> list[HandLink]:
@@ -243,7 +283,7 @@ def resolve(page: OutPath, url: str) -> tuple[str, str] | str | None:
     return joined, fragment
 
 
-def check(hand: Iterable[HandLink], targets: dict[OutPath, PageIds | None], diags: Diagnostics) -> None:
+def check(hand: Iterable[HandLink], targets: Mapping[OutPath, PageIds | None], diags: Diagnostics) -> None:
     """Report every hand-written link that reaches no page, or no id on its page, of the site."""
     for link in hand:
         where = resolve(link.page, link.url)
