@@ -3,18 +3,22 @@
 Matching runs on a normalised copy of the plain-text projection: whitespace
 runs collapse to one space and typographic quotes fold to straight ones, so a
 quote copied from the page (or typed with straight quotes) anchors whatever
-Markdown formatting or line wrapping the source has.  An offset map takes each
-match back to projection offsets.
+Markdown formatting or line wrapping the source has.  Both sides are compared
+in Unicode NFC, so a quote typed with combining accents (NFD) matches text
+written with precomposed letters and vice versa.  An offset map takes each
+match back to projection offsets, and a highlight is widened to whole
+grapheme clusters (:mod:`graphemes`), never splitting a letter from its marks.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
 
-from . import reanchor
+from . import graphemes, reanchor
 
 _FOLD = {
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
@@ -35,10 +39,12 @@ class NormText:
     text: str
     starts: tuple[int, ...]
     raw_starts: tuple[int, ...]
+    pre: "NormText | None" = None  # the NFC step, when the projection was not in NFC already
 
     def to_raw(self, i: int) -> int:
         k = bisect_right(self.starts, i) - 1
-        return self.raw_starts[k] + (i - self.starts[k])
+        j = self.raw_starts[k] + (i - self.starts[k])
+        return j if self.pre is None else self.pre.to_raw(j)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +69,73 @@ _FOLD_TABLE = str.maketrans(_FOLD)
 _SPACE_RUN = re.compile(r"\s+")
 
 
+_COMPOSES_BACKWARDS: frozenset[str] | None = None
+
+
+def _composes_backwards() -> frozenset[str]:
+    """Characters of combining class 0 that NFC may still join to the character before them
+    (Hangul vowels and final consonants, a few Indic length marks): computed once, when first needed."""
+    global _COMPOSES_BACKWARDS
+    if _COMPOSES_BACKWARDS is None:
+        found = set()
+        for cp in range(0x110000):
+            d = unicodedata.decomposition(chr(cp))
+            if d and not d.startswith("<"):
+                parts = d.split()
+                if len(parts) == 2:
+                    second = chr(int(parts[1], 16))
+                    if unicodedata.combining(second) == 0:
+                        found.add(second)
+        found.update(chr(c) for c in range(0x1161, 0x1176))
+        found.update(chr(c) for c in range(0x11A8, 0x11C3))
+        _COMPOSES_BACKWARDS = frozenset(found)
+    return _COMPOSES_BACKWARDS
+
+
+def nfc(raw: str) -> NormText:
+    """``raw`` in Unicode NFC, with a map back to ``raw`` offsets.
+
+    Text is cut where NFC cannot join across (before a character of combining
+    class 0 that composes with nothing before it), and each piece that NFC
+    changes becomes one chunk of the map.
+    """
+    if unicodedata.is_normalized("NFC", raw):
+        return NormText(raw, (0,), (0,))
+    backwards = _composes_backwards()
+    parts: list[str] = []
+    starts = [0]
+    raw_starts = [0]
+    out_len = 0
+    piece_start = 0
+    for i in range(1, len(raw) + 1):
+        if i < len(raw) and (unicodedata.combining(raw[i]) or raw[i] in backwards):
+            continue
+        piece = raw[piece_start:i]
+        done = unicodedata.normalize("NFC", piece)
+        if done != piece:
+            if starts[-1] != out_len:
+                starts.append(out_len)
+                raw_starts.append(piece_start)
+            else:
+                raw_starts[-1] = piece_start
+            starts.append(out_len + len(done))
+            raw_starts.append(i)
+        parts.append(done)
+        out_len += len(done)
+        piece_start = i
+    return NormText("".join(parts), tuple(starts), tuple(raw_starts))
+
+
 def normalize(raw: str) -> NormText:
-    """Fold typographic quotes and collapse whitespace runs to one space (linear, in C)."""
+    """NFC, fold typographic quotes and collapse whitespace runs to one space (linear, mostly in C)."""
+    pre = nfc(raw)
+    if pre.text is raw:
+        return _fold(raw)
+    folded = _fold(pre.text)
+    return NormText(folded.text, folded.starts, folded.raw_starts, pre)
+
+
+def _fold(raw: str) -> NormText:
     folded = raw.translate(_FOLD_TABLE)
     parts: list[str] = []
     starts = [0]
@@ -177,7 +248,9 @@ def anchor_annotations(doc, parsed, annotations, diags, formers=None, states=Non
     (:class:`reanchor.Former`); those annotations are re-anchored by
     :func:`reanchor.resolve` and never fail here.  ``states``, a list, receives
     a :class:`reanchor.Anchored` for every annotation that anchored or drifted.
-    Returns :class:`markdown.MarkSpan` values numbered in reading order.
+    Returns :class:`markdown.MarkSpan` values numbered in reading order.  A
+    span is widened to whole grapheme clusters.  Every message names the
+    annotation's id.
     """
     from .markdown import MarkSpan  # local: anchoring itself needs no Markdown
 
@@ -191,37 +264,130 @@ def anchor_annotations(doc, parsed, annotations, diags, formers=None, states=Non
             res = reanchor.resolve(norm.text, *selector, former)
             m = _to_raw(norm, res.start, res.end) if res.start >= 0 else None
             if m is not None:
-                anchored.append((m.start, m.end, a))
+                anchored.append((*graphemes.snap(projection.text, m.start, m.end), a))
             if states is not None:
                 states.append(reanchor.anchored(a.id, res, m, norm.text, selector[0]))
             continue
         outcome = find(norm, a.quote.exact, a.quote.prefix, a.quote.suffix)
         if outcome.ok:
             m = outcome.matches[0]
-            anchored.append((m.start, m.end, a))
+            start, end = graphemes.snap(projection.text, m.start, m.end)
+            anchored.append((start, end, a))
             if states is not None:
                 states.append(reanchor.anchored(a.id, reanchor.first(norm.text, *selector), m, norm.text, selector[0]))
             continue
         shown = " ".join(a.quote.exact.split())
         if len(shown) > 80:
             shown = shown[:77] + "..."
+        shown = visible(shown)
         if not outcome.matches:
-            note = ""
-            if outcome.closest is not None:
+            notes = []
+            invisible = invisible_difference(projection.text, a.quote.exact)
+            if invisible is not None:
+                notes.append(_invisible_note(doc, parsed, invisible))
+            elif outcome.closest is not None:
                 line = _source_line(doc, parsed, outcome.closest.start)
                 passage = " ".join(projection.text[outcome.closest.start:outcome.closest.end].split())
-                note = f"closest passage ({doc.path}:{line}): \"{passage}\""
+                notes.append(f"closest passage ({doc.path}:{line}): \"{visible(passage)}\"")
             what = "quote" if not (a.quote.prefix or a.quote.suffix) else "quote with this prefix/suffix"
             diags.error("quote-not-found", a.quote_pos,
-                        f"{what} not found in {doc.path}: \"{shown}\"", note)
+                        f"annotation '{a.id}': {what} not found in {doc.path}: \"{shown}\"", *notes)
         else:
-            notes = [f"{doc.path}:{_source_line(doc, parsed, m.start)}: {context(projection.text, m)}"
+            notes = [f"{doc.path}:{_source_line(doc, parsed, m.start)}: {visible(context(projection.text, m))}"
                      for m in outcome.matches[:10]]
             diags.error("quote-ambiguous", a.quote_pos,
-                        f"quote \"{shown}\" matches {len(outcome.matches)} places in {doc.path}; "
+                        f"annotation '{a.id}': quote \"{shown}\" matches {len(outcome.matches)} places in {doc.path}; "
                         "add a prefix or suffix to choose one", *notes)
     anchored.sort(key=lambda t: (t[0], -t[1], t[2].id))
     return [MarkSpan(s, e, a.id, a.kind, i + 1) for i, (s, e, a) in enumerate(anchored)]
+
+
+# ------------------------------------------------- invisible characters
+
+# Characters a reader cannot see that make two passages differ: when a quote
+# matches once they are ignored, the message says which one is in the way.
+INVISIBLE = frozenset(
+    "\u00a0\u00ad\u180e\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u202f"
+    "\u2060\u2066\u2067\u2068\u2069\ufeff"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Invisible:
+    """Why a quote did not match: ``char`` at ``offset`` of the text (in_text) or of the quote."""
+
+    char: str
+    in_text: bool
+    offset: int  # projection offset (in_text) or index in the quote
+
+
+def visible(text: str) -> str:
+    """``text`` for a terminal: each invisible character shown as <U+XXXX>, so none can hide or reorder the message."""
+    if not any(c in INVISIBLE or c in "\u2028\u2029" for c in text):
+        return text
+    return "".join(f"<U+{ord(c):04X}>" if c in INVISIBLE or c in "\u2028\u2029" else c for c in text)
+
+
+def char_label(c: str) -> str:
+    """'U+200B ZERO WIDTH SPACE'."""
+    return f"U+{ord(c):04X} {unicodedata.name(c, 'character')}"
+
+
+def _without_invisible(text: str) -> tuple[str, list[int]]:
+    kept = [i for i, c in enumerate(text) if c not in INVISIBLE]
+    return "".join(text[i] for i in kept), kept
+
+
+def invisible_difference(raw: str, exact: str) -> Invisible | None:
+    """When ``exact`` matches ``raw`` once invisible characters are removed from both,
+    the first invisible character that stands in the way; else None."""
+    stripped, kept = _without_invisible(raw)
+    needle_raw = exact.strip()
+    needle = normalize_str("".join(c for c in needle_raw if c not in INVISIBLE)).strip()
+    if not needle:
+        return None
+    norm = normalize(stripped)
+    hit = norm.text.find(needle)
+    if hit < 0:
+        return None
+    a = kept[norm.to_raw(hit)]
+    b = kept[norm.to_raw(hit + len(needle) - 1)] + 1
+    for i in range(a, b):
+        if raw[i] in INVISIBLE and raw[i] not in needle_raw:
+            return Invisible(raw[i], True, i)
+    for i, c in enumerate(needle_raw):
+        if c in INVISIBLE and c not in raw[a:b]:
+            return Invisible(c, False, i)
+    return None
+
+
+def _invisible_note(doc, parsed, inv: Invisible) -> str:
+    if not inv.in_text:
+        return (f"the quote has an invisible {char_label(inv.char)} (character {inv.offset + 1} of the quote) "
+                f"that the text does not have: delete it from the quote")
+    line, col = _source_line_col(doc, parsed, inv.offset)
+    return (f"the text has an invisible {char_label(inv.char)} at {doc.path}:{line}:{col} "
+            f"that the quote does not have: remove it from the text, or copy the quote from the source")
+
+
+def _source_line_col(doc, parsed, offset: int) -> tuple[int, int]:
+    """Source line and column (in characters) of the character at a projection offset."""
+    text = parsed.projection.text
+    line = _source_line(doc, parsed, offset)
+    c = text[offset]
+    line_start = text.rfind("\n", 0, offset) + 1
+    nth = text.count(c, line_start, offset)
+    body_lines = doc.body.split("\n")
+    index = line - doc.body_pos.line
+    if 0 <= index < len(body_lines):
+        col = -1
+        for _ in range(nth + 1):
+            col = body_lines[index].find(c, col + 1)
+            if col < 0:
+                break
+        if col >= 0:
+            return line, col + 1
+    return line, 1
 
 
 def _source_line(doc, parsed, offset: int) -> int:

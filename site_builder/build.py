@@ -24,12 +24,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, NamedTuple
 
-from . import anchorstate, loader, publish, render, validate, xref
+from . import anchorstate, links, loader, publish, render, validate, webannotation, xref
 from .diagnostics import Diagnostics, Pos
 from .markdown import Markdown
 from .mentions import Alias, Matcher, aliases_of
 from .model import Annotation, Content, Document
 from .render import RenderCache
+from . import urls
 from .urls import OutPath
 
 
@@ -68,6 +69,9 @@ class BuildCache:
     used: dict[str, tuple[object, frozenset[str]]] = field(default_factory=dict)  # slug -> (analysis, entities it names)
     env: tuple[object, dict[str, str], object] | None = None  # (templates folder, sources, environment)
     timings: dict[str, float] = field(default_factory=dict)  # milliseconds per stage of the last build
+    links: dict = field(default_factory=dict)  # hand-written links of the overview and glossary, by source
+    link_targets: dict = field(default_factory=dict)  # slug -> (analysis, ids on its page)
+    template_ids: tuple[object, links.TemplateIds] | None = None  # (template digests, ids the templates write)
 
 
 class Stats(NamedTuple):
@@ -140,6 +144,8 @@ def compile_site(root: Path, *, strict: bool = False, cache: BuildCache | None =
                                     {an.doc.slug: an.anchors for an in analyses})
     for an in analyses:
         diags.extend(an.diagnostics)
+    env = _environment(root, cache)  # its templates write ids that links may point to
+    _check_links(env, content, md, analyses, diags, cache)
     _warn_unused(content, analyses, diags, cache)
     diags.extend(publish.diagnostics(content, existing=diags.items, publishing=publishing))
     lap("analyse")
@@ -149,7 +155,6 @@ def compile_site(root: Path, *, strict: bool = False, cache: BuildCache | None =
     if not render_output:
         return Compiled(diags, ok=True, anchor_state=new_state, analyses=analyses, content=content, stats=stats)
     stage("rendering pages", 0, 0)
-    env = _environment(root, cache)
     try:
         # The pages need only the analyses; render builds the cross-reference tables on demand.
         extra = None
@@ -166,6 +171,41 @@ def compile_site(root: Path, *, strict: bool = False, cache: BuildCache | None =
     lap("render")
     return Compiled(diags, rendered.files, ok=True, pending=rendered.pending, anchor_state=new_state,
                     analyses=analyses, content=content, stats=stats)
+
+
+def _check_links(env, content, md: Markdown, analyses: list[xref.DocumentAnalysis], diags: Diagnostics,
+                 cache: BuildCache | None) -> None:
+    """Every hand-written link must reach a page and an id the build makes.
+
+    Run on every build, never replayed from a cache: deleting a document
+    breaks the links to it in files that did not change.
+    """
+    key = tuple(sorted(cache.env[1].items())) if cache is not None and cache.env is not None else None
+    if key is not None and cache is not None and cache.template_ids is not None and cache.template_ids[0] == key:
+        ids = cache.template_ids[1]
+    else:
+        ids = links.template_ids(_template_texts(env))
+        if key is not None and cache is not None:
+            cache.template_ids = (key, ids)
+    hand = list(links.content_links(content, md, cache.links if cache is not None else None))
+    for an in analyses:
+        hand.extend(an.links)
+    files = [urls.ROBOTS, urls.NOJEKYLL] + [webannotation.collection_path(d.slug) for d in content.documents]
+    if content.site.cname:
+        files.append(urls.CNAME)
+    if publish.base_url(content.site):
+        files += [urls.SITEMAP, urls.FEED]
+    memo = cache.link_targets if cache is not None else None
+    links.check(hand, links.site_targets(content, analyses, ids, files, memo), diags)
+
+
+def _template_texts(env):
+    """(name, source) of every readable template; an unreadable one is reported by rendering, not here."""
+    for name in env.list_templates():
+        try:
+            yield name, env.loader.get_source(env, name)[0]
+        except (OSError, UnicodeDecodeError, LookupError, ValueError):  # reported when rendering
+            continue
 
 
 def _environment(root: Path, cache: BuildCache | None):

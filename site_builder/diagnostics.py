@@ -25,6 +25,12 @@ SILENCEABLE = (
 )
 
 
+# The errors a project may downgrade to warnings with ``warn:`` in site.yml.
+DOWNGRADABLE = (
+    "link-broken",
+)
+
+
 class Severity(str, Enum):
     ERROR = "error"
     WARNING = "warning"
@@ -44,6 +50,15 @@ class Pos:
         return f"{self.path}:{self.line}:{max(self.col, 1)}"
 
 
+# Directional controls in content (a name with U+202E) would reorder a message in
+# the terminal around them: messages show them as <U+XXXX>.
+_BIDI_CONTROLS = {c: f"<U+{c:04X}>" for c in (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+
+
+def _shown(text: str) -> str:
+    return text.translate(_BIDI_CONTROLS)
+
+
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
     code: str
@@ -53,10 +68,10 @@ class Diagnostic:
     notes: tuple[str, ...] = ()
 
     def format(self) -> str:
-        head = f"{self.pos}: {self.severity.value}: {self.message} [{self.code}]"
+        head = f"{self.pos}: {self.severity.value}: {_shown(self.message)} [{self.code}]"
         if not self.notes:
             return head
-        return head + "".join(f"\n    {line}" for note in self.notes for line in note.splitlines())
+        return head + "".join(f"\n    {_shown(line)}" for note in self.notes for line in note.splitlines())
 
     def sort_key(self) -> tuple:
         return (self.pos.path, self.pos.line, self.pos.col, self.code, self.message)
@@ -64,10 +79,12 @@ class Diagnostic:
 
 @dataclass
 class Diagnostics:
-    """Collects diagnostics; ``ignore`` holds warning codes the author silenced (errors always count)."""
+    """Collects diagnostics; ``ignore`` holds warning codes the author silenced (errors always count),
+    ``warn`` error codes the author downgraded to warnings (only those in :data:`DOWNGRADABLE`)."""
 
     ignore: frozenset[str] = frozenset()
     items: list[Diagnostic] = field(default_factory=list)
+    warn: frozenset[str] = frozenset()
 
     def error(self, code: str, pos: Pos, message: str, *notes: str) -> None:
         self._add(Diagnostic(code, Severity.ERROR, pos, message, tuple(n for n in notes if n)))
@@ -76,6 +93,8 @@ class Diagnostics:
         self._add(Diagnostic(code, Severity.WARNING, pos, message, tuple(n for n in notes if n)))
 
     def _add(self, diag: Diagnostic) -> None:
+        if diag.severity is Severity.ERROR and diag.code in self.warn and diag.code in DOWNGRADABLE:
+            diag = Diagnostic(diag.code, Severity.WARNING, diag.pos, diag.message, diag.notes)
         if diag.code in self.ignore and diag.severity is Severity.WARNING:
             return
         if diag.pos.line <= 0:  # every diagnostic has a place: a whole file is its first line

@@ -20,6 +20,7 @@ from typing import NamedTuple
 from markupsafe import Markup, escape
 
 from . import urls
+from .bidi import isolate
 from .model import Content
 from .schema import ENTITY_TYPES
 from .xref import XRef
@@ -348,7 +349,7 @@ def render_svg(lay: Layout, type_labels: dict[str, str], from_page: urls.OutPath
         anchor = "end" if nd.label_left else "start"
         out.append(
             f'<a class="node type-{nd.type}" href="{escape(href)}" data-entity="{escape(nd.id)}">'
-            f'<title>{escape(nd.name)} ({escape(label)})</title>'
+            f'<title>{escape(isolate(nd.name))} ({escape(label)})</title>'
             f'<path class="node-shape" d="{shape_path(SHAPES.get(nd.type, "circle"), nd.x, nd.y, nd.r)}"/>'
             f'<text x="{tx:.1f}" y="{nd.y:.1f}" text-anchor="{anchor}">{_tspans(nd.name, tx)}</text></a>')
     out.append('</g></svg>')
@@ -358,9 +359,10 @@ def render_svg(lay: Layout, type_labels: dict[str, str], from_page: urls.OutPath
 def _tspans(name: str, x: float) -> str:
     lines = label_lines(name)
     if len(lines) == 1:
-        return f'<tspan dy="0.35em">{escape(name)}</tspan>'
-    return (f'<tspan x="{x:.1f}" dy="-0.25em">{escape(lines[0])}</tspan>'
-            f'<tspan x="{x:.1f}" dy="1.2em">{escape(lines[1])}</tspan>')
+        return f'<tspan dy="0.35em">{escape(isolate(name))}</tspan>'
+    # Each line is isolated on its own: a direction control in a name stays in its line.
+    return (f'<tspan x="{x:.1f}" dy="-0.25em">{escape(isolate(lines[0]))}</tspan>'
+            f'<tspan x="{x:.1f}" dy="1.2em">{escape(isolate(lines[1]))}</tspan>')
 
 
 def svg(content: Content, refs: XRef) -> str:

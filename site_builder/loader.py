@@ -181,8 +181,9 @@ def _check_duplicate_keys(node: yaml.Node, rel: str, diags: Diagnostics, line_of
             stack.extend(n.value)
 
 
-def _convert(node: yaml.Node | None, spec: schema.Obj, rel: str, diags: Diagnostics, line_offset: int = 0):
-    ctx = schema.Ctx(rel, diags, line_offset)
+def _convert(node: yaml.Node | None, spec: schema.Obj, rel: str, diags: Diagnostics, line_offset: int = 0,
+             text: str | None = None):
+    ctx = schema.Ctx(rel, diags, line_offset, text)
     if node is None:
         if any(d.code in UNREADABLE and d.pos.path == rel for d in diags.items):
             return None, ctx  # unreadable, not empty: its fields may well be there
@@ -217,8 +218,8 @@ def _markdown_file(path: Path, rel: str, spec: schema.Obj, diags: Diagnostics):
         return None
     fm_text, fm_offset, body, body_line = parts
     node = compose_yaml(fm_text, rel, diags, line_offset=fm_offset)
-    value, _ctx = _convert(node, spec, rel, diags, line_offset=fm_offset)
-    return value, body, Pos(rel, body_line, 1)
+    value, ctx = _convert(node, spec, rel, diags, line_offset=fm_offset, text=fm_text)
+    return value, body, Pos(rel, body_line, 1), ctx
 
 
 def load_site(root: Path, diags: Diagnostics, cache: FileCache | None = None,
@@ -247,6 +248,7 @@ def _site(path: Path, rel: str, diags: Diagnostics) -> Site | None:
         cname=value.get("cname", ""),
         allow_raw_html=value.get("allow_raw_html", False), ignore=tuple(value.get("ignore", ())),
         report_page=value.get("report_page", False),
+        warn=tuple(value.get("warn", ())),
     )
 
 
@@ -266,8 +268,11 @@ def _overview(path: Path, rel: str, diags: Diagnostics) -> Overview | None:
     loaded = _markdown_file(path, rel, schema.OVERVIEW, diags)
     if loaded is None or loaded[0] is None:
         return None
-    value, body, body_pos = loaded
-    return Overview(value["title"], value.get("summary", ""), tuple(value.get("takeaways", ())), body, body_pos)
+    value, body, body_pos, ctx = loaded
+    takeaways = tuple(value.get("takeaways", ()))
+    where = tuple(ctx.positions.get(("takeaways", i, "@text"), ctx.positions.get(("takeaways", i), Pos(rel, 1, 1)))
+                  for i in range(len(takeaways)))
+    return Overview(value["title"], value.get("summary", ""), takeaways, body, body_pos, where)
 
 
 def _stem_files(folder: Path, suffix: str, rel_folder: str, diags: Diagnostics,
@@ -330,7 +335,7 @@ def _document(slug: str, path: Path, rel: str, diags: Diagnostics) -> Document |
     loaded = _markdown_file(path, rel, schema.DOCUMENT, diags)
     if loaded is None or loaded[0] is None:
         return None
-    value, body, body_pos = loaded
+    value, body, body_pos, _ctx = loaded
     src = value.get("source", {})
     return Document(
         slug=slug, title=value["title"], date=value.get("date", ""), summary=value.get("summary", ""),
@@ -356,8 +361,13 @@ def _annotation_file(slug: str, path: Path, rel: str, diags: Diagnostics) -> Ann
         return None
     node = compose_yaml(text, rel, diags)
     if node is None:
+        if not any(d.code == "yaml-syntax" and d.pos.path == rel for d in diags.items):
+            # A crashed save or a bad merge must not publish the document without its notes.
+            diags.error("missing-field", Pos(rel, 1, 1),
+                        "the file is empty or holds only comments: the 'annotations' key is required "
+                        "(write 'annotations: []' for a document without annotations)")
         return AnnotationFile(slug, rel, ())
-    ctx = schema.Ctx(rel, diags)
+    ctx = schema.Ctx(rel, diags, text=text)
     # Convert item by item so one broken annotation does not hide the others.
     items = _annotation_items(node, ctx)
     annotations = []
@@ -383,7 +393,11 @@ def _annotation_items(node: yaml.Node, ctx: schema.Ctx) -> list[tuple[int, yaml.
         found = True
         if isinstance(v, yaml.SequenceNode):
             items = list(enumerate(v.value))
-        elif not schema._is_null(v):
+        elif schema._is_null(v):
+            ctx.diags.error("missing-field", ctx.pos(k),
+                            "'annotations' has no value: list the annotations, or write 'annotations: []' "
+                            "for a document without annotations")
+        else:
             ctx.diags.error("type", ctx.pos(v), "expected a list of annotations")
     if not found:
         ctx.diags.error("missing-field", ctx.pos(node), "missing required field 'annotations'")
@@ -408,7 +422,7 @@ def _annotation(value: dict, slug: str, ctx: schema.Ctx, path: tuple) -> Annotat
         pos=ctx.positions[path],
         quote_pos=ctx.positions.get(path + ("quote",), ctx.positions[path]),
         entity_pos=tuple(ctx.positions[path + ("entities", i)] for i in range(len(value.get("entities", ())))),
-        body_pos=ctx.positions.get(path + ("body",), ctx.positions[path]),
+        body_pos=ctx.positions.get(path + ("body", "@text"), ctx.positions.get(path + ("body",), ctx.positions[path])),
         history_pos=tuple(ctx.positions.get(path + ("history", i), ctx.positions[path])
                           for i in range(len(value.get("history", ())))),
     )
@@ -428,7 +442,7 @@ def _entity(eid: str, path: Path, rel: str, diags: Diagnostics) -> Entity | None
     text = read_text(path, rel, diags)
     if text is None:
         return None
-    value, ctx = _convert(compose_yaml(text, rel, diags), schema.ENTITY, rel, diags)
+    value, ctx = _convert(compose_yaml(text, rel, diags), schema.ENTITY, rel, diags, text=text)
     if value is None:
         return None
     links = value.get("links", {})
@@ -440,7 +454,7 @@ def _entity(eid: str, path: Path, rel: str, diags: Diagnostics) -> Entity | None
         wikidata=links.get("wikidata", ""), case_sensitive=match.get("case_sensitive", "auto"),
         link=match.get("link", True), path=rel,
         related_pos=tuple(ctx.positions[("related", i)] for i in range(len(value.get("related", ())))),
-        description_pos=ctx.positions.get(("description",), Pos(rel, 1, 1)),
+        description_pos=ctx.positions.get(("description", "@text"), ctx.positions.get(("description",), Pos(rel, 1, 1))),
     )
 
 
@@ -462,6 +476,8 @@ def load(root: Path, diags: Diagnostics, cache: FileCache | None = None) -> Cont
     if site is not None and site.ignore:
         diags.ignore = diags.ignore | frozenset(site.ignore)
         diags.items = [d for d in diags.items if not (d.code in diags.ignore and d.severity is Severity.WARNING)]
+    if site is not None and site.warn:
+        diags.warn = diags.warn | frozenset(site.warn)
     overview = load_overview(root, diags, cache, refused)
     documents = load_documents(root, diags, cache, refused)
     annotation_files = load_annotation_files(root, diags, cache, refused)

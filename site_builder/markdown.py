@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
@@ -86,6 +87,15 @@ class LinkProblem:
 
 
 @dataclass(frozen=True, slots=True)
+class LinkRef:
+    """A link written in the Markdown source (``[text](url)`` or ``<url>``), with its position."""
+
+    line: int  # 1-based line in the Markdown source
+    col: int
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
 class MarkSpan:
     """An annotation highlight over projection offsets [start, end)."""
 
@@ -118,6 +128,7 @@ class Parsed:
     tokens: list[Token]
     projection: Projection
     link_problems: list[LinkProblem]
+    links: list[LinkRef] = field(default_factory=list)
 
 
 def check_link(url: str) -> str | None:
@@ -214,7 +225,7 @@ class Markdown:
     def parse(self, source: str) -> Parsed:
         env: dict = {}
         tokens = self.md.parse(source, env)
-        return Parsed(tokens, env["projection"], _find_link_problems(tokens, source))
+        return Parsed(tokens, env["projection"], _find_link_problems(tokens, source), find_links(tokens, source))
 
     def render_blocks(self, tokens: list[Token], note_blocks: dict[int, list[str]] | None = None) -> list[Block]:
         """Render top-level blocks; ``note_blocks`` maps an inline token index to annotation ids."""
@@ -244,6 +255,16 @@ class Markdown:
         problems = _find_link_problems(tokens, source)
         return self.md.renderer.render(tokens, self.md.options, {}), problems
 
+    def render_with_links(self, source: str) -> tuple[str, list[LinkProblem], list[LinkRef]]:
+        """Render Markdown; report its unsafe links and list every link, from one parse."""
+        tokens = self.md.parse(source, {})
+        problems = _find_link_problems(tokens, source)
+        links = find_links(tokens, source)
+        return self.md.renderer.render(tokens, self.md.options, {}), problems, links
+
+    def links(self, source: str) -> list[LinkRef]:
+        return find_links(self.md.parse(source, {}), source)
+
     def render_inline(self, source: str) -> str:
         return self.md.renderInline(source)
 
@@ -251,17 +272,46 @@ class Markdown:
         return _find_link_problems(self.md.parse(source, {}), source)
 
 
-def _find_link_problems(tokens: list[Token], source: str) -> list[LinkProblem]:
-    problems = []
+def _locator(source: str):
     lines = source.split("\n")
+    # Where each URL was last found in a block, so a URL written twice gets two positions.
+    after: dict[tuple[int, str], tuple[int, int]] = {}
 
     def locate(url: str, block: Token) -> tuple[int, int]:
         first, last = block.map if block.map else (0, 1)
-        for ln in range(first, min(last, len(lines))):
-            col = lines[ln].find(url)
-            if col >= 0:
-                return ln + 1, col + 1
+        # markdown-it percent-encodes the URL it keeps: look for it as written too.
+        for written in dict.fromkeys((url, unquote(url))):
+            ln0, c0 = after.get((first, written), (first, -1))
+            for ln in range(ln0, min(last, len(lines))):
+                col = lines[ln].find(written, c0 + 1 if ln == ln0 else 0)
+                if col >= 0:
+                    after[(first, written)] = (ln, col)
+                    return ln + 1, col + 1
         return first + 1, 1
+    return locate
+
+
+def find_links(tokens: list[Token], source: str) -> list[LinkRef]:
+    """Every link (not image) in parsed Markdown, in source order, with its line and column."""
+    locate = _locator(source)
+    out: list[LinkRef] = []
+
+    def visit(toks: list[Token], block: Token | None) -> None:
+        for tok in toks:
+            if tok.type == "link_open":
+                url = tok.attrs.get("href") if tok.attrs else None
+                if isinstance(url, str):
+                    line, col = locate(url, block or tok)
+                    out.append(LinkRef(line, col, url))
+            if tok.children:
+                visit(tok.children, tok)
+    visit(tokens, None)
+    return out
+
+
+def _find_link_problems(tokens: list[Token], source: str) -> list[LinkProblem]:
+    problems = []
+    locate = _locator(source)
 
     def visit(toks: list[Token], block: Token | None) -> None:
         for tok in toks:

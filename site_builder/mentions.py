@@ -14,9 +14,11 @@ Latin-script aliases need word boundaries (``Xi`` never matches inside
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Iterable
 
+from .graphemes import is_boundary
 from .model import Entity
 
 _CJK = "\u2e80-\u2fff\u3040-\u30ff\u3100-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
@@ -66,7 +68,7 @@ def aliases_of(entities: Iterable[Entity]) -> list[Alias]:
         if not e.link:
             continue
         for text in (e.name, *e.aliases):
-            text = " ".join(text.split())
+            text = unicodedata.normalize("NFC", " ".join(text.split()))
             if text:
                 out.append(Alias(text, e.id, alias_is_case_sensitive(text, e.case_sensitive)))
     return out
@@ -159,10 +161,30 @@ class Matcher:
         return out
 
 
+# Addresses written out in the text: a name inside one is part of the address, not a mention.
+_BARE_ADDRESS = re.compile(
+    r"(?i)\b(?:[a-z][a-z0-9+.-]*://|www\.|mailto:)[^\s<>\"]*"
+    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+)
+
+
 def find_in_runs(runs: Iterable[tuple[int, str]], matcher: Matcher) -> list[Found]:
-    """Mentions in (offset, text) runs, with offsets into the whole projection."""
+    """Mentions in (offset, text) runs, with offsets into the whole projection.
+
+    A match inside a bare URL or e-mail address, or one that would split a
+    letter from its combining marks (``Jose`` in ``José`` written with a
+    combining accent), is not a mention.
+    """
     out = []
     for offset, text in runs:
-        for f in matcher.find(text):
+        found = matcher.find(text)
+        if not found:
+            continue
+        addresses = [m.span() for m in _BARE_ADDRESS.finditer(text)]
+        for f in found:
+            if any(a < f.end and f.start < b for a, b in addresses):
+                continue
+            if not (is_boundary(text, f.start) and is_boundary(text, f.end)):
+                continue
             out.append(Found(offset + f.start, offset + f.end, f.entity))
     return out

@@ -26,6 +26,7 @@ class Site:
     allow_raw_html: bool = False
     ignore: tuple[str, ...] = ()
     report_page: bool = False  # publish the editorial report as report.html
+    warn: tuple[str, ...] = ()  # error codes reported as warnings
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class Overview:
     takeaways: tuple[str, ...]
     body: str
     body_pos: Pos  # where the Markdown body starts
+    takeaway_pos: tuple[Pos, ...] = field(default=(), compare=False)  # where each takeaway's text starts
 
 
 @dataclass(frozen=True)

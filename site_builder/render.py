@@ -29,7 +29,7 @@ import jinja2.meta
 from markupsafe import Markup
 from pygments.formatters import HtmlFormatter
 
-from . import publish, urls
+from . import bidi, publish, urls
 from .diagnostics import Pos
 from .markdown import Markdown
 from .model import Annotation, Content, Entity
@@ -237,7 +237,27 @@ def make_environment(project_templates: Path | None) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.filters["bdi"] = _bdi_filter
+    env.filters["isolate"] = _isolate_filter
+    env.filters["text_direction"] = bidi.direction
     return env
+
+
+def _page_dir(ctx) -> str:
+    site = ctx.get("site")
+    return bidi.direction(getattr(site, "language", "") or "")
+
+
+@jinja2.pass_context
+def _bdi_filter(ctx, value) -> Markup:
+    """An author string in HTML content, bidi-isolated (see :mod:`bidi`)."""
+    return bidi.bdi(value, _page_dir(ctx))
+
+
+@jinja2.pass_context
+def _isolate_filter(ctx, value) -> str:
+    """An author string in <title> or an attribute, between isolate marks when it needs them."""
+    return bidi.isolate(value, _page_dir(ctx))
 
 
 def template_sources(env: jinja2.Environment) -> dict[str, str]:

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import datetime
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import yaml
 
-from .diagnostics import SILENCEABLE, Diagnostics, Pos, did_you_mean
+from .diagnostics import DOWNGRADABLE, SILENCEABLE, Diagnostics, Pos, did_you_mean
 
 ID_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
 TAG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.-]*$")
@@ -46,11 +47,19 @@ MISSING = object()
 class Ctx:
     """Conversion context: the file being read and where to report."""
 
-    def __init__(self, path: str, diags: Diagnostics, line_offset: int = 0):
+    def __init__(self, path: str, diags: Diagnostics, line_offset: int = 0, text: str | None = None):
         self.path = path
         self.diags = diags
         self.line_offset = line_offset
         self.positions: dict[tuple, Pos] = {}
+        self.lines = text.split("\n") if text is not None else None  # the YAML source, for block indentation
+
+    def block_indent(self, line: int) -> int:
+        """The indentation of 0-based YAML ``line`` (0 when the source is not known)."""
+        if self.lines is None or not 0 <= line < len(self.lines):
+            return 0
+        text = self.lines[line]
+        return len(text) - len(text.lstrip(" "))
 
     def pos(self, node: yaml.Node) -> Pos:
         m = node.start_mark
@@ -63,6 +72,65 @@ def _describe(node: yaml.Node) -> str:
     if isinstance(node, yaml.SequenceNode):
         return "a list"
     return f"'{node.value}'"
+
+
+def field_name(path: tuple) -> str:
+    """How a diagnostic names the value at ``path``: 'aliases item 2', 'quote.prefix', 'name'."""
+    if not path:
+        return "value"
+    if isinstance(path[-1], int):
+        owner = next((p for p in reversed(path) if isinstance(p, str)), "list")
+        return f"'{owner}' item {path[-1] + 1}"
+    names = [p for p in path if isinstance(p, str)]
+    # Inside a list of objects, name the field from the object down (quote.prefix, not annotations.quote.prefix).
+    last_index = max((i for i, p in enumerate(path) if isinstance(p, int)), default=-1)
+    tail = [p for p in path[last_index + 1:] if isinstance(p, str)] or names[-1:]
+    return "'" + ".".join(tail) + "'"
+
+
+def is_blank(value: str) -> bool:
+    """Nothing a reader could see: only whitespace and invisible format characters (U+200B, U+FEFF ...)."""
+    return all(c.isspace() or unicodedata.category(c) == "Cf" for c in value)
+
+
+# Invisible characters a name cannot need: a name holding one never matches the text as typed.
+# (Directional controls are allowed: pages isolate every name that holds one.)
+_NAME_INVISIBLE = frozenset("\u00ad\u200b\u2060\ufeff")
+
+
+_LOOKALIKE_SCRIPTS = ("LATIN", "CYRILLIC", "GREEK")
+
+
+def check_name(value: str) -> str | None:
+    """An entity name or alias may not hide a zero-width space or soft hyphen, nor mix look-alike
+    scripts within a word ('Аcme' with a Cyrillic А): either would never match the text as typed."""
+    for i, c in enumerate(value):
+        if c in _NAME_INVISIBLE:
+            shown = "".join(f"<U+{ord(x):04X}>" if x in _NAME_INVISIBLE else x for x in value)
+            return (f"'{shown}' holds an invisible "
+                    f"U+{ord(c):04X} {unicodedata.name(c)} at character {i + 1}: mentions would never match it; "
+                    "remove it")
+    for word in value.split():
+        scripts: dict[str, list[str]] = {}
+        for c in word:
+            if c.isalpha():
+                script = unicodedata.name(c, "").split(" ")[0]
+                if script in _LOOKALIKE_SCRIPTS:
+                    scripts.setdefault(script, []).append(c)
+        if len(scripts) > 1:
+            odd = min(scripts.values(), key=len)[0]  # the first letter of the rarer script
+            names = " and ".join(s.capitalize() for s in sorted(scripts))
+            return (f"the word '{word}' mixes {names} letters (U+{ord(odd):04X} {unicodedata.name(odd)}): "
+                    "it would never match text typed in one script; retype it")
+    return None
+
+
+def control_character(value: str) -> str | None:
+    """A description of the first control character in ``value`` (tabs and line breaks excepted), else None."""
+    for i, c in enumerate(value):
+        if c not in "\n\t" and unicodedata.category(c) == "Cc":
+            return f"U+{ord(c):04X} at character {i + 1}"
+    return None
 
 
 def _is_null(node: yaml.Node) -> bool:
@@ -91,19 +159,34 @@ class Str(Spec):
     pattern_hint: str = ""
     check: Callable[[str], str | None] | None = None  # returns an error message or None
     json_pattern: str = ""  # what ``check`` enforces, for the JSON Schema (when there is no ``pattern``)
+    nonblank: bool = False  # an empty or whitespace-only value is an error (lists, optional fields)
+    markdown: bool = False  # Markdown text (bodies, descriptions): control characters are left to the renderer
 
     def convert(self, node, ctx, path):
         ctx.positions[path] = ctx.pos(node)
         if isinstance(node, yaml.ScalarNode) and node.style in ("|", ">"):
-            # A block scalar's text starts on the line after its indicator
-            # (its indentation is not known, so column 1).
-            ctx.positions[path] = Pos(ctx.path, node.start_mark.line + 2 + ctx.line_offset, 1)
+            # A block scalar's text starts on the line after its indicator, at its indentation.
+            first = node.start_mark.line + 1
+            ctx.positions[path] = Pos(ctx.path, first + 1 + ctx.line_offset, ctx.block_indent(first) + 1)
+        elif isinstance(node, yaml.ScalarNode) and node.style in ('"', "'"):
+            # Where the text itself starts, after the opening quote (for positions inside the text).
+            p = ctx.positions[path]
+            ctx.positions[path + ("@text",)] = Pos(p.path, p.line, p.col + 1)
         if not isinstance(node, yaml.ScalarNode):
             ctx.diags.error("type", ctx.pos(node), f"expected a string, got {_describe(node)}")
             return MISSING
         if _is_null(node):
             return None
         value = node.value
+        if is_blank(value) and (self.nonblank or self.pattern is not None):
+            ctx.diags.error("empty-value", ctx.pos(node),
+                            f"{field_name(path)} is empty or holds only whitespace or invisible characters")
+            return MISSING
+        control = None if self.markdown else control_character(value)
+        if control is not None:
+            ctx.diags.error("invalid-value", ctx.pos(node),
+                            f"{field_name(path)} contains a control character ({control}); remove it")
+            return MISSING
         if self.pattern is not None and not self.pattern.match(value):
             ctx.diags.error("invalid-value", ctx.pos(node), f"invalid value '{value}': {self.pattern_hint}")
             return MISSING
@@ -120,6 +203,8 @@ class Str(Spec):
             s["pattern"] = self.pattern.pattern
         elif self.json_pattern:
             s["pattern"] = self.json_pattern
+        elif self.nonblank:
+            s["pattern"] = r"\S"
         return self._with_doc(s)
 
 
@@ -245,7 +330,7 @@ class Obj(Spec):
         for name in self.required:
             if name not in out:
                 ctx.diags.error("missing-field", ctx.pos(node), f"missing required field '{name}'")
-            elif isinstance(out[name], str) and not out[name].strip():
+            elif isinstance(out[name], str) and is_blank(out[name]):
                 ctx.diags.error("missing-field", ctx.positions.get(path + (name,), ctx.pos(node)),
                                 f"required field '{name}' is empty")
                 out[name] = MISSING
@@ -278,8 +363,8 @@ class StrOrObj(Spec):
         if isinstance(node, yaml.ScalarNode):
             value = self.obj.fields[self.short_field].convert(node, ctx, path + (self.short_field,))
             ctx.positions[path] = ctx.pos(node)
-            if value is None:
-                ctx.diags.error("missing-field", ctx.pos(node), f"empty {path[-1] if path else 'value'}")
+            if value is None or (isinstance(value, str) and is_blank(value)):
+                ctx.diags.error("missing-field", ctx.pos(node), f"required field '{path[-1] if path else 'value'}' is empty")
                 return MISSING
             return MISSING if value is MISSING else {self.short_field: value}
         return self.obj.convert(node, ctx, path)
@@ -307,8 +392,8 @@ def check_url(value: str) -> str | None:
     return None
 
 
-def _text(doc: str = "") -> Str:
-    return Str(doc=doc)
+def _text(doc: str = "", nonblank: bool = False) -> Str:
+    return Str(doc=doc, nonblank=nonblank)
 
 
 def check_date(value: str) -> str | None:
@@ -318,6 +403,13 @@ def check_date(value: str) -> str | None:
             datetime.date.fromisoformat(value)
         except ValueError:
             return f"invalid date '{value}': that day does not exist"
+    return None
+
+
+def check_quote(value: str) -> str | None:
+    """A quote must hold some text: one that is only punctuation matches stray marks all over the document."""
+    if not is_blank(value) and not any(c.isalnum() or unicodedata.category(c)[0] in "LNS" for c in value):
+        return f"the quote '{value.strip()}' has only punctuation and spaces: quote at least one word of the text"
     return None
 
 
@@ -356,8 +448,11 @@ SITE = Obj(
                      pattern_hint="expected a bare domain name such as 'briefings.example.org' (no https://, no path)"),
         "allow_raw_html": Bool(doc="Let raw HTML in Markdown through unescaped. Off by default: only switch it on for trusted content."),
         "report_page": Bool(doc="Add the editorial report (site-builder report) to the site as report.html. Off by default."),
-        "ignore": ListOf(Enum(SILENCEABLE, doc="A warning code."),
+        "ignore": ListOf(Enum(SILENCEABLE + DOWNGRADABLE, doc="A warning code, or an error code downgraded by warn."),
                          doc="Warning codes to silence, e.g. [entity-unused]. Errors cannot be silenced.", unique=True),
+        "warn": ListOf(Enum(DOWNGRADABLE, doc="An error code that may be downgraded."),
+                       doc="Error codes to report as warnings instead, e.g. [link-broken]. Add the code to "
+                           "ignore as well to silence it.", unique=True),
     },
     required=("title",),
 )
@@ -368,7 +463,7 @@ OVERVIEW = Obj(
     fields={
         "title": _text("Heading of the overview."),
         "summary": _text("One-paragraph summary (plain text)."),
-        "takeaways": ListOf(_text(), doc="Key takeaways, one sentence each (inline Markdown)."),
+        "takeaways": ListOf(_text(nonblank=True), doc="Key takeaways, one sentence each (inline Markdown)."),
     },
     required=("title",),
 )
@@ -416,9 +511,10 @@ QUOTE = StrOrObj(
     doc="The annotated span, W3C TextQuoteSelector style; a bare string is the exact text.",
     obj=Obj(
         fields={
-            "exact": _text("The exact text as rendered (Markdown formatting and whitespace do not matter)."),
-            "prefix": _text("Text immediately before the span, to pick one of several matches."),
-            "suffix": _text("Text immediately after the span, to pick one of several matches."),
+            "exact": Str(doc="The exact text as rendered (Markdown formatting and whitespace do not matter).",
+                         check=check_quote),
+            "prefix": _text("Text immediately before the span, to pick one of several matches.", nonblank=True),
+            "suffix": _text("Text immediately after the span, to pick one of several matches.", nonblank=True),
         },
         required=("exact",),
     ),
@@ -441,7 +537,7 @@ ANNOTATION = Obj(
         "id": _id("Unique in the document; becomes the anchor #ann-<id>."),
         "kind": Enum(ANNOTATION_KINDS, doc="What kind of annotation this is."),
         "quote": QUOTE,
-        "body": _text("The annotation, in Markdown."),
+        "body": Str(doc="The annotation, in Markdown.", markdown=True),
         "verdict": Enum(VERDICTS, doc="Fact-checks only: the verdict on the quoted claim."),
         "entities": ListOf(_id("A glossary id."), doc="Glossary entities this annotation is about.", unique=True),
         "sources": ListOf(CITATION, doc="Sources backing the annotation."),
@@ -471,11 +567,11 @@ ENTITY = Obj(
     title="glossary entry",
     doc="content/glossary/<id>.yml: one entity; the file name is its id.",
     fields={
-        "name": _text("Display name; also matched in the text."),
+        "name": Str(doc="Display name; also matched in the text.", check=check_name),
         "type": Enum(ENTITY_TYPES, doc="What kind of entity this is."),
-        "aliases": ListOf(_text(), doc="Other names matched in the text, including other scripts (e.g. 中国共产党).", unique=True),
+        "aliases": ListOf(Str(nonblank=True, check=check_name), doc="Other names matched in the text, including other scripts (e.g. 中国共产党).", unique=True),
         "summary": _text("One line, shown in lists and previews."),
-        "description": _text("Longer description, in Markdown."),
+        "description": Str(doc="Longer description, in Markdown.", markdown=True),
         "related": ListOf(_id("A glossary id."), doc="Related entities.", unique=True),
         "links": Obj(
             doc="External identifiers; only where certain.",

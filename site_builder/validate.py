@@ -80,12 +80,13 @@ def _check_links(content: Content, md: Markdown, diags: Diagnostics) -> None:
     def scan(source: str, first: Pos) -> None:
         # ``first`` is where the text starts (for a YAML `|` block, the line after the key).
         for p in md.link_problems(source):
-            col = first.col + p.col - 1 if p.line == 1 else p.col
+            col = first.col + p.col - 1  # the lines of a YAML block share its indentation
             diags.error("unsafe-url", Pos(first.path, first.line + p.line - 1, col), p.message)
 
     scan(content.overview.body, content.overview.body_pos)
-    for t in content.overview.takeaways:
-        scan(t, Pos("content/index.md", 1, 1))
+    where = content.overview.takeaway_pos
+    for i, t in enumerate(content.overview.takeaways):
+        scan(t, where[i] if i < len(where) else Pos("content/index.md", 1, 1))
     # Document bodies and annotation bodies are checked where they are parsed
     # anyway, per document (xref.analyse_document), so the check is cached with them.
     for e in content.entities:

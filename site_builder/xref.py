@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from . import anchoring, mentions, reanchor, urls
+from . import anchoring, links, mentions, reanchor, urls
 from .diagnostics import Diagnostic, Diagnostics, Pos
 from .markdown import Block, Markdown, MarkSpan, MentionSpan, apply_marks
 from .model import Annotation, Content, Document
@@ -48,6 +48,8 @@ class DocumentAnalysis:
     diagnostics: list[Diagnostic]
     anchors: tuple[reanchor.Anchored, ...] = ()  # how each annotation anchored, in file order
     orphans: tuple[Annotation, ...] = ()  # annotations that lost their place, in file order
+    # Links written by hand in the body and the annotation bodies, checked site-wide (links.check).
+    links: list[links.HandLink] = field(default_factory=list)
 
 
 @dataclass
@@ -91,15 +93,19 @@ def analyse_document(doc: Document, annotations: tuple[Annotation, ...], md: Mar
     """
     diags = Diagnostics()
     parsed = md.parse(doc.body)
+    page = urls.document_path(doc.slug)
     for p in parsed.link_problems:
         diags.error("unsafe-url", Pos(doc.path, doc.body_pos.line + p.line - 1, p.col), p.message)
+    hand = links.place(parsed.links, Pos(doc.path, doc.body_pos.line, 1), page)
     note_html = {}
     for a in annotations:
-        html, problems = md.render_checked(a.body)
+        html, problems, refs = md.render_with_links(a.body)
         note_html[a.id] = html
         for p in problems:  # body_pos is where the text starts (the line after a `|`)
-            col = a.body_pos.col + p.col - 1 if p.line == 1 else p.col
+            col = a.body_pos.col + p.col - 1  # the lines of a YAML block share its indentation
             diags.error("unsafe-url", Pos(a.body_pos.path, a.body_pos.line + p.line - 1, col), p.message)
+        # A note shows on its document page, where a #fragment in it resolves.
+        hand += links.place(refs, a.body_pos, page)
     states: list[reanchor.Anchored] = []
     marks = anchoring.anchor_annotations(doc, parsed, annotations, diags, formers or {}, states)
     states = [x._replace(line=anchoring._source_line(doc, parsed, x.start)) if x.start >= 0 else x for x in states]
@@ -120,13 +126,12 @@ def analyse_document(doc: Document, annotations: tuple[Annotation, ...], md: Mar
         before, match, after = snippet(text, f.start, f.end)
         refs.append(MentionRef(f.entity, doc.slug, f"m-{f.entity}-{counters[f.entity]}", f.start, f.end,
                                seg_starts[si].block, before, match, after))
-    page = urls.document_path(doc.slug)
     spans = [MentionSpan(m.start, m.end, m.entity, m.anchor, urls.relative_url(page, urls.entity_path(m.entity)))
              for m in refs]
     note_blocks = apply_marks(parsed, marks, spans)
     blocks = md.render_blocks(parsed.tokens, note_blocks)
-    return DocumentAnalysis(doc, marks, refs, ordered, blocks, note_html, text, diags.items, tuple(states),
-                            tuple(a for a in annotations if a.id in orphaned))
+    return DocumentAnalysis(doc, marks, refs, ordered, blocks, note_html, text, diags.items, anchors=tuple(states),
+                            orphans=tuple(a for a in annotations if a.id in orphaned), links=hand)
 
 
 def build(content: Content, analyses: list[DocumentAnalysis]) -> XRef:

@@ -115,8 +115,13 @@
     var data = entities[entityIdOf(t)];
     var card = el("div", "popover-entity");
     card.appendChild(el("p", "popover-type", data[1]));
-    card.appendChild(el("p", "popover-title", data[0]));
-    card.appendChild(el("p", "popover-summary", data[2]));
+    // Author text lays out by its own direction (Arabic, Hebrew), isolated from the labels around it.
+    var title = el("p", "popover-title", data[0]);
+    title.dir = "auto";
+    card.appendChild(title);
+    var summary = el("p", "popover-summary", data[2]);
+    summary.dir = "auto";
+    card.appendChild(summary);
     var more = el("a", "popover-more", "Open the glossary entry");
     more.href = t.href;
     card.appendChild(more);
@@ -139,6 +144,7 @@
       }
       var out = doc.createElement("div");
       out.className = card.className;
+      out.dir = "auto";
       while (card.firstChild) out.appendChild(card.firstChild);
       body.appendChild(out);
       labels.push(note.getAttribute("aria-label") || "Annotation");

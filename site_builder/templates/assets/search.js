@@ -426,12 +426,17 @@
       a.href = resultUrl(rec, snip, root);
       var kind = document.createElement("span");
       kind.className = "search-kind";
-      kind.textContent = rec[0] === "d" || rec[0] === "p" ? rec[1] : KIND_NAMES[rec[0]] + " · " + rec[1];
+      // Author text is isolated (U+2068 ... U+2069, or dir="auto" on its own element) so an
+      // Arabic title or a stray U+202E cannot reorder the labels around it.
+      kind.textContent = rec[0] === "d" || rec[0] === "p" ? "\u2068" + rec[1] + "\u2069"
+        : KIND_NAMES[rec[0]] + " · \u2068" + rec[1] + "\u2069";
       var title = document.createElement("span");
       title.className = "search-title";
+      title.dir = "auto";
       highlighted(title, rec[2], matches(index.foldedTitles[hit.id], res.marks, 50));
       var text = document.createElement("span");
       text.className = "search-snippet";
+      text.dir = "auto";
       highlighted(text, snip.text, snip.marks, snip.offset);
       a.appendChild(kind); a.appendChild(title); a.appendChild(text);
       li.appendChild(a);
