@@ -46,7 +46,8 @@ _TEMPLATE_ID_RE = re.compile(r"""\sid="([^"{]*)(\{\{[^"]*)?\"""")
 # partials, a project's own) may appear on every page.
 _TEMPLATE_PAGES = {
     "document.html": "document", "entity.html": "entity", "index.html": "home", "glossary.html": "glossary",
-    "annotations.html": "annotations", "graph.html": "graph", "404.html": "404",
+    "annotations.html": "annotations", "graph.html": "graph", "404.html": "404", "search.html": "search",
+    "report.html": "report",
 }
 # Ids the builder writes exactly, one per annotation or mention: on a document
 # page they are known one by one, so a template's ``ann-{{ ... }}`` pattern does
@@ -113,6 +114,10 @@ def _kind(path: OutPath) -> str:
         return "graph"
     if path == urls.NOT_FOUND:
         return "404"
+    if path == urls.SEARCH:
+        return "search"
+    if path == urls.REPORT:
+        return "report"
     if path.startswith("documents/"):
         return "document"
     if path.startswith("glossary/"):
@@ -195,7 +200,10 @@ def site_targets(content: Content, analyses, templates: TemplateIds, files: Iter
     read from, so an unchanged document is not scanned again.
     """
     paths: dict[OutPath, str | None] = {}
-    for page in (urls.HOME, urls.GLOSSARY_INDEX, urls.ANNOTATIONS_INDEX, urls.GRAPH, urls.NOT_FOUND):
+    pages = [urls.HOME, urls.GLOSSARY_INDEX, urls.ANNOTATIONS_INDEX, urls.GRAPH, urls.SEARCH, urls.NOT_FOUND]
+    if content.site.report_page:
+        pages.append(urls.REPORT)
+    for page in pages:
         paths[page] = _kind(page)
     for e in content.entities:
         paths[urls.entity_path(e.id)] = "entity"

@@ -204,7 +204,7 @@ def parse_conditions(value: str) -> tuple[tuple[str, ...], list[str]]:
     return tuple(w for w in words if w in CONDITIONS), [w for w in words if w not in CONDITIONS]
 
 
-REPORT_PAGE = urls.OutPath("report.html")
+REPORT_PAGE = urls.REPORT
 
 
 class LinkedItem(NamedTuple):

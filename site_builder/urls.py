@@ -46,6 +46,7 @@ STYLESHEET = OutPath("assets/style.css")
 PYGMENTS_CSS = OutPath("assets/pygments.css")
 GRAPH = OutPath("graph.html")
 SEARCH = OutPath("search.html")  # the search results page (search.html?q=...)
+REPORT = OutPath("report.html")  # the editorial report, with report_page: true
 # Reader assets (site_builder.search.site_files): scripts, never fetched, so they work from file://.
 THEME_JS = OutPath("assets/theme.js")
 READER_JS = OutPath("assets/reader.js")
