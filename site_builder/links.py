@@ -54,7 +54,7 @@ _TEMPLATE_PAGES = {
 # not stand in for them there.
 _EXACT_PREFIXES = ("ann-", "hl-", "ref-", "m-")
 # Ids written by Python code rather than a template (the graph's SVG title).
-_CODE_IDS = {"graph": frozenset({"entity-graph-title"})}
+_CODE_IDS = {"graph": frozenset({"entity-graph-title-wide", "entity-graph-title-narrow"})}
 
 
 class HandLink(NamedTuple):
