@@ -218,6 +218,7 @@ def _site(path: Path, rel: str, diags: Diagnostics) -> Site | None:
         organisation=value.get("organisation", ""), date=value.get("date", ""), base_url=value.get("base_url", ""),
         cname=value.get("cname", ""),
         allow_raw_html=value.get("allow_raw_html", False), ignore=tuple(value.get("ignore", ())),
+        print_notes=value.get("print_notes", "endnotes"),
     )
 
 
@@ -359,6 +360,7 @@ def _annotation(value: dict, slug: str, ctx: schema.Ctx, path: tuple) -> Annotat
         sources=tuple(Citation(s["title"], s["publisher"], s["date"], s.get("url", "")) for s in value.get("sources", ())),
         tags=tuple(value.get("tags", ())),
         original=Original(orig["text"], orig["lang"]) if orig else None,
+        summary=value.get("summary", ""),
         pos=ctx.positions[path],
         quote_pos=ctx.positions.get(path + ("quote",), ctx.positions[path]),
         entity_pos=tuple(ctx.positions[path + ("entities", i)] for i in range(len(value.get("entities", ())))),

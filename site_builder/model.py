@@ -25,6 +25,7 @@ class Site:
     cname: str = ""  # custom domain for GitHub Pages (written to CNAME)
     allow_raw_html: bool = False
     ignore: tuple[str, ...] = ()
+    print_notes: str = "endnotes"  # "endnotes" or "inline": where printed document pages put the notes
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,7 @@ class Annotation:
     sources: tuple[Citation, ...] = ()
     tags: tuple[str, ...] = ()
     original: Original | None = None
+    summary: str = ""  # one line for the note's card; "" = the body's first sentence
     pos: Pos = field(default=Pos(""), compare=False)
     quote_pos: Pos = field(default=Pos(""), compare=False)
     entity_pos: tuple[Pos, ...] = field(default=(), compare=False)

@@ -33,6 +33,7 @@ from . import publish, urls
 from .diagnostics import Pos
 from .markdown import Markdown
 from .model import Annotation, Content, Entity
+from .reading import card_summary, table_of_contents
 from .schema import ANNOTATION_KINDS, ENTITY_TYPES, VERDICTS
 from .urls import OutPath, relative_url
 from .xref import DocumentAnalysis, XRef
@@ -120,6 +121,7 @@ class NoteView(NamedTuple):
     tags: tuple[str, ...]
     document_title: str
     link: Link  # the note on its document page
+    summary: str  # one line for the note's card: the author's summary or the body's first sentence
 
 
 class BlockView(NamedTuple):
@@ -456,6 +458,7 @@ def note_view(a: Annotation, number: int, doc_title: str, note_html: str, refs: 
         sources=tuple(SourceView(s.title, s.publisher, s.date, s.url) for s in a.sources),
         tags=a.tags, document_title=doc_title,
         link=Link(urls.document_path(a.document), f"ann-{a.id}"),
+        summary=card_summary(a.summary, note_html),
     )
 
 
@@ -659,6 +662,11 @@ class ViewBuilder:
             p.page_inputs = (generation, inputs)
         doc = p.an.doc
         path = urls.document_path(doc.slug)
+        at = next(i for i, q in enumerate(self.parts) if q is p)
+        previous = self.parts[at - 1].docref if at > 0 else None
+        following = self.parts[at + 1].docref if at + 1 < len(self.parts) else None
+        print_notes = self.content.site.print_notes
+        inputs = _digest(inputs, previous, following, print_notes)
 
         def build() -> Page:
             an = p.an
@@ -679,6 +687,10 @@ class ViewBuilder:
                 "entities": tuple((r, p.mention_counts[r.id]) for r in in_doc),
                 "notes": p.notes,
                 "kinds_present": tuple(k for k in ANNOTATION_KINDS if p.kinds.get(k)),
+                "toc": table_of_contents([b.html for b in an.blocks]),
+                "previous": previous,
+                "next": following,
+                "print_notes": print_notes,
             }
             return Page(path, "document.html", doc.title, "documents", _freeze(view))
 

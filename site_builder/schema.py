@@ -357,6 +357,8 @@ SITE = Obj(
         "allow_raw_html": Bool(doc="Let raw HTML in Markdown through unescaped. Off by default: only switch it on for trusted content."),
         "ignore": ListOf(Enum(SILENCEABLE, doc="A warning code."),
                          doc="Warning codes to silence, e.g. [entity-unused]. Errors cannot be silenced.", unique=True),
+        "print_notes": Enum(("endnotes", "inline"), doc="Where printed document pages put the notes: numbered "
+                            "after the text (endnotes, the default) or after each paragraph (inline)."),
     },
     required=("title",),
 )
@@ -427,6 +429,8 @@ ANNOTATION = Obj(
         "kind": Enum(ANNOTATION_KINDS, doc="What kind of annotation this is."),
         "quote": QUOTE,
         "body": _text("The annotation, in Markdown."),
+        "summary": _text("One line (plain text) for the note's card in the margin. Without it the card shows "
+                         "the body's first sentence."),
         "verdict": Enum(VERDICTS, doc="Fact-checks only: the verdict on the quoted claim."),
         "entities": ListOf(_id("A glossary id."), doc="Glossary entities this annotation is about.", unique=True),
         "sources": ListOf(CITATION, doc="Sources backing the annotation."),

@@ -1,0 +1,262 @@
+"""The document page's reading view in headless Chromium (issue 10).
+
+One text column with the notes as compact cards in the margin on wide screens,
+placed level with their highlights without overlap; the notes as a numbered list
+after the text on narrow screens, in the list mode and without JavaScript; note
+numbers right after their words; selection both ways; every fragment link of the
+site landing in the top third of the window; keyboard and touch access.  The
+figures measured here are quoted in docs/reader.md (run with -s to print them).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from reader_build import compile_reader
+from reader_support import ROOT, open_context, url, watch
+from reading_view_support import MEASURE, TARGET_STATE, figures, fragment_links, landing_problem
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import dense  # noqa: E402
+
+DOC = "documents/xi-first-mover-ai.html"
+
+
+@pytest.fixture(scope="module")
+def dense_site(tmp_path_factory) -> Path:
+    """A briefing whose document has 200 annotations (benchmarks/dense.py), built."""
+    from site_builder.writer import write_site
+
+    root = tmp_path_factory.mktemp("dense") / "briefing"
+    dense.generate(root, 200)
+    out = root.parent / "site"
+    write_site(root, out, compile_reader(root))
+    return out
+
+
+def _open(browser, width, height, **kw):
+    ctx = open_context(browser, width, height, **kw)
+    page = ctx.new_page()
+    page.errors = watch(page)
+    return ctx, page
+
+
+def _settle(page):
+    page.wait_for_load_state("load")
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+
+def _check_margin_layout(m: dict, name: str):
+    rows = m["rows"]
+    assert m["margin"], f"{name}: the notes are not in the margin"
+    assert rows
+    for a, b in zip(rows, rows[1:]):
+        assert b["top"] >= a["bottom"] - 0.5, f"{name}: card {b['id']} overlaps card {a['id']}"  # and in order
+    for r in rows:
+        assert r["left"] > m["textRight"], f"{name}: card {r['id']} covers the text"
+
+
+# ------------------------------------------------------------------ layout and density
+
+def test_example_briefing_density_at_1280(reader_browser, reader_site):
+    ctx, page = _open(reader_browser, 1280, 800)
+    try:
+        page.goto(url(reader_site, DOC))
+        _settle(page)
+        m = page.evaluate(MEASURE)
+        _check_margin_layout(m, "example")
+        f = figures(m, 800)
+        print(f"\nexample briefing at 1280x800: {f}")
+        assert f.height < 1.5 * f.bare, f
+        assert f.median < 150, f
+        assert f.maximum < 600, f
+        assert not page.errors
+    finally:
+        ctx.close()
+
+
+def test_two_hundred_annotations_density_at_1280(reader_browser, dense_site):
+    ctx, page = _open(reader_browser, 1280, 800)
+    try:
+        page.goto(url(dense_site, "documents/dense.html"))
+        _settle(page)
+        m = page.evaluate(MEASURE)
+        _check_margin_layout(m, "dense")
+        f = figures(m, 800)
+        print(f"\n200 annotations at 1280x800: {f}")
+        assert f.notes == 200
+        assert f.height < 1.5 * f.bare, f
+        assert f.median < 150, f
+        assert f.maximum < 600, f
+    finally:
+        ctx.close()
+
+
+@pytest.mark.parametrize("width", [375, 900])
+def test_narrow_screens_list_the_notes_after_the_text(reader_browser, reader_site, width):
+    ctx, page = _open(reader_browser, width, 812)
+    try:
+        page.goto(url(reader_site, DOC))
+        _settle(page)
+        state = page.evaluate("""() => {
+            const text = document.querySelector('.doc-text').getBoundingClientRect();
+            const notes = document.querySelector('#notes').getBoundingClientRect();
+            const first = document.querySelector('.note-list .note');
+            return {margin: !!document.querySelector('.notes-margin'), textBottom: text.bottom, notesTop: notes.top,
+                    body: getComputedStyle(first.querySelector('.note-body')).display,
+                    summary: getComputedStyle(first.querySelector('.note-summary')).display,
+                    position: getComputedStyle(first).position};
+        }""")
+        assert not state["margin"]
+        assert state["notesTop"] >= state["textBottom"]  # the text is never broken apart
+        assert state["body"] != "none" and state["summary"] == "none" and state["position"] == "static"
+        assert not page.errors
+    finally:
+        ctx.close()
+
+
+def test_without_javascript_the_notes_are_a_linked_list(reader_browser, reader_site):
+    ctx = reader_browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 800})
+    try:
+        page = ctx.new_page()
+        page.goto(url(reader_site, DOC))
+        links = page.evaluate("""() => [...document.querySelectorAll('.note-list .note')].map(n => {
+            const id = n.dataset.ann;
+            return {back: n.querySelector('.note-number').getAttribute('href'),
+                    forth: document.querySelector('#ref-' + CSS.escape(id) + ' a').getAttribute('href'), id,
+                    shown: n.querySelector('.note-body').getBoundingClientRect().height > 0};
+        })""")
+        assert links
+        for n in links:
+            assert n["back"] == f"#ref-{n['id']}" and n["forth"] == f"#ann-{n['id']}" and n["shown"], n
+        assert page.locator("[data-notes-controls]").is_hidden()
+        assert page.locator(".skip-notes").is_visible()
+    finally:
+        ctx.close()
+
+
+# ------------------------------------------------------------------ numbers, cards, selection
+
+def test_note_numbers_follow_the_words_they_annotate(reader_browser, reader_site):
+    ctx, page = _open(reader_browser, 375, 812)
+    try:
+        page.goto(url(reader_site, DOC))
+        gaps = page.evaluate("""() => [...document.querySelectorAll('.doc-text sup.ann-ref')].map(sup => {
+            const id = sup.id.slice(4);
+            const marks = document.querySelectorAll('.doc-text mark[data-ann~="' + id + '"]');
+            if (!marks.length) return [id, 'no highlight'];
+            const r = document.createRange();
+            r.setStartAfter(marks[marks.length - 1]);
+            r.setEndBefore(sup);
+            const between = r.cloneContents();  // other numbers ending at the same words may sit between
+            between.querySelectorAll('.ann-ref').forEach(s => s.remove());
+            return [id, between.textContent];
+        })""")
+        assert len(gaps) == page.locator(".note-list .note").count()
+        bad = [(i, g) for i, g in gaps if g.strip()]
+        assert not bad, bad
+    finally:
+        ctx.close()
+
+
+def test_cards_open_in_place_and_the_view_is_remembered(reader_browser, reader_site):
+    ctx, page = _open(reader_browser, 1280, 800)
+    try:
+        page.goto(url(reader_site, DOC))
+        card = page.locator(".note-list .note").nth(2)
+        body = card.locator(".note-body")
+        assert body.is_hidden() and card.locator(".note-summary").is_visible()
+        card.locator(".note-summary").click()
+        body.wait_for(state="visible")
+        assert card.locator(".note-toggle").get_attribute("aria-expanded") == "true"
+        nxt = page.locator(".note-list .note").nth(3)
+        assert nxt.bounding_box()["y"] >= card.bounding_box()["y"] + card.bounding_box()["height"] - 0.5
+        card.locator(".note-toggle").focus()
+        page.keyboard.press("Enter")
+        body.wait_for(state="hidden")
+        # Expand all, then the list mode: both remembered across a reload.
+        page.click("[data-notes-expand]")
+        assert page.locator(".note-list .note .note-body").first.is_visible()
+        page.reload()
+        _settle(page)
+        assert page.locator("[data-notes-expand]").get_attribute("aria-pressed") == "true"
+        assert page.locator(".note-list .note .note-body").first.is_visible()
+        page.click("[data-notes-list]")
+        assert page.locator(".notes-margin").count() == 0
+        page.reload()
+        _settle(page)
+        assert page.locator(".notes-margin").count() == 0
+        assert page.locator("[data-notes-list]").get_attribute("aria-pressed") == "true"
+        page.click("[data-notes-list]")
+        page.locator(".notes-margin").wait_for()
+        assert not page.errors
+    finally:
+        ctx.close()
+
+
+def test_highlight_and_card_select_each_other(reader_browser, reader_site):
+    ctx, page = _open(reader_browser, 1280, 800)
+    try:
+        page.goto(url(reader_site, DOC))
+        mark = page.locator(".doc-text mark.hl[tabindex]").nth(4)
+        ann = mark.get_attribute("data-ann").split()[0]
+        card = page.locator(f"#ann-{ann}")
+        mark.hover()
+        page.wait_for_function(f"document.getElementById('ann-{ann}').classList.contains('is-current')")
+        page.mouse.move(1, 1)
+        page.wait_for_function(f"!document.getElementById('ann-{ann}').classList.contains('is-current')")
+        card.hover()
+        page.wait_for_function(f"document.querySelector('mark[data-ann~=\"{ann}\"]').classList.contains('is-current')")
+        page.mouse.move(1, 1)
+        mark.focus()
+        assert "is-current" in card.get_attribute("class")
+        card.locator(".note-toggle").focus()
+        assert page.evaluate(f"document.querySelector('mark[data-ann~=\"{ann}\"]').classList.contains('is-current')")
+    finally:
+        ctx.close()
+
+
+# ------------------------------------------------------------------ fragment links
+
+@pytest.mark.parametrize("size", [(1280, 800), (375, 812)], ids=["desktop", "phone"])
+def test_every_fragment_link_lands(reader_browser, reader_site, reader_pages, size):
+    links = fragment_links(reader_site, reader_pages)
+    targets = sorted({(link.target, link.fragment) for link in links})
+    assert len(targets) > 150
+    ctx, page = _open(reader_browser, *size)
+    problems = []
+    try:
+        # Cold loads: every target, straight from its address.
+        for target, frag in targets:
+            page.goto(url(reader_site, target) + "#" + frag)
+            _settle(page)
+            why = landing_problem(page.evaluate(TARGET_STATE, frag))
+            if why:
+                problems.append(f"cold {target}#{frag}: {why}")
+        # Same-page clicks: each link, clicked on its page as it was loaded.
+        by_page: dict[str, list[str]] = {}
+        for link in links:
+            if link.source == link.target:
+                by_page.setdefault(link.source, []).append(link.fragment)
+        clicks = 0
+        for source, frags in sorted(by_page.items()):
+            page.goto(url(reader_site, source))
+            _settle(page)
+            for frag in frags:
+                page.evaluate("""(frag) => {
+                    const a = [...document.querySelectorAll('a[href]')].find(a => a.getAttribute('href') === '#' + frag
+                        && !a.closest('.popover'));
+                    a.click();
+                }""", frag)
+                _settle(page)
+                clicks += 1
+                why = landing_problem(page.evaluate(TARGET_STATE, frag))
+                if why:
+                    problems.append(f"click on {source}: #{frag}: {why}")
+        assert clicks > 100
+    finally:
+        ctx.close()
+    assert not problems, f"{len(problems)} of {len(targets)} targets:\n" + "\n".join(problems[:40])
