@@ -260,3 +260,137 @@ def test_every_fragment_link_lands(reader_browser, reader_site, reader_pages, si
     finally:
         ctx.close()
     assert not problems, f"{len(problems)} of {len(targets)} targets:\n" + "\n".join(problems[:40])
+
+
+# ------------------------------------------------------------------ keyboard and touch
+
+def test_one_tab_stop_per_annotation(reader_browser, reader_site):
+    ctx, page = _open(reader_browser, 1280, 800)
+    try:
+        page.goto(url(reader_site, DOC))
+        stops = page.evaluate("""() => {
+            const out = [];
+            document.querySelectorAll('.doc-text mark.hl[data-ann], .doc-text .ann-ref a').forEach(e => {
+                if (e.tabIndex < 0) return;
+                out.push(e.matches('a') ? [e.getAttribute('href').slice(5)] : e.dataset.ann.split(' '));
+            });
+            return out;
+        }""")
+        notes = page.eval_on_selector_all(".note-list .note", "l => l.map(n => n.dataset.ann)")
+        assert len(stops) <= len(notes)  # not one per highlighted piece
+        assert set(notes) <= {i for ids in stops for i in ids}  # every annotation reachable
+        # Tabbing through the text meets each of them once, plus the entity links.
+        page.locator("[data-notes-list]").focus()
+        seen = []
+        for _ in range(400):
+            page.keyboard.press("Tab")
+            where = page.evaluate("""() => { const a = document.activeElement;
+                return a.closest('.doc-text') ? (a.matches('mark') ? 'mark:' + a.dataset.ann :
+                    a.closest('.ann-ref') ? 'ref:' + a.getAttribute('href').slice(5) : 'link') : null; }""")
+            if where is None:
+                break
+            if where != "link":
+                seen.append(where)
+        assert len(seen) == len(stops)
+        assert len(seen) == len(set(seen))
+    finally:
+        ctx.close()
+
+
+def test_skip_to_notes_and_escape_returns_focus(reader_browser, reader_site):
+    ctx, page = _open(reader_browser, 1280, 800)
+    try:
+        page.goto(url(reader_site, DOC))
+        page.locator(".skip-notes").focus()
+        page.keyboard.press("Enter")
+        assert page.evaluate("document.activeElement.id") == "notes"
+        page.keyboard.press("Tab")
+        assert page.evaluate("!!document.activeElement.closest('.note-list')")
+        # Enter on a highlight pins its popover and moves focus in; one Escape closes it and
+        # gives focus back to the highlight.
+        mark = page.locator(".doc-text mark.hl[tabindex]").nth(3)
+        mark.focus()
+        page.keyboard.press("Enter")
+        pop = page.locator("#sb-popover")
+        pop.wait_for(state="visible")
+        assert pop.get_attribute("role") == "dialog"
+        assert page.evaluate("!!document.activeElement.closest('#sb-popover')")
+        page.keyboard.press("Escape")
+        pop.wait_for(state="hidden")
+        assert page.evaluate("document.activeElement.matches('mark.hl[tabindex]')")
+        assert mark.evaluate("m => m === document.activeElement")
+        assert not page.errors
+    finally:
+        ctx.close()
+
+
+def test_slash_focuses_search_without_jumping(reader_browser, reader_site):
+    ctx, page = _open(reader_browser, 1280, 800)
+    try:
+        page.goto(url(reader_site, DOC))
+        page.evaluate("window.scrollTo(0, 1500)")
+        before = page.evaluate("scrollY")
+        page.keyboard.press("/")
+        assert page.evaluate("document.activeElement.id") == "search-input"
+        assert abs(page.evaluate("scrollY") - before) <= 1
+        box = page.locator("#search-input").bounding_box()
+        assert 0 <= box["y"] < 800  # in the window, above the text
+        page.keyboard.type("DeepSeek")
+        page.locator(".search-results a.search-hit").first.wait_for()
+        assert abs(page.evaluate("scrollY") - before) <= 1
+        page.keyboard.press("Escape")
+        assert abs(page.evaluate("scrollY") - before) <= 1
+    finally:
+        ctx.close()
+
+
+SMALL_TARGETS = """() => {
+    // Links inside a line of text are exempt (WCAG 2.5.8 "inline"), note numbers are not.
+    const inline = (e) => e.matches('a') && !e.closest('.ann-ref') && getComputedStyle(e).display === 'inline'
+        && e.parentElement.closest('p, li, dd, td, th, h1, h2, h3, h4, figcaption, blockquote')
+        && e.parentElement.closest('p, li, dd, td, th, h1, h2, h3, h4, figcaption, blockquote').textContent.trim() !== e.textContent.trim();
+    return [...document.querySelectorAll('a[href], button, input, select, textarea, [tabindex]:not([tabindex="-1"]), .ann-ref a')]
+        .filter(e => e.getClientRects().length && getComputedStyle(e).visibility !== 'hidden')
+        .filter(e => !e.matches('mark, main, section, .skip-link') && !e.closest('svg'))  // graph nodes: spaced apart
+        .filter(e => !inline(e))
+        .map(e => { const r = e.getBoundingClientRect();
+            return {what: e.outerHTML.slice(0, 90), w: Math.round(r.width * 10) / 10, h: Math.round(r.height * 10) / 10}; })
+        .filter(t => t.w < 24 || t.h < 24);
+}"""
+
+
+def test_touch_targets_are_at_least_24px_on_a_phone(reader_browser, reader_site, reader_pages):
+    ctx, page = _open(reader_browser, 375, 812, has_touch=True, is_mobile=True)
+    small = {}
+    try:
+        for path in reader_pages:
+            page.goto(url(reader_site, path))
+            found = page.evaluate(SMALL_TARGETS)
+            if found:
+                small[path] = found[:6]
+        page.goto(url(reader_site, DOC))
+        sizes = page.evaluate("[...document.querySelectorAll('.ann-ref a')].map(a => a.getBoundingClientRect())"
+                              ".map(r => [r.width, r.height])")
+        assert sizes and all(w >= 24 and h >= 24 for w, h in sizes)
+    finally:
+        ctx.close()
+    assert not small, small
+
+
+# ------------------------------------------------------------------ long documents
+
+def test_contents_headings_and_neighbours(reader_browser, dense_site):
+    ctx, page = _open(reader_browser, 1280, 800)
+    try:
+        page.goto(url(dense_site, "documents/dense.html"))
+        toc = page.eval_on_selector_all(".toc a", "l => l.map(a => [a.getAttribute('href'), a.textContent])")
+        heads = page.eval_on_selector_all(".doc-text h2", "l => l.map(h => ['#' + h.id, h.firstChild.textContent.trim()])")
+        assert toc and toc == heads
+        assert all(page.locator(f"{h} .heading-anchor").get_attribute("href") == h for h, _ in heads)
+        nxt = page.locator(".doc-pager a[rel=next]")
+        assert nxt.get_attribute("href") == "short.html"
+        page.goto(url(dense_site, "documents/short.html"))
+        assert page.locator(".doc-pager a[rel=prev]").get_attribute("href") == "dense.html"
+        assert page.locator(".toc").count() == 0
+    finally:
+        ctx.close()

@@ -206,6 +206,8 @@
     savedDescribedBy = null;
   }
 
+  var refocused = null;  // a trigger given focus back by hide(): its focus must not reopen the popover
+
   function hide(returnFocus) {
     clearTimeout(showTimer); clearTimeout(hideTimer);
     if (!pop || pop.hidden) { current = null; return; }
@@ -217,7 +219,7 @@
     pop.hidden = true;
     current = null;
     mode = "";
-    if (t && (returnFocus || hadFocus)) t.focus();
+    if (t && (returnFocus || hadFocus)) { refocused = t; t.focus(); refocused = null; }
   }
 
   function scheduleHide() {
@@ -286,6 +288,7 @@
 
     doc.addEventListener("focusin", function (e) {
       var t = triggerOf(e.target);
+      if (t && t === refocused) return;
       if (t && t === e.target) {
         if (!(t === current && mode === "pinned")) show(t, "focus");
       } else if (pop && !pop.hidden && !pop.contains(e.target) && mode !== "hover") {
@@ -571,8 +574,32 @@
     });
   }
 
+  /* ------------------------------------------------------------ header */
+
+  /* The header scrolls away with the page (the back-to-top link brings it back).  When "/"
+     is pressed, or Shift+Tab reaches it, it sticks to the top of the window until focus
+     leaves it, so the search box opens where the reader is, without a jump. */
+  function initHeader() {
+    var header = doc.querySelector(".site-header");
+    if (!header) return;
+    function reveal() {
+      if (header.getBoundingClientRect().bottom <= 0 || header.classList.contains("is-revealed")) header.classList.add("is-revealed");
+    }
+    doc.addEventListener("keydown", function (e) {
+      if (e.key !== "/" || e.ctrlKey || e.metaKey || e.altKey) return;
+      var t = e.target, tag = t && t.tagName;
+      if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || (t && t.isContentEditable)) return;
+      reveal();
+    }, true);  // before the search script focuses its box
+    header.addEventListener("focusin", reveal);
+    header.addEventListener("focusout", function (e) {
+      if (!e.relatedTarget || !header.contains(e.relatedTarget)) header.classList.remove("is-revealed");
+    });
+  }
+
   function init() {
     initTheme();
+    initHeader();
     initNotes();
     initPopovers();
   }
