@@ -55,7 +55,7 @@ def test_document_prints_without_blank_pages(reader_browser, reader_site, tmp_pa
     assert flat.index("Notes 1.") > flat.index("intensifying its AI efforts")  # after the text, from note 1 on
     assert " 48. " in flat[flat.index("Notes 1."):]
     assert "<https://" in flat
-    assert "Skip to the notes" not in flat and "Expand all notes" not in flat and "Back to top" not in flat
+    assert "Skip to the notes" not in flat and "Expand all notes" not in flat and "Back to top" not in flat and "↑" not in flat
 
 
 def test_print_notes_inline(reader_browser, tmp_path, pdftotext):
