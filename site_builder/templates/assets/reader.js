@@ -456,6 +456,13 @@
     if (!r.height && target.nextElementSibling) r = target.nextElementSibling.getBoundingClientRect();
     var margin = parseFloat(getComputedStyle(target).scrollMarginTop) || 0;
     window.scrollTo({ top: Math.max(0, window.scrollY + r.top - margin), behavior: smooth ? "smooth" : "auto" });
+    landedAt = window.scrollY;
+  }
+
+  var landedAt = -1;  // where landOn left the page; a later re-layout re-lands only if the reader has not scrolled since
+
+  function relandIfStill() {
+    if (location.hash.length > 1 && window.scrollY === landedAt) landOn(location.hash, false);
   }
 
   function selectNote(id, on) {
@@ -554,7 +561,7 @@
     function relayout() { layoutNotes(); }
     window.addEventListener("resize", function () { clearTimeout(timer); timer = setTimeout(function () { syncControls(); relayout(); }, 60); });
     window.addEventListener("load", function () { relayout(); landOn(location.hash, false); });
-    if (doc.fonts && doc.fonts.ready) doc.fonts.ready.then(function () { relayout(); });
+    if (doc.fonts && doc.fonts.ready) doc.fonts.ready.then(function () { relayout(); relandIfStill(); });
     if (wideLayout.addEventListener) wideLayout.addEventListener("change", function () { syncControls(); relayout(); });
     window.addEventListener("hashchange", function () { landOn(location.hash, false); });
     // Same-page links to a fragment: place and open first, then scroll (the browser would
