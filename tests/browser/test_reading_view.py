@@ -394,3 +394,25 @@ def test_contents_headings_and_neighbours(reader_browser, dense_site):
         assert page.locator(".toc").count() == 0
     finally:
         ctx.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_with_cards_open_and_as_a_list(reader_browser, reader_site, scheme):
+    from reader_support import AXE_JS, format_axe, need, run_axe
+
+    need(AXE_JS.exists(), f"{AXE_JS} is missing (npm ci)")
+    ctx, page = _open(reader_browser, 1280, 800, scheme=scheme)
+    found = {}
+    try:
+        page.goto(url(reader_site, DOC))
+        page.locator(".note-list .note .note-summary").first.click()
+        page.locator(".doc-text mark.hl[tabindex]").nth(2).hover()
+        found["a card open, a highlight selected"] = run_axe(page)
+        page.click("[data-notes-expand]")
+        found["all notes expanded"] = run_axe(page)
+        page.click("[data-notes-list]")
+        found["notes as a list"] = run_axe(page)
+    finally:
+        ctx.close()
+    found = {k: v for k, v in found.items() if v}
+    assert not found, format_axe(found)
