@@ -249,6 +249,7 @@ def _site(path: Path, rel: str, diags: Diagnostics) -> Site | None:
         allow_raw_html=value.get("allow_raw_html", False), ignore=tuple(value.get("ignore", ())),
         report_page=value.get("report_page", False),
         warn=tuple(value.get("warn", ())),
+        print_notes=value.get("print_notes", "endnotes"),
     )
 
 
@@ -419,6 +420,7 @@ def _annotation(value: dict, slug: str, ctx: schema.Ctx, path: tuple) -> Annotat
         original=Original(orig["text"], orig["lang"]) if orig else None,
         updated=value.get("updated", ""),
         history=tuple(Change(h["date"], h["change"], h.get("verdict", "")) for h in value.get("history", ())),
+        summary=value.get("summary", ""),
         pos=ctx.positions[path],
         quote_pos=ctx.positions.get(path + ("quote",), ctx.positions[path]),
         entity_pos=tuple(ctx.positions[path + ("entities", i)] for i in range(len(value.get("entities", ())))),

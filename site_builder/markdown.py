@@ -218,6 +218,7 @@ class Markdown:
         md.add_render_rule("mention_close", lambda self, tokens, idx, options, env: "</a>")
         md.add_render_rule("hl_anchor", _render_hl_anchor)
         md.add_render_rule("ann_ref", _render_ann_ref)
+        md.add_render_rule("heading_anchor", _render_heading_anchor)
         md.add_render_rule("table_open", lambda self, tokens, idx, options, env: '<div class="table-wrap"><table>\n')
         md.add_render_rule("table_close", lambda self, tokens, idx, options, env: "</table></div>\n")
         self.md = md
@@ -230,6 +231,7 @@ class Markdown:
     def render_blocks(self, tokens: list[Token], note_blocks: dict[int, list[str]] | None = None) -> list[Block]:
         """Render top-level blocks; ``note_blocks`` maps an inline token index to annotation ids."""
         note_blocks = note_blocks or {}
+        _heading_ids(tokens)
         blocks: list[Block] = []
         start = 0
         depth = 0
@@ -375,12 +377,17 @@ def apply_marks(parsed: Parsed, marks: list[MarkSpan], mentions: list[MentionSpa
             elif child.type == "link_close":
                 link_depth -= 1
             seg = seg_by_child.get(ci)
+            ending = refs_at.get((bi, ci), []) if seg is not None else []
             if seg is None or seg.kind == "break":
                 out.append(child)
+                pending_refs.extend(ending)
             else:
-                out.extend(_split_leaf(child, seg, marks, mention_list, started, open_mention))
-            if seg is not None and (bi, ci) in refs_at:
-                pending_refs.extend(refs_at[(bi, ci)])
+                # Each number goes right after the words its annotation ends on; a number that
+                # cannot go there (inside a link or a mention) waits for the link to close.
+                pieces, late = _split_leaf(child, seg, marks, mention_list, started, open_mention,
+                                           ending if link_depth == 0 else [])
+                out.extend(pieces)
+                pending_refs.extend(late if link_depth == 0 else ending)
             # A reference number is a link: never inside a link or an open mention.
             if pending_refs and link_depth == 0 and open_mention[0] is None:
                 for m in sorted(pending_refs, key=lambda m: m.number):
@@ -411,16 +418,20 @@ def _token(type_: str, content: str = "", meta: dict | None = None) -> Token:
 
 
 def _split_leaf(child: Token, seg: Segment, marks: list[MarkSpan], mentions: list[MentionSpan],
-                started: set[str], state: list) -> list[Token]:
+                started: set[str], state: list, ending: list[MarkSpan]) -> tuple[list[Token], list[MarkSpan]]:
     """Split one text leaf at mark and mention boundaries.
 
     ``state[0]`` carries a mention that began in an earlier leaf of the same run
     (across a line break) into this one, and out again if it goes on.
+    ``ending`` are the annotations whose last piece is in this leaf: each one's
+    reference number is put right after that piece (after the mention it ends
+    in, if any).  Returns the tokens and the numbers that could not be placed.
     """
     active_marks = [m for m in marks if m.start < seg.end and m.end > seg.start]
     active_mentions = [m for m in mentions if m.start < seg.end and m.end > seg.start] if seg.linkable else []
     if not active_marks and not active_mentions:
-        return [child]
+        return [child], list(ending)
+    waiting = sorted(ending, key=lambda m: (min(m.end, seg.end), m.number))
     cuts = {seg.start, seg.end}
     for m in active_marks:
         cuts.update(x for x in (m.start, m.end) if seg.start < x < seg.end)
@@ -454,11 +465,44 @@ def _split_leaf(child: Token, seg: Segment, marks: list[MarkSpan], mentions: lis
             out.append(_token("hl_close"))
         else:
             out.append(piece)
-    if open_mention is not None and open_mention.end <= seg.end:
-        out.append(_token("mention_close"))
-        open_mention = None
+        if open_mention is not None and open_mention.end <= b:
+            out.append(_token("mention_close"))
+            open_mention = None
+        if open_mention is None:
+            while waiting and min(waiting[0].end, seg.end) <= b:
+                m = waiting.pop(0)
+                out.append(_token("ann_ref", meta={"id": m.id, "number": m.number, "kind": m.kind}))
     state[0] = open_mention
-    return out
+    return out, waiting
+
+
+_SLUG_DROP_RE = re.compile(r"[^\w\u3400-\u9fff]+")
+
+
+def _heading_ids(tokens: list[Token]) -> None:
+    """Give each h2-h4 an id (``sec-<slug>``, unique in the document) and a link to itself.
+
+    The ``sec-`` prefix keeps them apart from the ids of highlights, notes and mentions.
+    """
+    seen: set[str] = set()
+    for i, tok in enumerate(tokens):
+        if tok.type != "heading_open" or tok.tag not in ("h2", "h3", "h4") or tok.attrGet("id"):
+            continue
+        inline = tokens[i + 1] if i + 1 < len(tokens) and tokens[i + 1].type == "inline" else None
+        text = "".join(c.content for c in (inline.children or []) if c.type in ("text", "code_inline")) if inline else ""
+        base = "sec-" + (_SLUG_DROP_RE.sub("-", text.casefold()).strip("-_")[:60] or "section")
+        slug, n = base, 2
+        while slug in seen:
+            slug, n = f"{base}-{n}", n + 1
+        seen.add(slug)
+        tok.attrSet("id", slug)
+        if inline is not None:
+            inline.children = (inline.children or []) + [_token("heading_anchor", meta={"id": slug})]
+
+
+def _render_heading_anchor(self, tokens, idx, options, env) -> str:
+    hid = escapeHtml(tokens[idx].meta["id"])
+    return f' <a class="heading-anchor" href="#{hid}" aria-label="Link to this section">#</a>'
 
 
 def _render_safe_url(attr: str):

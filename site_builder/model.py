@@ -27,6 +27,7 @@ class Site:
     ignore: tuple[str, ...] = ()
     report_page: bool = False  # publish the editorial report as report.html
     warn: tuple[str, ...] = ()  # error codes reported as warnings
+    print_notes: str = "endnotes"  # "endnotes" or "inline": where printed document pages put the notes
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,7 @@ class Annotation:
     original: Original | None = None
     updated: str = ""
     history: tuple[Change, ...] = ()
+    summary: str = ""  # one line for the note's card; "" = the body's first sentence
     pos: Pos = field(default=Pos(""), compare=False)
     quote_pos: Pos = field(default=Pos(""), compare=False)
     entity_pos: tuple[Pos, ...] = field(default=(), compare=False)

@@ -33,6 +33,7 @@ from . import bidi, publish, urls
 from .diagnostics import Pos
 from .markdown import Markdown
 from .model import Annotation, Content, Entity
+from .reading import card_summary, table_of_contents
 from .schema import ANNOTATION_KINDS, ENTITY_TYPES, VERDICTS
 from .urls import OutPath, relative_url
 from .xref import DocumentAnalysis, XRef
@@ -148,6 +149,7 @@ class NoteView(NamedTuple):
     tags: tuple[str, ...]
     document_title: str
     link: Link  # the note on its document page
+    summary: str  # one line for the note's card: the author's summary or the body's first sentence
     updated: str = ""
     verdict_changes: tuple[VerdictChange, ...] = ()  # oldest first
     orphaned: bool = False  # lost its place in the text: listed under "Annotations that lost their place"
@@ -511,6 +513,7 @@ def note_view(a: Annotation, number: int, doc_title: str, note_html: str, refs: 
         tags=a.tags, document_title=doc_title,
         link=Link(urls.document_path(a.document), f"ann-{a.id}"),
         updated=a.updated, verdict_changes=verdict_changes(a), orphaned=orphaned,
+        summary=card_summary(a.summary, note_html),
     )
 
 
@@ -716,6 +719,11 @@ class ViewBuilder:
             p.page_inputs = (generation, inputs)
         doc = p.an.doc
         path = urls.document_path(doc.slug)
+        at = next(i for i, q in enumerate(self.parts) if q is p)
+        previous = self.parts[at - 1].docref if at > 0 else None
+        following = self.parts[at + 1].docref if at + 1 < len(self.parts) else None
+        print_notes = self.content.site.print_notes
+        inputs = _digest(inputs, previous, following, print_notes)
 
         def build() -> Page:
             an = p.an
@@ -737,6 +745,10 @@ class ViewBuilder:
                 "notes": p.notes,
                 "orphans": p.orphans,
                 "kinds_present": tuple(k for k in ANNOTATION_KINDS if p.kinds.get(k)),
+                "toc": table_of_contents([b.html for b in an.blocks]),
+                "previous": previous,
+                "next": following,
+                "print_notes": print_notes,
             }
             return Page(path, "document.html", doc.title, "documents", _freeze(view))
 

@@ -453,6 +453,8 @@ SITE = Obj(
         "warn": ListOf(Enum(DOWNGRADABLE, doc="An error code that may be downgraded."),
                        doc="Error codes to report as warnings instead, e.g. [link-broken]. Add the code to "
                            "ignore as well to silence it.", unique=True),
+        "print_notes": Enum(("endnotes", "inline"), doc="Where printed document pages put the notes: numbered "
+                            "after the text (endnotes, the default) or after each paragraph (inline)."),
     },
     required=("title",),
 )
@@ -538,6 +540,8 @@ ANNOTATION = Obj(
         "kind": Enum(ANNOTATION_KINDS, doc="What kind of annotation this is."),
         "quote": QUOTE,
         "body": Str(doc="The annotation, in Markdown.", markdown=True),
+        "summary": _text("One line (plain text) for the note's card in the margin. Without it the card shows "
+                         "the body's first sentence."),
         "verdict": Enum(VERDICTS, doc="Fact-checks only: the verdict on the quoted claim."),
         "entities": ListOf(_id("A glossary id."), doc="Glossary entities this annotation is about.", unique=True),
         "sources": ListOf(CITATION, doc="Sources backing the annotation."),

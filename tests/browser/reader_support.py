@@ -44,7 +44,7 @@ def url(site: Path, path: str) -> str:
     return (site / path).resolve().as_uri()
 
 
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
 def run_vnu(site: Path, java: str = "java") -> list[dict]:
@@ -56,7 +56,7 @@ def run_vnu(site: Path, java: str = "java") -> list[dict]:
 
 
 def run_axe(page) -> list[dict]:
-    """axe-core violations (WCAG 2.1 A and AA) of the page as it is now."""
+    """axe-core violations (WCAG 2.0, 2.1 and 2.2 A and AA) of the page as it is now."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(AXE_JS))
     return page.evaluate(

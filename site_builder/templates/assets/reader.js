@@ -1,7 +1,7 @@
 /* site_builder reader: entity and annotation popovers, and the theme toggle.
    Entity data comes from assets/entities.js (a <script>, never fetched), annotations
    from the notes already in the page, so everything works from file://.
-   Without JavaScript, entity links are plain links and notes sit beside the text. */
+   Without JavaScript, entity links are plain links and the notes are a numbered list after the text. */
 (function () {
   "use strict";
 
@@ -212,6 +212,8 @@
     savedDescribedBy = null;
   }
 
+  var refocused = null;  // a trigger given focus back by hide(): its focus must not reopen the popover
+
   function hide(returnFocus) {
     clearTimeout(showTimer); clearTimeout(hideTimer);
     if (!pop || pop.hidden) { current = null; return; }
@@ -223,7 +225,7 @@
     pop.hidden = true;
     current = null;
     mode = "";
-    if (t && (returnFocus || hadFocus)) t.focus();
+    if (t && (returnFocus || hadFocus)) { refocused = t; t.focus(); refocused = null; }
   }
 
   function scheduleHide() {
@@ -253,8 +255,8 @@
       top = r.top - gap - h;
     }
     // With notes in the margin, keep the popover over the text column, clear of the notes.
-    var right = vw - margin, column = t.closest(".block-text");
-    if (column && column.parentNode.classList.contains("has-notes") && wideLayout.matches) {
+    var right = vw - margin, column = t.closest(".doc-text");
+    if (column && inMargin()) {
       right = Math.min(right, column.getBoundingClientRect().right + 12);
     }
     var anchorX = point ? point.x - 24 : r.left;
@@ -264,17 +266,6 @@
   }
 
   function initPopovers() {
-    // Keyboard access to highlights: the first piece of each highlight outside a link takes focus.
-    var seen = {};
-    var marks = doc.querySelectorAll("mark.hl[data-ann]");
-    for (var i = 0; i < marks.length; i++) {
-      var m = marks[i];
-      if (m.closest("a")) continue;
-      var ids = m.getAttribute("data-ann").split(/\s+/), fresh = false;
-      for (var k = 0; k < ids.length; k++) if (!seen[ids[k]]) { seen[ids[k]] = true; fresh = true; }
-      if (fresh) m.tabIndex = 0;
-    }
-
     doc.addEventListener("pointerdown", function (e) {
       lastPointer = e.pointerType || "mouse";
       if (pop && !pop.hidden && mode === "pinned" && !pop.contains(e.target) && triggerOf(e.target) !== current) hide(false);
@@ -303,6 +294,7 @@
 
     doc.addEventListener("focusin", function (e) {
       var t = triggerOf(e.target);
+      if (t && t === refocused) return;
       if (t && t === e.target) {
         if (!(t === current && mode === "pinned")) show(t, "focus");
       } else if (pop && !pop.hidden && !pop.contains(e.target) && mode !== "hover") {
@@ -345,66 +337,282 @@
     window.addEventListener("resize", function () { if (pop && !pop.hidden) hide(false); });
   }
 
-  /* ------------------------------------------------------------ sidenotes */
+  /* ------------------------------------------------------------ note cards */
 
-  /* Wide screens: each note sits in the margin level with its highlight, pushed down as far
-     as the notes above it need; the text runs on, and a paragraph moves down only when its
-     first note would otherwise drift more than DRIFT below its highlight (Tufte style, for
-     dense annotation).  Without JavaScript each paragraph's notes sit beside it. */
-  function layoutNotes() {
-    var box = doc.querySelector(".annotated-text");
-    if (!box) return;
-    var blocks = Array.prototype.slice.call(box.querySelectorAll(".block"));
-    var notes = box.querySelectorAll(".block-notes > .note");
-    var on = wideLayout.matches && notes.length > 0;
-    box.classList.toggle("notes-positioned", on);
-    box.style.minHeight = "";
-    blocks.forEach(function (b) { b.style.marginTop = ""; });
-    if (!on) {
-      for (var k = 0; k < notes.length; k++) notes[k].style.top = "";
-      return;
-    }
-    var base = box.getBoundingClientRect().top, gap = 12, bottom = 0, shift = 0;
-    var drift = Math.max(160, window.innerHeight * 0.4);
-    // Read everything first (positions without any push), then write.
-    var plan = blocks.map(function (b) {
-      var own = Array.prototype.slice.call(b.querySelectorAll(".block-notes > .note")).map(function (n, i) {
-        var id = n.id.slice(4);
-        var anchor = doc.getElementById("hl-" + id) || doc.getElementById("ref-" + id) || b;
-        return { note: n, want: anchor.getBoundingClientRect().top - base, height: n.offsetHeight, order: i };
-      });
-      own.sort(function (x, y) { return x.want - y.want || x.order - y.order; });
-      return { block: b, notes: own, push: 0 };
-    });
-    plan.forEach(function (p) {
-      if (!p.notes.length) return;
-      var late = bottom - (p.notes[0].want + shift);
-      if (late > drift) { p.push = late; shift += late; }
-      p.notes.forEach(function (n) {
-        n.top = Math.max(n.want + shift, bottom);
-        bottom = n.top + n.height + gap;
-      });
-    });
-    plan.forEach(function (p) {
-      if (p.push) p.block.style.marginTop = p.push + "px";
-      p.notes.forEach(function (n) { n.note.style.top = n.top + "px"; });
-    });
-    box.style.minHeight = bottom + "px";
+  /* The notes are a numbered list after the text.  On wide screens (and unless the reader
+     chose the list) they become compact cards in the margin: each card as close to the top
+     of its highlight as the cards around it allow.  Placement is an ordered, non-overlapping
+     least-squares fit (pool-adjacent-violators): a run of cards that would collide is set as
+     one stack centred on its highlights, never above the top of the text and never out of
+     reading order.  The text itself never moves. */
+  var NOTES_KEY = "sb-notes", GAP = 6;
+  var notesBox = null, notesPrefs = { list: false, expanded: false };
+
+  function readPrefs() {
+    try {
+      var v = localStorage.getItem(NOTES_KEY) || "";
+      notesPrefs.list = /\blist\b/.test(v);
+      notesPrefs.expanded = /\bexpanded\b/.test(v);
+    } catch (e) { /* storage unavailable: defaults */ }
   }
 
+  function savePrefs() {
+    var v = (notesPrefs.list ? "list " : "") + (notesPrefs.expanded ? "expanded" : "");
+    try { if (v.trim()) localStorage.setItem(NOTES_KEY, v.trim()); else localStorage.removeItem(NOTES_KEY); } catch (e) { /* not remembered */ }
+  }
+
+  function noteCards() { return notesBox ? Array.prototype.slice.call(notesBox.querySelectorAll(".note-list .note")) : []; }
+
+  function inMargin() { return !!notesBox && notesBox.classList.contains("notes-margin"); }
+
+  /* Where a note's words start: its highlight, or its number when it has no highlight. */
+  function anchorOf(id) { return doc.getElementById("hl-" + id) || doc.getElementById("ref-" + id); }
+
+  function anchorTop(id, base) {
+    var a = anchorOf(id);
+    if (!a) return 0;
+    var r = a.getBoundingClientRect();
+    if (!r.height) {  // the empty start marker: use the first highlighted piece after it
+      var m = a.nextElementSibling;
+      if (m) r = m.getBoundingClientRect();
+    }
+    return r.top - base;
+  }
+
+  /* Tops for boxes of the given heights, each wanted at want[i], in order, GAP apart, none
+     above 0, minimising the summed squared distance to the wanted tops. */
+  function stack(want, heights) {
+    var n = want.length, offset = [], acc = 0, blocks = [], i;
+    for (i = 0; i < n; i++) { offset.push(acc); acc += heights[i] + GAP; }
+    for (i = 0; i < n; i++) {
+      var b = { sum: want[i] - offset[i], count: 1, start: i };
+      b.value = b.sum;
+      while (blocks.length && blocks[blocks.length - 1].value > b.value) {
+        var p = blocks.pop();
+        b = { sum: p.sum + b.sum, count: p.count + b.count, start: p.start };
+        b.value = b.sum / b.count;
+      }
+      blocks.push(b);
+    }
+    var tops = new Array(n), floor = 0;
+    for (var k = 0; k < blocks.length; k++) {
+      var end = k + 1 < blocks.length ? blocks[k + 1].start : n;
+      for (i = blocks[k].start; i < end; i++) {
+        tops[i] = Math.max(blocks[k].value + offset[i], floor);
+        floor = tops[i] + heights[i] + GAP;
+      }
+    }
+    return tops;
+  }
+
+  function layoutNotes() {
+    if (!notesBox) return;
+    var cards = noteCards();
+    var margin = wideLayout.matches && !notesPrefs.list && cards.length > 0;
+    notesBox.classList.toggle("notes-margin", margin);
+    notesBox.classList.toggle("notes-expanded", notesPrefs.expanded);
+    notesBox.style.minHeight = "";
+    if (!margin) {
+      cards.forEach(function (c) { c.style.top = ""; });
+      return;
+    }
+    // Read every position first, then write once.
+    var base = notesBox.getBoundingClientRect().top;
+    var want = cards.map(function (c) { return anchorTop(c.getAttribute("data-ann"), base); });
+    var heights = cards.map(function (c) { return c.offsetHeight; });
+    var tops = stack(want, heights);
+    var bottom = 0;
+    cards.forEach(function (c, i) {
+      c.style.top = Math.round(tops[i]) + "px";
+      bottom = Math.max(bottom, tops[i] + heights[i]);
+    });
+    notesBox.style.minHeight = Math.ceil(bottom) + "px";
+  }
+
+  function setOpen(card, open) {
+    card.classList.toggle("is-open", open);
+    var t = card.querySelector(".note-toggle");
+    if (t) {
+      t.setAttribute("aria-expanded", open ? "true" : "false");
+      t.querySelector(".visually-hidden").textContent = (open ? "Collapse note " : "Expand note ") + card.querySelector(".note-number").textContent;
+    }
+  }
+
+  function syncControls() {
+    var ex = doc.querySelector("[data-notes-expand]"), li = doc.querySelector("[data-notes-list]");
+    if (ex) ex.setAttribute("aria-pressed", notesPrefs.expanded ? "true" : "false");
+    if (li) li.setAttribute("aria-pressed", notesPrefs.list ? "true" : "false");
+    if (ex) ex.hidden = !wideLayout.matches || notesPrefs.list;
+    if (li) li.hidden = !wideLayout.matches;
+  }
+
+  /* Show the element a fragment names, with its top in the upper part of the window: a note
+     is opened first, and the page is scrolled after the cards are placed. */
+  function landOn(hash, smooth) {
+    if (!hash || hash.length < 2) return;
+    var id;
+    try { id = decodeURIComponent(hash.slice(1)); } catch (e) { return; }
+    var target = doc.getElementById(id);
+    if (!target) return;
+    if (target.classList.contains("note") && inMargin() && !target.classList.contains("is-open")) {
+      setOpen(target, true);
+      layoutNotes();
+    }
+    var r = target.getBoundingClientRect();
+    if (!r.height && target.nextElementSibling) r = target.nextElementSibling.getBoundingClientRect();
+    var margin = parseFloat(getComputedStyle(target).scrollMarginTop) || 0;
+    window.scrollTo({ top: Math.max(0, window.scrollY + r.top - margin), behavior: smooth ? "smooth" : "auto" });
+    landedAt = window.scrollY;
+  }
+
+  var landedAt = -1;  // where landOn left the page; a later re-layout re-lands only if the reader has not scrolled since
+
+  function relandIfStill() {
+    if (location.hash.length > 1 && window.scrollY === landedAt) landOn(location.hash, false);
+  }
+
+  function selectNote(id, on) {
+    var card = doc.getElementById("ann-" + id);
+    if (card) card.classList.toggle("is-current", on);
+    var marks = doc.querySelectorAll("mark.hl[data-ann~='" + id.replace(/'/g, "") + "']");
+    for (var j = 0; j < marks.length; j++) marks[j].classList.toggle("is-current", on);
+    var ref = doc.querySelector("#ref-" + cssId(id) + " a");
+    if (ref) ref.classList.toggle("is-current", on);
+  }
+
+  function cssId(id) { return window.CSS && CSS.escape ? CSS.escape(id) : id.replace(/[^\w-]/g, "\\$&"); }
+
   function initNotes() {
-    if (!doc.querySelector(".annotated-text .note")) return;
-    var timer = 0;
-    function later() { clearTimeout(timer); timer = setTimeout(layoutNotes, 60); }
+    notesBox = doc.querySelector(".annotated-text");
+    if (!notesBox || !notesBox.querySelector(".note-list .note")) { notesBox = null; return; }
+    readPrefs();
+    var cards = noteCards();
+    cards.forEach(function (card) {
+      var b = el("button", "note-toggle");
+      b.type = "button";
+      b.setAttribute("aria-controls", card.id + "-full");
+      b.innerHTML = '<svg aria-hidden="true" viewBox="0 0 16 16" width="14" height="14"><path d="M3.5 6 8 10.5 12.5 6" fill="none" stroke="currentColor" stroke-width="2"/></svg><span class="visually-hidden"></span>';
+      card.insertBefore(b, card.firstChild);
+      setOpen(card, false);
+    });
+    // One tab stop per annotation: its first highlight piece outside a link (which opens the
+    // popover); its number takes focus only when no highlight piece can.
+    var seen = {};
+    var marks = doc.querySelectorAll(".doc-text mark.hl[data-ann]");
+    for (var i = 0; i < marks.length; i++) {
+      var m = marks[i];
+      if (m.closest("a")) continue;
+      var ids = m.getAttribute("data-ann").split(/\s+/), fresh = false;
+      for (var k = 0; k < ids.length; k++) if (!seen[ids[k]]) { seen[ids[k]] = true; fresh = true; }
+      if (fresh) m.tabIndex = 0;
+    }
+    var refs = doc.querySelectorAll(".doc-text .ann-ref a");
+    for (var r = 0; r < refs.length; r++) if (seen[refs[r].getAttribute("href").slice(5)]) refs[r].tabIndex = -1;
+
+    var controls = doc.querySelector("[data-notes-controls]");
+    if (controls) controls.hidden = false;
+    var ex = doc.querySelector("[data-notes-expand]"), li = doc.querySelector("[data-notes-list]");
+    if (ex) ex.addEventListener("click", function () {
+      notesPrefs.expanded = !notesPrefs.expanded; savePrefs();
+      cards.forEach(function (c) { setOpen(c, notesPrefs.expanded); });
+      syncControls(); layoutNotes();
+    });
+    if (li) li.addEventListener("click", function () {
+      notesPrefs.list = !notesPrefs.list; savePrefs();
+      syncControls(); layoutNotes();
+    });
+    if (notesPrefs.expanded) cards.forEach(function (c) { setOpen(c, true); });
+
+    // A card opens in place on a click (not on its links) or Enter on its toggle.
+    notesBox.addEventListener("click", function (e) {
+      if (!inMargin()) return;
+      var card = e.target.closest && e.target.closest(".note-list .note");
+      if (!card) return;
+      var toggle = e.target.closest(".note-toggle");
+      if (!toggle && (e.target.closest("a[href], button") || (card.classList.contains("is-open") && e.target.closest(".note-full")))) return;
+      setOpen(card, !card.classList.contains("is-open"));
+      layoutNotes();
+    });
+    // Selection both ways: a highlight marks its card, a card marks its highlight.
+    function over(e, on) {
+      var t = e.target;
+      if (!t.closest) return;
+      var card = t.closest(".note-list .note");
+      if (card) {
+        if (e.relatedTarget && card.contains(e.relatedTarget)) return;
+        selectNote(card.getAttribute("data-ann"), on);
+        return;
+      }
+      var mark = t.closest(".doc-text mark.hl[data-ann], .doc-text .ann-ref a");
+      if (!mark) return;
+      if (e.relatedTarget && mark.contains(e.relatedTarget)) return;
+      var ids = mark.matches("a") ? [mark.getAttribute("href").slice(5)] : mark.getAttribute("data-ann").split(/\s+/);
+      ids.forEach(function (id) { selectNote(id, on); });
+    }
+    doc.addEventListener("pointerover", function (e) { over(e, true); });
+    doc.addEventListener("pointerout", function (e) { over(e, false); });
+    doc.addEventListener("focusin", function (e) { over(e, true); });
+    doc.addEventListener("focusout", function (e) { over(e, false); });
+
+    syncControls();
     layoutNotes();
-    window.addEventListener("resize", later);
-    window.addEventListener("load", layoutNotes);
-    if (doc.fonts && doc.fonts.ready) doc.fonts.ready.then(layoutNotes);
-    if (wideLayout.addEventListener) wideLayout.addEventListener("change", layoutNotes);
+    landOn(location.hash, false);
+    var back = doc.querySelector(".back-to-top");
+    if (back) {
+      var away = function () { back.classList.toggle("is-away", window.scrollY < window.innerHeight); };
+      away();
+      window.addEventListener("scroll", away, { passive: true });
+    }
+    var timer = 0;
+    function relayout() { layoutNotes(); }
+    window.addEventListener("resize", function () { clearTimeout(timer); timer = setTimeout(function () { syncControls(); relayout(); }, 60); });
+    window.addEventListener("load", function () { relayout(); landOn(location.hash, false); });
+    if (doc.fonts && doc.fonts.ready) doc.fonts.ready.then(function () { relayout(); relandIfStill(); });
+    if (wideLayout.addEventListener) wideLayout.addEventListener("change", function () { syncControls(); relayout(); });
+    window.addEventListener("hashchange", function () { landOn(location.hash, false); });
+    // Same-page links to a fragment: place and open first, then scroll (the browser would
+    // scroll to where the target was before its card opened).
+    doc.addEventListener("click", function (e) {
+      if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+      var a = e.target.closest && e.target.closest("a[href^='#']");
+      if (!a || a.getAttribute("href").length < 2) return;
+      var hash = a.getAttribute("href");
+      if (!doc.getElementById(decodeURIComponent(hash.slice(1)))) return;
+      e.preventDefault();
+      if (location.hash !== hash) history.pushState(null, "", hash);
+      landOn(hash, false);
+      var t = doc.getElementById(decodeURIComponent(hash.slice(1)));
+      if (t && (t.tabIndex >= 0 || t.matches("a, button, [tabindex]"))) t.focus({ preventScroll: true });
+      else if (t && t.classList.contains("note")) { var n = t.querySelector(".note-number"); if (n) n.focus({ preventScroll: true }); }
+    });
+  }
+
+  /* ------------------------------------------------------------ header */
+
+  /* The header scrolls away with the page (the back-to-top link brings it back).  When "/"
+     is pressed, or Shift+Tab reaches it, it sticks to the top of the window until focus
+     leaves it, so the search box opens where the reader is, without a jump. */
+  function initHeader() {
+    var header = doc.querySelector(".site-header");
+    if (!header) return;
+    function reveal() {
+      if (header.getBoundingClientRect().bottom <= 0 || header.classList.contains("is-revealed")) header.classList.add("is-revealed");
+    }
+    doc.addEventListener("keydown", function (e) {
+      if (e.key !== "/" || e.ctrlKey || e.metaKey || e.altKey) return;
+      var t = e.target, tag = t && t.tagName;
+      if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || (t && t.isContentEditable)) return;
+      reveal();
+    }, true);  // before the search script focuses its box
+    header.addEventListener("focusin", reveal);
+    header.addEventListener("focusout", function (e) {
+      if (!e.relatedTarget || !header.contains(e.relatedTarget)) header.classList.remove("is-revealed");
+    });
   }
 
   function init() {
     initTheme();
+    initHeader();
     initNotes();
     initPopovers();
   }
