@@ -132,6 +132,7 @@ def document_ids(an) -> frozenset[str]:
         ids |= html_ids(block.html)
     for a in an.annotations:
         ids.add(f"ann-{a.id}")
+        ids.add(f"ann-{a.id}-full")  # the full note inside its card (the sidenote macro)
         ids |= html_ids(an.note_html.get(a.id, ""))
     return frozenset(ids)
 

@@ -236,6 +236,10 @@ class Markdown:
         start = 0
         depth = 0
         for i, tok in enumerate(tokens):
+            if depth == 0 and tok.nesting == 1:
+                # Each top-level block takes the direction of its own text (an Arabic paragraph
+                # in an English document is laid out right to left).
+                tok.attrSet("dir", "auto")
             depth += tok.nesting
             if depth == 0:
                 group = tokens[start:i + 1]

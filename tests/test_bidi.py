@@ -69,7 +69,8 @@ def test_rtl_override_in_a_name_is_isolated_everywhere_it_is_shown(tmp_path):
 def test_text_blocks_and_notes_take_their_own_direction(tmp_path):
     out = _build(tmp_path)
     doc = (out / "documents/d.html").read_text(encoding="utf-8")
-    assert doc.count('<div class="block-text" dir="auto">') == 2
+    # Every top-level block of the text takes its own direction.
+    assert doc.count('<p dir="auto">') >= 2
     assert '<div class="note-body" dir="auto">' in doc
     notes = (out / "annotations/index.html").read_text(encoding="utf-8")
     assert '<blockquote class="note-quote"><p dir="auto">' in notes
@@ -108,6 +109,9 @@ def test_browser_lays_out_the_interface_around_an_override_in_order(tmp_path, ch
     page = chromium_browser.new_page()
     try:
         page.goto((out / "documents/d.html").as_uri())
+        expand = page.locator("[data-notes-expand]")
+        if expand.is_visible():  # note cards in the margin start closed: open them to measure a chip
+            expand.click()
         boxes = page.evaluate("""() => {
             const li = document.querySelector('.doc-entities li');
             const name = li.querySelector('a').getBoundingClientRect();

@@ -65,9 +65,9 @@ def test_headings_get_unique_ids_and_a_link_to_themselves():
     parsed = md.parse("## Export controls\n\nText.\n\n## Export controls\n\n### 深度求索 and `code`\n\n# Title\n")
     blocks = [b.html for b in md.render_blocks(parsed.tokens, {})]
     html = "".join(blocks)
-    assert '<h2 id="sec-export-controls">' in html and '<h2 id="sec-export-controls-2">' in html
+    assert '<h2 id="sec-export-controls" dir="auto">' in html and '<h2 id="sec-export-controls-2" dir="auto">' in html
     assert '<a class="heading-anchor" href="#sec-export-controls" aria-label="Link to this section">#</a>' in html
-    assert "<h1>Title</h1>" in html  # h1 is the page's own title level: left alone
+    assert "<h1 dir=\"auto\">Title</h1>" in html  # h1 is the page's own title level: no id, no anchor
     toc = table_of_contents(blocks)
     assert [(t.level, t.id, t.text) for t in toc] == [
         (2, "sec-export-controls", "Export controls"), (2, "sec-export-controls-2", "Export controls"),
@@ -101,9 +101,9 @@ def test_build_writes_cards_contents_and_neighbours(tmp_path):
     assert proc.returncode == 0, proc.stderr
     first = (tmp_path / "out" / "documents" / "a-first.html").read_text(encoding="utf-8")
     second = (tmp_path / "out" / "documents" / "b-second.html").read_text(encoding="utf-8")
-    assert '<span class="note-summary"> An author&#39;s one line.</span>' in first
-    assert '<span class="note-summary"> First sentence here.</span>' in first
-    assert '<a href="#sec-part-one">Part one</a>' in first  # the table of contents
+    assert '<span class="note-summary" dir="auto"> An author&#39;s one line.</span>' in first
+    assert '<span class="note-summary" dir="auto"> First sentence here.</span>' in first
+    assert '<a href="#sec-part-one" dir="auto">Part one</a>' in first  # the table of contents
     assert 'href="b-second.html" rel="next"' in first and 'rel="prev"' not in first
     assert 'href="a-first.html" rel="prev"' in second
     # The text is one column, followed by the notes list.
