@@ -79,7 +79,9 @@
   var pending = null;
 
   function place(node, rect) {
-    node.style.top = (window.scrollY + rect.bottom + 6) + "px";
+    var h = node.offsetHeight || 0;
+    var above = rect.bottom + 6 + h > window.innerHeight && rect.top - 6 - h >= 0;
+    node.style.top = (window.scrollY + (above ? rect.top - 6 - h : rect.bottom + 6)) + "px";
     node.style.left = Math.max(8, Math.min(window.scrollX + rect.left, window.scrollX + document.documentElement.clientWidth - 340)) + "px";
   }
 
@@ -124,7 +126,7 @@
     var verdict = el("select", {name: "verdict"});
     verdict.appendChild(el("option", {value: "", text: "(choose)"}));
     cfg.verdicts.forEach(function (v) { verdict.appendChild(el("option", {value: v, text: v})); });
-    var body = el("textarea", {name: "body", rows: "6"});
+    var body = el("textarea", {name: "body", rows: "4"});
     var preview = el("div", {"class": "sb-preview", "aria-live": "polite", "aria-label": "Preview of the note"});
     var list = el("datalist", {id: p + "glossary"});
     cfg.glossary.forEach(function (g) { list.appendChild(el("option", {value: g.id, label: g.name})); });
@@ -169,6 +171,7 @@
     }
     function close() {
       if (!form) return;
+      document.removeEventListener("keydown", onKey);
       form.remove(); form = null;
       if (returnFocus && returnFocus.focus) returnFocus.focus();
     }
@@ -192,7 +195,8 @@
       if (cfg.glossary.some(function (g) { return g.id === v; })) { addEntity(v); entityInput.value = ""; }
     });
     cancel.addEventListener("click", close);
-    form.addEventListener("keydown", function (e) { if (e.key === "Escape") { e.preventDefault(); close(); } });
+    function onKey(e) { if (e.key === "Escape" && form) { e.preventDefault(); close(); } }
+    document.addEventListener("keydown", onKey);
     form.addEventListener("submit", function (e) {
       e.preventDefault();
       error.textContent = "";
@@ -206,7 +210,7 @@
       save.disabled = true;
       post("save", data).then(function (d) {
         save.disabled = false;
-        if (d.error) { error.textContent = d.error; return; }
+        if (d.error) { error.textContent = d.error; save.focus(); return; }
         saved(d.id, form);
       });
     });
