@@ -107,6 +107,8 @@ def annotate(page, body: str, screenshot: Path | None = None) -> None:
     page.locator(".sb-preview strong").wait_for()  # the live preview, rendered by the builder
     if screenshot is not None:
         screenshot.parent.mkdir(parents=True, exist_ok=True)
+        page.evaluate("""() => { const b = document.querySelector('form.sb-form').getBoundingClientRect();
+          window.scrollBy({top: Math.max(0, b.bottom - window.innerHeight + 16), behavior: 'instant'}); }""")
         page.screenshot(path=str(screenshot))
     form.get_by_role("button", name="Save").click()
 
