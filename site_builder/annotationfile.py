@@ -59,6 +59,8 @@ def _root_list(text: str) -> tuple[yaml.Node | None, yaml.SequenceNode | None]:
                 return root, None
             if not isinstance(v, yaml.SequenceNode):
                 raise EditError("'annotations' is not a list")
+            if not v.value:
+                return root, None  # "annotations: []": rewritten as a block list
             if v.flow_style and v.value:
                 raise EditError("'annotations' is written as a [flow] list; edit it by hand")
             return root, v

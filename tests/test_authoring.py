@@ -119,6 +119,13 @@ def test_delete_removes_the_item_and_one_blank_line():
     assert annotationfile.delete(annotationfile.save(SAMPLE, Item("z", "note", Quote("q"), "", "b", (), ())), "z") == SAMPLE
 
 
+@pytest.mark.parametrize("text", ["", "# only a comment\n", "annotations:\n", "annotations: []\n# after\n"])
+def test_the_first_annotation_of_an_empty_file(text):
+    new = annotationfile.save(text, Item("a", "note", Quote("q"), "", "b", (), ()))
+    assert yaml.safe_load(new)["annotations"] == [{"id": "a", "kind": "note", "quote": "q", "body": "b\n"}]
+    assert ("# only a comment\n" in new) == ("# only a comment" in text) and ("# after" in new) == ("# after" in text)
+
+
 def test_a_flow_list_is_refused_rather_than_rewritten():
     with pytest.raises(annotationfile.EditError):
         annotationfile.save("annotations: [{id: a, kind: note, quote: x, body: y}]\n",
