@@ -416,7 +416,7 @@ def cmd_serve(args) -> int:
 
     return serve.run(Path(args.root), out=Path(args.out) if args.out else None, host=args.host, port=args.port,
                      base_path=args.base_path, open_browser=args.open, strict=args.strict,
-                     live_reload=not args.no_reload)
+                     live_reload=not args.no_reload, read_only=args.read_only)
 
 
 class _VersionAction(argparse.Action):
@@ -490,6 +490,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--open", action="store_true", help="open the site in the default web browser")
     p.add_argument("--strict", action="store_true", help="treat warnings as errors")
     p.add_argument("--no-reload", action="store_true", help="do not inject the live-reload script into pages")
+    p.add_argument("--read-only", action="store_true",
+                   help="turn off annotating from the preview (no authoring script, no write endpoints)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("anchors", help="list each annotation's anchoring state; --update accepts drifted quotes",

@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Callable, TextIO
 from urllib.parse import unquote, urlsplit
 
+from . import authoring
 from .build import BuildCache, Compiled, compile_site
 from .urls import OutPath
 from .writer import OutputError, check_output_dir, update_site, write_site
@@ -231,6 +232,15 @@ def inject(page: bytes, token: str, events_url: str = EVENTS_PATH, base_href: st
         return page + code
     at = matches[-1].start()
     return page[:at] + code + page[at:]
+
+
+def inject_extra(page: bytes, extra: bytes) -> bytes:
+    """``page`` with ``extra`` before its last ``</body>``."""
+    if not extra:
+        return page
+    matches = list(_BODY_END.finditer(page))
+    at = matches[-1].start() if matches else len(page)
+    return page[:at] + extra + page[at:]
 
 
 # ------------------------------------------------------------- events
@@ -652,6 +662,7 @@ class LiveServer(ThreadingHTTPServer):
         self.events = events
         self.base_path = base_path
         self.live_reload = live_reload
+        self.authoring = None  # an authoring.Authoring when annotating from the preview is on
         self.stopping = False
         self._connections: set[socket.socket] = set()
         self._conn_lock = threading.Lock()
@@ -723,6 +734,20 @@ class RequestHandler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self._serve(head=False)
 
+    def do_POST(self) -> None:
+        """Authoring writes (see :mod:`authoring`); refused when it is off."""
+        raw_path = self.path.split("?", 1)[0]
+        base, auth = self.server.base_path, self.server.authoring
+        length = int(self.headers.get("Content-Length") or 0)
+        if auth is None or not raw_path.startswith(base + authoring.PREFIX) or not 0 <= length <= authoring.MAX_BODY:
+            self.close_connection = True
+            self._send(HTTPStatus.FORBIDDEN if auth is None else HTTPStatus.NOT_FOUND,
+                       b'{"error": "authoring is off"}\n' if auth is None else b'{"error": "not found"}\n',
+                       "application/json", head=False)
+            return
+        reply = auth.handle(raw_path[len(base + authoring.PREFIX):], self.headers, self.rfile.read(length))
+        self._send(HTTPStatus(reply.status), json.dumps(reply.data).encode() + b"\n", "application/json", head=False)
+
     # -- routing
 
     def _serve(self, head: bool) -> None:
@@ -772,6 +797,8 @@ class RequestHandler(BaseHTTPRequestHandler):
         if ctype.startswith("text/html"):
             rel = os.path.relpath(path, self.server.out_real).replace(os.sep, "/")
             data = inject(data, token, base_href=base_href, script=self.server.live_reload, path=rel)
+            if self.server.authoring is not None and status == HTTPStatus.OK:
+                data = inject_extra(data, self.server.authoring.page_extra(rel))
         self._send(status, data, ctype, head)
 
     def _not_found(self, head: bool) -> None:
@@ -854,8 +881,9 @@ class LivePreview:
     def __init__(self, root: Path, *, out: Path | None = None, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
                  base_path: str = "/", strict: bool = False, live_reload: bool = True,
                  quiet: float = QUIET_SECONDS, log: Callable[[str], None] | None = None,
-                 port_fallback: bool = False):
+                 port_fallback: bool = False, read_only: bool = False):
         self.root = Path(root).resolve()
+        self.read_only = read_only
         self.host = host
         self.port = port
         self.port_fallback = port_fallback
@@ -923,6 +951,9 @@ class LivePreview:
             self.builder._fail([d.format() for d in result.diagnostics.sorted()], result.diagnostics.summary(),
                                "first build: ")
         self.server = self._bind()
+        if not self.read_only:
+            self.server.authoring = authoring.Authoring(self.root, self.host, self.server.server_address[1],
+                                                        self.base_path)
         self._server_thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.2},
                                                name="site-builder-http", daemon=True)
         self._server_thread.start()
@@ -978,7 +1009,7 @@ class ServeError(Exception):
 
 def run(root: Path, *, out: Path | None = None, host: str = "127.0.0.1", port: int | None = None,
         base_path: str = "/", open_browser: bool = False, strict: bool = False, live_reload: bool = True,
-        stream: TextIO | None = None) -> int:
+        stream: TextIO | None = None, read_only: bool = False) -> int:
     """``site-builder serve``: run until Ctrl-C or SIGTERM; exit status."""
     stream = stream or sys.stderr
 
@@ -994,7 +1025,8 @@ def run(root: Path, *, out: Path | None = None, host: str = "127.0.0.1", port: i
         log(f"error: {exc}")
         return 2
     preview = LivePreview(root, out=out, host=host, port=DEFAULT_PORT if port is None else port, base_path=base,
-                          strict=strict, live_reload=live_reload, log=log, port_fallback=port is None)
+                          strict=strict, live_reload=live_reload, log=log, port_fallback=port is None,
+                          read_only=read_only)
     stop = threading.Event()
     previous = signal.getsignal(signal.SIGTERM) if threading.current_thread() is threading.main_thread() else None
 
