@@ -890,7 +890,8 @@ class ViewBuilder:
                 first = link.name[:1].upper()
                 key = first if "A" <= first <= "Z" else "#"
                 letters[key].append(link)
-            az = tuple(Group(k, k, tuple(sorted(v, key=lambda x: x.name.casefold())))
+            # Names that do not start with A-Z (Chinese names, digits) go under "#", id "letter-other".
+            az = tuple(Group("other" if k == "#" else k, k, tuple(sorted(v, key=lambda x: x.name.casefold())))
                        for k, v in sorted(letters.items(), key=lambda kv: (kv[0] == "#", kv[0])))
             view = {"az": az, "by_type": _by_type(links), "total": len(links)}
             return Page(urls.GLOSSARY_INDEX, "glossary.html", "Glossary", "glossary", _freeze(view))
