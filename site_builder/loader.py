@@ -336,7 +336,7 @@ def _document(slug: str, path: Path, rel: str, diags: Diagnostics) -> Document |
     loaded = _markdown_file(path, rel, schema.DOCUMENT, diags)
     if loaded is None or loaded[0] is None:
         return None
-    value, body, body_pos, _ctx = loaded
+    value, body, body_pos, ctx = loaded
     src = value.get("source", {})
     detected = language.detect(body)
     return Document(
@@ -346,6 +346,9 @@ def _document(slug: str, path: Path, rel: str, diags: Diagnostics) -> Document |
         body=body, path=rel, body_pos=body_pos,
         language=language.canonical(value["language"]) if value.get("language") else "",
         detected_script=detected.script, detected_language=detected.language,
+        translation_of=value.get("translation_of", ""), translator=value.get("translator", ""),
+        translation_note=value.get("translation_note", ""),
+        translation_pos=ctx.positions.get(("translation_of",), Pos(rel, 1, 1)),
     )
 
 
@@ -411,6 +414,7 @@ def _annotation_items(node: yaml.Node, ctx: schema.Ctx) -> list[tuple[int, yaml.
 def _annotation(value: dict, slug: str, ctx: schema.Ctx, path: tuple) -> Annotation:
     q = value["quote"]
     orig = value.get("original")
+    cq = value["counterpart"]["quote"] if value.get("counterpart") else None
     return Annotation(
         id=value["id"], document=slug, kind=value["kind"],
         quote=Quote(q["exact"], q.get("prefix", ""), q.get("suffix", "")),
@@ -425,6 +429,8 @@ def _annotation(value: dict, slug: str, ctx: schema.Ctx, path: tuple) -> Annotat
         history=tuple(Change(h["date"], h["change"], h.get("verdict", "")) for h in value.get("history", ())),
         summary=value.get("summary", ""),
         language=language.canonical(value["language"]) if value.get("language") else "",
+        counterpart=Quote(cq["exact"], cq.get("prefix", ""), cq.get("suffix", "")) if cq else None,
+        counterpart_pos=ctx.positions.get(path + ("counterpart", "quote"), ctx.positions.get(path + ("counterpart",), ctx.positions[path])),
         pos=ctx.positions[path],
         quote_pos=ctx.positions.get(path + ("quote",), ctx.positions[path]),
         entity_pos=tuple(ctx.positions[path + ("entities", i)] for i in range(len(value.get("entities", ())))),

@@ -63,6 +63,10 @@ class Document:
     language: str = ""  # declared in the front matter (canonical case); "" = not declared
     detected_script: str = ""  # the dominant script of the body, e.g. "Han" (language.detect)
     detected_language: str = ""  # the language that script implies; "" for Latin (the site's language)
+    translation_of: str = ""  # slug of the original this document translates
+    translator: str = ""
+    translation_note: str = ""
+    translation_pos: Pos = field(default=Pos(""), compare=False)  # where translation_of is written
 
     def lang(self, site_language: str) -> str:
         """The document's language: declared, else detected from its script, else the site's."""
@@ -118,6 +122,8 @@ class Annotation:
     history: tuple[Change, ...] = ()
     summary: str = ""  # one line for the note's card; "" = the body's first sentence
     language: str = ""  # of the body and summary, where not the document's
+    counterpart: Quote | None = None  # the matching passage in the original (translations only)
+    counterpart_pos: Pos = field(default=Pos(""), compare=False)
     pos: Pos = field(default=Pos(""), compare=False)
     quote_pos: Pos = field(default=Pos(""), compare=False)
     entity_pos: tuple[Pos, ...] = field(default=(), compare=False)

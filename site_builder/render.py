@@ -29,7 +29,7 @@ import jinja2.meta
 from markupsafe import Markup
 from pygments.formatters import HtmlFormatter
 
-from . import bidi, language, publish, urls
+from . import bidi, language, publish, translation, urls
 from .diagnostics import Pos
 from .markdown import Markdown
 from .model import Annotation, Content, Entity
@@ -666,6 +666,7 @@ class ViewBuilder:
         self._links = {eid: EntityLink(*ref[:5], ref.link, states[eid].mentions, ref.lang)
                        for eid, ref in self.refs.items()}
         self._md_cache: dict[str, Markup] = {}
+        self.translations = translation.views(content, analyses)
 
     # -- helpers (also for ``extra_pages`` callers)
 
@@ -773,7 +774,8 @@ class ViewBuilder:
         following = self.parts[at + 1].docref if at + 1 < len(self.parts) else None
         print_notes = self.content.site.print_notes
         page_lang = doc.lang(self.content.site.language)
-        inputs = _digest(inputs, previous, following, print_notes, page_lang)
+        pair = self.translations.get(doc.slug)
+        inputs = _digest(inputs, previous, following, print_notes, page_lang, pair)
 
         def build() -> Page:
             an = p.an
@@ -799,6 +801,8 @@ class ViewBuilder:
                 "previous": previous,
                 "next": following,
                 "print_notes": print_notes,
+                "translation": pair,
+                "originals": tuple(Markup(h) for h in pair.originals) if pair else (),
             }
             return Page(path, "document.html", doc.title, "documents", _freeze(view), lang=page_lang)
 

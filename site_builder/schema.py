@@ -495,6 +495,10 @@ DOCUMENT = Obj(
         "summary": _text("One-sentence summary (plain text)."),
         "tags": TAGS,
         "source": SOURCE,
+        "translation_of": _id("Slug of the document this one translates: the reader shows the two side by side, "
+                              "paragraph by paragraph."),
+        "translator": _text("Who translated the text."),
+        "translation_note": _text("A note on the translation (plain text), e.g. what was left out."),
         "language": _lang("BCP 47 tag of the document's language, e.g. zh-Hans or en. Without it the builder "
                           "detects the script (Han, Kana, Hangul, Arabic...) and says so in a note; Latin-script "
                           "text takes the site's language."),
@@ -550,6 +554,12 @@ ANNOTATION = Obj(
         "summary": _text("One line (plain text) for the note's card in the margin. Without it the card shows "
                          "the body's first sentence."),
         "language": _lang("Language of the body and summary when it is not the document's, e.g. zh-Hans."),
+        "counterpart": Obj(
+            doc="In a translation (translation_of): the passage of the original that the quoted text translates. "
+                "Selecting the highlight marks both.",
+            fields={"quote": QUOTE},
+            required=("quote",),
+        ),
         "verdict": Enum(VERDICTS, doc="Fact-checks only: the verdict on the quoted claim."),
         "entities": ListOf(_id("A glossary id."), doc="Glossary entities this annotation is about.", unique=True),
         "sources": ListOf(CITATION, doc="Sources backing the annotation."),
