@@ -163,3 +163,47 @@ def test_search_finds_and_labels_both_languages(chromium_browser, site, query, e
         assert not errors, errors
     finally:
         ctx.close()
+
+
+def test_translation_sits_beside_its_original_and_marks_counterparts(chromium_browser, site):
+    ctx = open_context(chromium_browser, 1280, 800)
+    try:
+        page = ctx.new_page()
+        errors = watch(page)
+        page.goto(url(site, "documents/notice-en.html"))
+        page.wait_for_load_state("load")
+        rows = page.evaluate("""() => [...document.querySelectorAll('.doc-text > .parallel-original')].map(o => {
+            const t = o.previousElementSibling.getBoundingClientRect(), r = o.getBoundingClientRect();
+            return {tRight: t.right, oLeft: r.left, tTop: t.top, oTop: r.top, oWidth: r.width}; })""")
+        assert len(rows) == 6
+        for r in rows:
+            assert r["oLeft"] >= r["tRight"] and abs(r["oTop"] - r["tTop"]) < 2 and r["oWidth"] > 200, r
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+        assert page.is_hidden("[data-original-toggle]")
+        page.click("mark.hl[data-ann='inclusive-computing']")
+        assert page.evaluate("[...document.querySelectorAll('mark.counterpart.is-current')].map(m => m.textContent)") \
+            == ["普惠算力"]
+        assert not errors, errors
+    finally:
+        ctx.close()
+
+
+def test_original_is_a_toggle_on_phones(chromium_browser, site):
+    ctx = open_context(chromium_browser, 375, 812)
+    try:
+        page = ctx.new_page()
+        page.goto(url(site, "documents/notice-en.html"))
+        page.wait_for_load_state("load")
+        button = page.locator("[data-original-toggle]")
+        assert button.is_visible() and button.get_attribute("aria-pressed") == "false"
+        assert page.locator(".parallel-original").first.is_hidden()
+        button.click()
+        assert button.get_attribute("aria-pressed") == "true" and button.text_content() == "Hide the original"
+        assert page.locator(".parallel-original").first.is_visible()
+        first = page.evaluate("""() => { const o = document.querySelector('.parallel-original').getBoundingClientRect(),
+            t = document.querySelector('.doc-text > p').getBoundingClientRect(); return o.top >= t.bottom; }""")
+        assert first  # stacked under its paragraph
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        assert not run_axe(page)
+    finally:
+        ctx.close()
