@@ -101,9 +101,9 @@ def test_build_writes_cards_contents_and_neighbours(tmp_path):
     assert proc.returncode == 0, proc.stderr
     first = (tmp_path / "out" / "documents" / "a-first.html").read_text(encoding="utf-8")
     second = (tmp_path / "out" / "documents" / "b-second.html").read_text(encoding="utf-8")
-    assert '<span class="note-summary"> An author&#39;s one line.</span>' in first
-    assert '<span class="note-summary"> First sentence here.</span>' in first
-    assert '<a href="#sec-part-one">Part one</a>' in first  # the table of contents
+    assert '<span class="note-summary" dir="auto"> An author&#39;s one line.</span>' in first
+    assert '<span class="note-summary" dir="auto"> First sentence here.</span>' in first
+    assert '<a href="#sec-part-one" dir="auto">Part one</a>' in first  # the table of contents
     assert 'href="b-second.html" rel="next"' in first and 'rel="prev"' not in first
     assert 'href="a-first.html" rel="prev"' in second
     # The text is one column, followed by the notes list.
