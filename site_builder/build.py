@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, NamedTuple
 
-from . import anchorstate, links, loader, publish, render, validate, webannotation, xref
+from . import anchorstate, links, loader, publish, render, translation, validate, webannotation, xref
 from .diagnostics import Diagnostics, Pos
 from .markdown import Markdown
 from .mentions import Alias, Matcher, aliases_of
@@ -147,6 +147,7 @@ def compile_site(root: Path, *, strict: bool = False, cache: BuildCache | None =
     env = _environment(root, cache)  # its templates write ids that links may point to
     _check_links(env, content, md, analyses, diags, cache)
     _warn_unused(content, analyses, diags, cache)
+    translation.check(content, analyses, diags)
     diags.extend(publish.diagnostics(content, existing=diags.items, publishing=publishing))
     lap("analyse")
 

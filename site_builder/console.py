@@ -116,7 +116,7 @@ class Console:
         self.labelled("note", message)
 
     def diagnostic(self, d: Diagnostic) -> None:
-        if self.quiet and d.severity is Severity.WARNING and not self.strict:
+        if self.quiet and (d.severity is Severity.NOTE or d.severity is Severity.WARNING and not self.strict):
             return
         if not self.colour:
             self._write(d.format())

@@ -34,6 +34,7 @@ DOWNGRADABLE = (
 class Severity(str, Enum):
     ERROR = "error"
     WARNING = "warning"
+    NOTE = "note"  # information for the author (e.g. a detected language); never fails a build, even --strict
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +93,9 @@ class Diagnostics:
     def warning(self, code: str, pos: Pos, message: str, *notes: str) -> None:
         self._add(Diagnostic(code, Severity.WARNING, pos, message, tuple(n for n in notes if n)))
 
+    def note(self, code: str, pos: Pos, message: str, *notes: str) -> None:
+        self._add(Diagnostic(code, Severity.NOTE, pos, message, tuple(n for n in notes if n)))
+
     def _add(self, diag: Diagnostic) -> None:
         if diag.severity is Severity.ERROR and diag.code in self.warn and diag.code in DOWNGRADABLE:
             diag = Diagnostic(diag.code, Severity.WARNING, diag.pos, diag.message, diag.notes)
@@ -113,6 +117,10 @@ class Diagnostics:
     def warnings(self) -> list[Diagnostic]:
         return [d for d in self.items if d.severity is Severity.WARNING]
 
+    @property
+    def notes(self) -> list[Diagnostic]:
+        return [d for d in self.items if d.severity is Severity.NOTE]
+
     def has_errors(self, strict: bool = False) -> bool:
         return bool(self.errors) or (strict and bool(self.warnings))
 
@@ -126,8 +134,9 @@ class Diagnostics:
         return out
 
     def summary(self) -> str:
-        e, w = len(self.errors), len(self.warnings)
-        return f"{e} error{'s' * (e != 1)}, {w} warning{'s' * (w != 1)}"
+        e, w, n = len(self.errors), len(self.warnings), len(self.notes)
+        notes = f", {n} note{'s' * (n != 1)}" if n else ""
+        return f"{e} error{'s' * (e != 1)}, {w} warning{'s' * (w != 1)}{notes}"
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:

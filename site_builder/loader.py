@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from . import schema, sourcefiles, yamlcheck
+from . import language, schema, sourcefiles, yamlcheck
 from .diagnostics import Diagnostics, Pos, Severity
 from .model import (
     Annotation, AnnotationFile, Change, Citation, Content, Document, Entity, Original, Overview, Quote, Site, Source,
@@ -243,7 +243,7 @@ def _site(path: Path, rel: str, diags: Diagnostics) -> Site | None:
         return None
     return Site(
         title=value["title"], subtitle=value.get("subtitle", ""), description=value.get("description", ""),
-        language=value.get("language", "en"), author=value.get("author", ""),
+        language=language.canonical(value.get("language", "en")), author=value.get("author", ""),
         organisation=value.get("organisation", ""), date=value.get("date", ""), base_url=value.get("base_url", ""),
         cname=value.get("cname", ""),
         allow_raw_html=value.get("allow_raw_html", False), ignore=tuple(value.get("ignore", ())),
@@ -336,13 +336,19 @@ def _document(slug: str, path: Path, rel: str, diags: Diagnostics) -> Document |
     loaded = _markdown_file(path, rel, schema.DOCUMENT, diags)
     if loaded is None or loaded[0] is None:
         return None
-    value, body, body_pos, _ctx = loaded
+    value, body, body_pos, ctx = loaded
     src = value.get("source", {})
+    detected = language.detect(body)
     return Document(
         slug=slug, title=value["title"], date=value.get("date", ""), summary=value.get("summary", ""),
         tags=tuple(value.get("tags", ())),
         source=Source(**{k: src.get(k, "") for k in ("publisher", "author", "published", "url", "note")}),
         body=body, path=rel, body_pos=body_pos,
+        language=language.canonical(value["language"]) if value.get("language") else "",
+        detected_script=detected.script, detected_language=detected.language,
+        translation_of=value.get("translation_of", ""), translator=value.get("translator", ""),
+        translation_note=value.get("translation_note", ""),
+        translation_pos=ctx.positions.get(("translation_of",), Pos(rel, 1, 1)),
     )
 
 
@@ -408,6 +414,7 @@ def _annotation_items(node: yaml.Node, ctx: schema.Ctx) -> list[tuple[int, yaml.
 def _annotation(value: dict, slug: str, ctx: schema.Ctx, path: tuple) -> Annotation:
     q = value["quote"]
     orig = value.get("original")
+    cq = value["counterpart"]["quote"] if value.get("counterpart") else None
     return Annotation(
         id=value["id"], document=slug, kind=value["kind"],
         quote=Quote(q["exact"], q.get("prefix", ""), q.get("suffix", "")),
@@ -421,6 +428,9 @@ def _annotation(value: dict, slug: str, ctx: schema.Ctx, path: tuple) -> Annotat
         updated=value.get("updated", ""),
         history=tuple(Change(h["date"], h["change"], h.get("verdict", "")) for h in value.get("history", ())),
         summary=value.get("summary", ""),
+        language=language.canonical(value["language"]) if value.get("language") else "",
+        counterpart=Quote(cq["exact"], cq.get("prefix", ""), cq.get("suffix", "")) if cq else None,
+        counterpart_pos=ctx.positions.get(path + ("counterpart", "quote"), ctx.positions.get(path + ("counterpart",), ctx.positions[path])),
         pos=ctx.positions[path],
         quote_pos=ctx.positions.get(path + ("quote",), ctx.positions[path]),
         entity_pos=tuple(ctx.positions[path + ("entities", i)] for i in range(len(value.get("entities", ())))),
@@ -455,6 +465,7 @@ def _entity(eid: str, path: Path, rel: str, diags: Diagnostics) -> Entity | None
         related=tuple(value.get("related", ())), website=links.get("website", ""),
         wikidata=links.get("wikidata", ""), case_sensitive=match.get("case_sensitive", "auto"),
         link=match.get("link", True), path=rel,
+        language=language.canonical(value["language"]) if value.get("language") else "",
         related_pos=tuple(ctx.positions[("related", i)] for i in range(len(value.get("related", ())))),
         description_pos=ctx.positions.get(("description", "@text"), ctx.positions.get(("description",), Pos(rel, 1, 1))),
     )

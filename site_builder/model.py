@@ -60,6 +60,17 @@ class Document:
     body: str
     path: str  # source file, relative to the project root
     body_pos: Pos
+    language: str = ""  # declared in the front matter (canonical case); "" = not declared
+    detected_script: str = ""  # the dominant script of the body, e.g. "Han" (language.detect)
+    detected_language: str = ""  # the language that script implies; "" for Latin (the site's language)
+    translation_of: str = ""  # slug of the original this document translates
+    translator: str = ""
+    translation_note: str = ""
+    translation_pos: Pos = field(default=Pos(""), compare=False)  # where translation_of is written
+
+    def lang(self, site_language: str) -> str:
+        """The document's language: declared, else detected from its script, else the site's."""
+        return self.language or self.detected_language or site_language
 
 
 @dataclass(frozen=True)
@@ -110,6 +121,9 @@ class Annotation:
     updated: str = ""
     history: tuple[Change, ...] = ()
     summary: str = ""  # one line for the note's card; "" = the body's first sentence
+    language: str = ""  # of the body and summary, where not the document's
+    counterpart: Quote | None = None  # the matching passage in the original (translations only)
+    counterpart_pos: Pos = field(default=Pos(""), compare=False)
     pos: Pos = field(default=Pos(""), compare=False)
     quote_pos: Pos = field(default=Pos(""), compare=False)
     entity_pos: tuple[Pos, ...] = field(default=(), compare=False)
@@ -130,6 +144,7 @@ class Entity:
     wikidata: str = ""
     case_sensitive: str = "auto"
     link: bool = True
+    language: str = ""  # of the name, summary and description, where not the site's
     path: str = ""
     related_pos: tuple[Pos, ...] = field(default=(), compare=False)
     description_pos: Pos = field(default=Pos(""), compare=False)

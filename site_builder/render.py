@@ -29,7 +29,7 @@ import jinja2.meta
 from markupsafe import Markup
 from pygments.formatters import HtmlFormatter
 
-from . import bidi, publish, urls
+from . import bidi, language, publish, translation, urls
 from .diagnostics import Pos
 from .markdown import Markdown
 from .model import Annotation, Content, Entity
@@ -63,8 +63,12 @@ _CJK_RE = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 
 
 def lang_of(text: str) -> str:
-    """'zh' for Chinese-script text (for the lang attribute), '' otherwise."""
-    return "zh" if _CJK_RE.search(text) else ""
+    """The language of a name in a CJK script (zh for Han, ja with Kana, ko for Hangul), for its
+    lang attribute; '' otherwise (other scripts do not tell the language apart well enough)."""
+    if not _CJK_RE.search(text):
+        return ""
+    found = language.detect(text)
+    return found.language if found.script in ("Han", "Kana", "Hangul") else ""
 
 
 # ------------------------------------------------------------------ views
@@ -83,6 +87,7 @@ class EntityRef(NamedTuple):
     type_label: str
     summary: str
     link: Link
+    lang: str = ""  # the entity's declared language; "" = the site's
 
 
 class EntityLink(NamedTuple):
@@ -95,6 +100,7 @@ class EntityLink(NamedTuple):
     summary: str
     link: Link
     count: int = 0
+    lang: str = ""
 
 
 class SourceView(NamedTuple):
@@ -153,6 +159,8 @@ class NoteView(NamedTuple):
     updated: str = ""
     verdict_changes: tuple[VerdictChange, ...] = ()  # oldest first
     orphaned: bool = False  # lost its place in the text: listed under "Annotations that lost their place"
+    lang: str = ""  # of the body: the annotation's declared language; "" = the site's
+    quote_lang: str = ""  # of the quoted text: its document's language; "" = the site's
 
 
 class BlockView(NamedTuple):
@@ -168,6 +176,7 @@ class DocumentSummary(NamedTuple):
     link: Link
     annotation_count: int
     mention_count: int
+    lang: str = ""  # the document's language; "" = the site's
 
 
 class DocumentRef(NamedTuple):
@@ -178,6 +187,7 @@ class DocumentRef(NamedTuple):
     date: str
     summary: str
     link: Link
+    lang: str = ""  # the document's language; "" = the site's
 
 
 class MentionView(NamedTuple):
@@ -224,6 +234,7 @@ class Page(NamedTuple):
     section: str
     view: Any = None
     extra: tuple = ()  # (name, value) pairs for templates that need more
+    lang: str = ""  # the page's language (<html lang>) when it is not the site's
 
 
 # ------------------------------------------------------------- rendering
@@ -241,13 +252,45 @@ def make_environment(project_templates: Path | None) -> jinja2.Environment:
     )
     env.filters["bdi"] = _bdi_filter
     env.filters["isolate"] = _isolate_filter
-    env.filters["text_direction"] = bidi.direction
+    env.filters["text_direction"] = language.direction
+    env.globals["lang_attr"] = _lang_attr
+    env.globals["link_lang"] = _link_lang
+    env.globals["hreflang"] = _hreflang
     return env
 
 
 def _page_dir(ctx) -> str:
-    site = ctx.get("site")
-    return bidi.direction(getattr(site, "language", "") or "")
+    return language.direction(ctx.get("page_lang") or getattr(ctx.get("site"), "language", "") or "")
+
+
+@jinja2.pass_context
+def _lang_attr(ctx, tag: str) -> Markup:
+    """`` lang="…"`` (and ``dir``) for text in language ``tag`` ("" = the site's) when the page's differs."""
+    tag = tag or ctx["site"].language
+    page = ctx["page_lang"]
+    if language.same_language(tag, page):
+        return Markup("")
+    out = f' lang="{Markup.escape(tag)}"'
+    if language.direction(tag) != language.direction(page):
+        out += f' dir="{language.direction(tag)}"'
+    return Markup(out)
+
+
+@jinja2.pass_context
+def _hreflang(ctx, tag: str) -> Markup:
+    """`` hreflang="…"`` alone, for a link whose text mixes the page's language and the target's."""
+    if not _lang_attr(ctx, tag):
+        return Markup("")
+    return Markup(f' hreflang="{Markup.escape(tag or ctx["site"].language)}"')
+
+
+@jinja2.pass_context
+def _link_lang(ctx, tag: str) -> Markup:
+    """``hreflang`` and ``lang`` for a link to a page in language ``tag`` ("" = the site's) when the page's differs."""
+    attrs = _lang_attr(ctx, tag)
+    if not attrs:
+        return attrs
+    return Markup(f' hreflang="{Markup.escape(tag or ctx["site"].language)}"') + attrs
 
 
 @jinja2.pass_context
@@ -480,6 +523,7 @@ def _render_template(page: Page, env: jinja2.Environment, site: SiteView) -> str
     template = env.get_template(page.template)
     return template.render(
         page=page, view=page.view, site=site, url=url, urls=urls, extra=dict(page.extra),
+        page_lang=page.lang or site.language,
         kind_labels=KIND_LABELS, verdict_labels=VERDICT_LABELS,
     )
 
@@ -501,7 +545,7 @@ class PagePlan(NamedTuple):
 
 
 def note_view(a: Annotation, number: int, doc_title: str, note_html: str, refs: dict[str, EntityRef],
-              orphaned: bool = False) -> NoteView:
+              orphaned: bool = False, doc_lang: str = "") -> NoteView:
     label, symbol = VERDICT_LABELS.get(a.verdict, ("", ""))
     return NoteView(
         id=a.id, number=number, kind=a.kind, kind_label=KIND_LABELS[a.kind], verdict=a.verdict,
@@ -513,7 +557,7 @@ def note_view(a: Annotation, number: int, doc_title: str, note_html: str, refs: 
         tags=a.tags, document_title=doc_title,
         link=Link(urls.document_path(a.document), f"ann-{a.id}"),
         updated=a.updated, verdict_changes=verdict_changes(a), orphaned=orphaned,
-        summary=card_summary(a.summary, note_html),
+        summary=card_summary(a.summary, note_html), lang=a.language, quote_lang=doc_lang,
     )
 
 
@@ -532,16 +576,20 @@ def _doc_parts(an: DocumentAnalysis, refs: dict[str, EntityRef], ref_digest: dic
     p.note_entities = tuple(sorted({e for a in (*an.annotations, *an.orphans) for e in a.entities}))
     p.note_key = tuple(ref_digest.get(e, "") for e in p.note_entities)
     numbers = {m.id: m.number for m in an.marks}
-    p.notes = tuple(note_view(a, numbers[a.id], d.title, an.note_html[a.id], refs) for a in an.annotations)
-    p.orphans = tuple(note_view(a, 0, d.title, an.note_html[a.id], refs, orphaned=True) for a in an.orphans)
+    doc_lang = d.lang("")
+    p.notes = tuple(note_view(a, numbers[a.id], d.title, an.note_html[a.id], refs, doc_lang=doc_lang)
+                    for a in an.annotations)
+    p.orphans = tuple(note_view(a, 0, d.title, an.note_html[a.id], refs, orphaned=True, doc_lang=doc_lang)
+                      for a in an.orphans)
     note_digests = [_digest(n) for n in p.notes]
     p.notes_digest = _digest(tuple(note_digests), p.orphans)
     p.kinds = Counter(a.kind for a in an.annotations)
     p.verdicts = Counter(a.verdict for a in an.annotations if a.verdict)
     link = Link(urls.document_path(slug))
-    p.summary = DocumentSummary(slug, d.title, d.date, d.summary, link, len(an.annotations), len(an.mentions))
+    p.summary = DocumentSummary(slug, d.title, d.date, d.summary, link, len(an.annotations), len(an.mentions),
+                                doc_lang)
     p.summary_digest = _digest(p.summary, sorted(p.kinds.items()), sorted(p.verdicts.items()))
-    p.docref = DocumentRef(slug, d.title, d.date, d.summary, link)
+    p.docref = DocumentRef(slug, d.title, d.date, d.summary, link, doc_lang)
     mentions: dict[str, list[MentionView]] = defaultdict(list)
     by_block: dict[int, set[str]] = defaultdict(set)
     for m in an.mentions:
@@ -589,7 +637,7 @@ class ViewBuilder:
         self.cache = cache if cache is not None else RenderCache()
         self.entities = {e.id: e for e in sorted(content.entities, key=lambda e: e.id)}
         self.refs = {eid: EntityRef(e.id, e.name, e.type, TYPE_SINGULAR[e.type], e.summary,
-                                    Link(urls.entity_path(e.id))) for eid, e in self.entities.items()}
+                                    Link(urls.entity_path(e.id)), e.language) for eid, e in self.entities.items()}
         self.ref_digest = {eid: _digest(r) for eid, r in self.refs.items()}
         cache = self.cache
         if self.ref_digest != cache.ref_digests:
@@ -615,8 +663,10 @@ class ViewBuilder:
                 related[r].add(e.id)
         self.related = {eid: tuple(sorted(r for r in related.get(eid, ()) if r in self.entities))
                         for eid in self.entities}
-        self._links = {eid: EntityLink(*ref[:5], ref.link, states[eid].mentions) for eid, ref in self.refs.items()}
+        self._links = {eid: EntityLink(*ref[:5], ref.link, states[eid].mentions, ref.lang)
+                       for eid, ref in self.refs.items()}
         self._md_cache: dict[str, Markup] = {}
+        self.translations = translation.views(content, analyses)
 
     # -- helpers (also for ``extra_pages`` callers)
 
@@ -646,7 +696,7 @@ class ViewBuilder:
 
     def note(self, a: Annotation, number: int, doc_title: str) -> NoteView:
         an = next(p.an for p in self.parts if p.an.doc.slug == a.document)
-        return note_view(a, number, doc_title, an.note_html[a.id], self.refs)
+        return note_view(a, number, doc_title, an.note_html[a.id], self.refs, doc_lang=an.doc.lang(""))
 
     # -- pages
 
@@ -723,7 +773,9 @@ class ViewBuilder:
         previous = self.parts[at - 1].docref if at > 0 else None
         following = self.parts[at + 1].docref if at + 1 < len(self.parts) else None
         print_notes = self.content.site.print_notes
-        inputs = _digest(inputs, previous, following, print_notes)
+        page_lang = doc.lang(self.content.site.language)
+        pair = self.translations.get(doc.slug)
+        inputs = _digest(inputs, previous, following, print_notes, page_lang, pair)
 
         def build() -> Page:
             an = p.an
@@ -749,8 +801,10 @@ class ViewBuilder:
                 "previous": previous,
                 "next": following,
                 "print_notes": print_notes,
+                "translation": pair,
+                "originals": tuple(Markup(h) for h in pair.originals) if pair else (),
             }
-            return Page(path, "document.html", doc.title, "documents", _freeze(view))
+            return Page(path, "document.html", doc.title, "documents", _freeze(view), lang=page_lang)
 
         return PagePlan(path, "document.html", doc.title, "documents", inputs, build)
 
@@ -805,7 +859,7 @@ class ViewBuilder:
         state = self.states[eid]
         related = self.related.get(eid, ())
         shown = sorted(set(related) | set(state.co))
-        inputs = _digest(e.id, e.name, e.type, e.aliases, e.summary, e.description, e.website, e.wikidata,
+        inputs = _digest(e.id, e.name, e.type, e.aliases, e.summary, e.description, e.website, e.wikidata, e.language,
                          related, tuple(self.ref_digest.get(o, "") for o in shown), state.contributions)
         path = urls.entity_path(eid)
 
@@ -817,7 +871,7 @@ class ViewBuilder:
             mention_groups = tuple(MentionGroup(p.docref, p.mentions[eid]) for p in touching if eid in p.mentions)
             view = {
                 "id": e.id, "name": e.name, "type": e.type, "type_label": TYPE_SINGULAR[e.type],
-                "aliases": tuple((a, lang_of(a)) for a in e.aliases),
+                "aliases": tuple((a, lang_of(a)) for a in e.aliases), "lang": e.language,
                 "summary": e.summary, "description": self.markdown(e.description) if e.description else Markup(""),
                 "website": e.website, "wikidata": e.wikidata,
                 "related": tuple(self.refs[r] for r in related),
@@ -840,7 +894,8 @@ class ViewBuilder:
                 first = link.name[:1].upper()
                 key = first if "A" <= first <= "Z" else "#"
                 letters[key].append(link)
-            az = tuple(Group(k, k, tuple(sorted(v, key=lambda x: x.name.casefold())))
+            # Names that do not start with A-Z (Chinese names, digits) go under "#", id "letter-other".
+            az = tuple(Group("other" if k == "#" else k, k, tuple(sorted(v, key=lambda x: x.name.casefold())))
                        for k, v in sorted(letters.items(), key=lambda kv: (kv[0] == "#", kv[0])))
             view = {"az": az, "by_type": _by_type(links), "total": len(links)}
             return Page(urls.GLOSSARY_INDEX, "glossary.html", "Glossary", "glossary", _freeze(view))

@@ -24,6 +24,7 @@ from typing import Any, Callable
 
 import yaml
 
+from . import language
 from .diagnostics import DOWNGRADABLE, SILENCEABLE, Diagnostics, Pos, did_you_mean
 
 ID_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
@@ -422,6 +423,11 @@ def _id(doc: str) -> Str:
     return Str(doc=doc, pattern=ID_RE, pattern_hint="ids use lowercase letters, digits and inner hyphens, e.g. 'deepseek-r1'")
 
 
+def _lang(doc: str) -> Str:
+    """A BCP 47 tag: checked by :func:`language.check`, which suggests the closest valid tag."""
+    return Str(doc=doc, check=language.check, json_pattern=LANG_RE.pattern)
+
+
 def _url(doc: str) -> Str:
     return Str(doc=doc + " Absolute http(s) URL; never invent one: leave it out when unknown.", check=check_url,
                json_pattern=URL_JSON_PATTERN)
@@ -437,8 +443,7 @@ SITE = Obj(
         "title": _text("Title of the briefing."),
         "subtitle": _text("One-line subtitle."),
         "description": _text("A sentence or two describing the briefing."),
-        "language": Str(doc="BCP 47 language tag of the content, e.g. en or en-GB.", pattern=LANG_RE,
-                        pattern_hint="expected a language tag such as 'en' or 'en-GB'"),
+        "language": _lang("BCP 47 language tag of the content, e.g. en or en-GB."),
         "author": _text("Author or team."),
         "organisation": _text("Publishing organisation."),
         "date": _date("Date of the briefing."),
@@ -490,6 +495,13 @@ DOCUMENT = Obj(
         "summary": _text("One-sentence summary (plain text)."),
         "tags": TAGS,
         "source": SOURCE,
+        "translation_of": _id("Slug of the document this one translates: the reader shows the two side by side, "
+                              "paragraph by paragraph."),
+        "translator": _text("Who translated the text."),
+        "translation_note": _text("A note on the translation (plain text), e.g. what was left out."),
+        "language": _lang("BCP 47 tag of the document's language, e.g. zh-Hans or en. Without it the builder "
+                          "detects the script (Han, Kana, Hangul, Arabic...) and says so in a note; Latin-script "
+                          "text takes the site's language."),
     },
     required=("title",),
 )
@@ -502,8 +514,7 @@ CITATION = Obj(
         "date": _date("Publication date."),
         "url": _url("Address of the cited work."),
         "excerpt": _text("The sentence from the source that the annotation relies on, quoted exactly in its original language."),
-        "lang": Str(doc="Language of the source and its excerpt, e.g. zh.", pattern=LANG_RE,
-                    pattern_hint="expected a language tag such as 'zh'"),
+        "lang": _lang("Language of the source and its excerpt, e.g. zh."),
     },
     required=("title", "publisher", "date"),
 )
@@ -542,6 +553,13 @@ ANNOTATION = Obj(
         "body": Str(doc="The annotation, in Markdown.", markdown=True),
         "summary": _text("One line (plain text) for the note's card in the margin. Without it the card shows "
                          "the body's first sentence."),
+        "language": _lang("Language of the body and summary when it is not the document's, e.g. zh-Hans."),
+        "counterpart": Obj(
+            doc="In a translation (translation_of): the passage of the original that the quoted text translates. "
+                "Selecting the highlight marks both.",
+            fields={"quote": QUOTE},
+            required=("quote",),
+        ),
         "verdict": Enum(VERDICTS, doc="Fact-checks only: the verdict on the quoted claim."),
         "entities": ListOf(_id("A glossary id."), doc="Glossary entities this annotation is about.", unique=True),
         "sources": ListOf(CITATION, doc="Sources backing the annotation."),
@@ -552,7 +570,7 @@ ANNOTATION = Obj(
             doc="Original-language wording of the quoted text, e.g. the Chinese.",
             fields={
                 "text": _text("The original wording."),
-                "lang": Str(doc="Language tag, e.g. zh.", pattern=LANG_RE, pattern_hint="expected a language tag such as 'zh'"),
+                "lang": _lang("Language tag, e.g. zh."),
             },
             required=("text", "lang"),
         ),
@@ -575,6 +593,8 @@ ENTITY = Obj(
         "type": Enum(ENTITY_TYPES, doc="What kind of entity this is."),
         "aliases": ListOf(Str(nonblank=True, check=check_name), doc="Other names matched in the text, including other scripts (e.g. 中国共产党).", unique=True),
         "summary": _text("One line, shown in lists and previews."),
+        "language": _lang("Language of the name, summary and description when it is not the site's, e.g. zh-Hans. "
+                          "Aliases in another script are tagged by their script."),
         "description": Str(doc="Longer description, in Markdown.", markdown=True),
         "related": ListOf(_id("A glossary id."), doc="Related entities.", unique=True),
         "links": Obj(

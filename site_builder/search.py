@@ -127,6 +127,8 @@ class Record(NamedTuple):
     url: str  # relative to the site root, with fragment
     text: str  # plain text, paragraphs separated by blank lines
     names: tuple[str, ...] = ()  # an entity's name and aliases: an exact query for one ranks it first
+    lang: str = ""  # language of the title (an annotation's: its quote, so its document's)
+    text_lang: str = ""  # language of the text, where it differs from the title's
 
 
 def html_to_text(fragment: str) -> str:
@@ -150,12 +152,13 @@ def records(content: Content, analyses: list[DocumentAnalysis], refs: XRef | Non
 
     out: list[Record] = []
     ov = content.overview
+    site_lang = content.site.language
     out.append(Record("p", "Overview", ov.title, _url(urls.HOME),
-                      "\n\n".join(x for x in (ov.summary, *ov.takeaways, plain(ov.body)) if x)))
+                      "\n\n".join(x for x in (ov.summary, *ov.takeaways, plain(ov.body)) if x), lang=site_lang))
     for an in analyses:
         d = an.doc
         out.append(Record("d", "Document", d.title, _url(urls.document_path(d.slug)),
-                          "\n\n".join(x for x in (d.summary, an.text) if x)))
+                          "\n\n".join(x for x in (d.summary, an.text) if x), lang=d.lang(site_lang)))
     for an in analyses:
         d = an.doc
         for a in an.annotations:
@@ -166,11 +169,12 @@ def records(content: Content, analyses: list[DocumentAnalysis], refs: XRef | Non
                      " ".join(s.title for s in a.sources)]
             out.append(Record("a", f"{label} · {d.title}", "“" + " ".join(a.quote.exact.split()) + "”",
                               _url(urls.document_path(d.slug), f"ann-{a.id}"),
-                              "\n\n".join(x for x in parts if x)))
+                              "\n\n".join(x for x in parts if x), lang=d.lang(site_lang),
+                              text_lang=a.language or site_lang))
     for e in sorted(content.entities, key=lambda e: e.id):
         parts = [e.summary, ("Also: " + ", ".join(e.aliases)) if e.aliases else "", plain(e.description)]
         out.append(Record("e", TYPE_SINGULAR.get(e.type, e.type), e.name, _url(urls.entity_path(e.id)),
-                          "\n\n".join(x for x in parts if x), (e.name, *e.aliases)))
+                          "\n\n".join(x for x in parts if x), (e.name, *e.aliases), lang=e.language or site_lang))
     return out
 
 
@@ -207,6 +211,8 @@ def build_index(recs: list[Record]) -> dict:
         "p": flat,
         # Names and aliases by record: [[record, name, alias, ...], ...] (search.js compares them normalised).
         "a": [[i, *r.names] for i, r in enumerate(recs) if r.names],
+        # Languages by record: [title's, text's] (search.js tags the result's parts and names the language).
+        "l": [[r.lang, r.text_lang or r.lang] for r in recs],
     }
 
 

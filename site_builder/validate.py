@@ -8,6 +8,7 @@ fact-checks that cite no source, and unsafe links in every piece of Markdown.
 
 from __future__ import annotations
 
+from . import language
 from .diagnostics import Diagnostics, Pos, did_you_mean
 from .markdown import Markdown
 from .mentions import aliases_of, fold_case
@@ -20,6 +21,19 @@ def check(content: Content, md: Markdown, diags: Diagnostics) -> None:
     _check_annotations(content, entity_ids, doc_slugs, diags)
     _check_entities(content, entity_ids, diags)
     _check_links(content, md, diags)
+    _note_detected_languages(content, diags)
+
+
+def _note_detected_languages(content: Content, diags: Diagnostics) -> None:
+    """One note per document whose language was detected from its script rather than declared."""
+    site_lang = content.site.language
+    for d in content.documents:
+        if d.language or not d.detected_language or language.primary(d.detected_language) == language.primary(site_lang):
+            continue
+        diags.note("language-detected", Pos(d.path, 1, 1),
+                   f"no language declared; the text is mostly {d.detected_script} script, so the page is marked "
+                   f"as {language.name(d.detected_language)} ('{d.detected_language}'): declare it in the front "
+                   f"matter, e.g. 'language: {'zh-Hans' if d.detected_language == 'zh' else d.detected_language}'")
 
 
 def _check_annotations(content: Content, entity_ids: set[str], doc_slugs: set[str], diags: Diagnostics) -> None:

@@ -180,7 +180,7 @@ def annotation_json(site: Site, ann: Annotation, text: str, start: int, end: int
     motivation = KIND_MOTIVATION[ann.kind]
     main: dict[str, Any] = {
         "type": "TextualBody", "value": ann.body, "format": "text/markdown",
-        "language": _language(site.language or "en"), "purpose": motivation,
+        "language": _language(ann.language or site.language or "en"), "purpose": motivation,
     }
     if ann.sources:
         cites = []

@@ -71,6 +71,7 @@ def test_text_blocks_and_notes_take_their_own_direction(tmp_path):
     doc = (out / "documents/d.html").read_text(encoding="utf-8")
     # Every top-level block of the text takes its own direction.
     assert doc.count('<p dir="auto">') >= 2
+    assert doc.count('<div class="block-text doc-text" dir="auto">') == 1
     assert '<div class="note-body" dir="auto">' in doc
     notes = (out / "annotations/index.html").read_text(encoding="utf-8")
     assert '<blockquote class="note-quote"><p dir="auto">' in notes

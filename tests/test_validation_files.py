@@ -330,7 +330,7 @@ def test_every_diagnostic_code_is_documented():
     codes = set()
     for path in (package / "site_builder").glob("*.py"):
         text = path.read_text(encoding="utf-8")
-        codes |= set(re.findall(r'(?:\.error|\.warning)\(\s*"([a-z][a-z0-9-]+)"', text))
+        codes |= set(re.findall(r'(?:\.error|\.warning|\.note)\(\s*"([a-z][a-z0-9-]+)"', text))
         codes |= set(re.findall(r'Diagnostic\(\s*"([a-z][a-z0-9-]+)"', text))
         codes |= set(re.findall(r'return\s+\(?\s*"([a-z]+-[a-z0-9-]+)",', text))  # (code, message) pairs
     assert {"symlink-outside", "yaml-tag", "reserved-name"} <= codes

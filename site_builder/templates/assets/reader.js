@@ -478,6 +478,9 @@
     for (var j = 0; j < marks.length; j++) marks[j].classList.toggle("is-current", on);
     var ref = doc.querySelector("#ref-" + cssId(id) + " a");
     if (ref) ref.classList.toggle("is-current", on);
+    // A translation's annotation marks its counterpart in the original beside it too.
+    var twins = doc.querySelectorAll("mark.counterpart[data-counterpart='" + id.replace(/'/g, "") + "']");
+    for (var k = 0; k < twins.length; k++) twins[k].classList.toggle("is-current", on);
   }
 
   function cssId(id) { return window.CSS && CSS.escape ? CSS.escape(id) : id.replace(/[^\w-]/g, "\\$&"); }
@@ -610,11 +613,28 @@
     });
   }
 
+  /* Translation pages: on narrow screens the original paragraphs are hidden behind a toggle
+     (side by side on wide screens, where the button is not shown). */
+  function initOriginals() {
+    var button = doc.querySelector("[data-original-toggle]"), text = doc.querySelector(".doc-text.parallel");
+    if (!button || !text) return;
+    text.classList.add("originals-collapsible");
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var shown = !text.classList.contains("originals-shown");
+      text.classList.toggle("originals-shown", shown);
+      button.setAttribute("aria-pressed", shown ? "true" : "false");
+      button.textContent = shown ? "Hide the original" : "Show the original";
+      if (notesBox) window.dispatchEvent(new Event("resize"));  // the notes follow the text's new height
+    });
+  }
+
   function init() {
     initTheme();
     initHeader();
     initNotes();
     initPopovers();
+    initOriginals();
   }
   if (doc.readyState === "loading") doc.addEventListener("DOMContentLoaded", init);
   else init();

@@ -97,6 +97,8 @@
         if (key && !this.names.has(key)) this.names.set(key, names[a][0]);
       }
     }
+    this.langs = data.l || [];  // [title language, text language] by record
+    this.multilingual = this.langs.some(function (l) { return l[0] && l[0].split("-")[0] !== (this.langs[0] || [""])[0].split("-")[0]; }, this);
     this.fuzzyChecks = 0;  // vocabulary words compared for typos (for tests and the benchmark)
   }
 
@@ -414,6 +416,15 @@
     return url.href;
   }
 
+  /* The name of a language tag in the page's language (Intl.DisplayNames), else the tag itself. */
+  function languageName(tag, inLang) {
+    try {
+      return new Intl.DisplayNames([inLang || "en"], { type: "language" }).of(tag) || tag;
+    } catch (e) {
+      return tag;
+    }
+  }
+
   /* Append results from..to of res to the list element. */
   function renderHits(list, index, res, from, to, root) {
     var frag = document.createDocumentFragment();
@@ -438,6 +449,16 @@
       text.className = "search-snippet";
       text.dir = "auto";
       highlighted(text, snip.text, snip.marks, snip.offset);
+      var langs = index.langs[hit.id] || [], pageLang = (list.closest("[lang]") || document.documentElement).lang;
+      if (langs[0] && langs[0] !== pageLang) title.lang = langs[0];
+      if (langs[1] && langs[1] !== pageLang) text.lang = langs[1];
+      if (index.multilingual && langs[0]) {
+        // In a briefing of more than one language, each result names the language of its text.
+        var tag = document.createElement("span");
+        tag.className = "search-lang";
+        tag.textContent = " · " + languageName(langs[0], pageLang);
+        kind.appendChild(tag);
+      }
       a.appendChild(kind); a.appendChild(title); a.appendChild(text);
       li.appendChild(a);
       frag.appendChild(li);
