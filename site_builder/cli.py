@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
 import time
 from pathlib import Path
 
 from . import __version__, epoch, schema
-from .build import compile_site
+from . import diskcache
+from .build import BuildCache, compile_site
 from .diagnostics import Diagnostics
 from .targets import Kind, TargetError, check_target, enclosing_projects
 from .writer import OutputError, check_output_dir, write_site
@@ -40,7 +42,19 @@ def cmd_build(args) -> int:
     except OutputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    result = compile_site(root, strict=args.strict)
+    cache = None if args.no_cache else (diskcache.load(root) or BuildCache())
+    # A one-shot build keeps almost everything it allocates until it ends: the cyclic
+    # garbage collector would only walk those objects again and again (see docs/performance.md).
+    gc.collect()
+    gc.freeze()
+    gc.disable()
+    try:
+        result = compile_site(root, strict=args.strict, cache=cache)
+    finally:
+        gc.enable()
+        gc.unfreeze()
+    if cache is not None:
+        diskcache.save(root, cache)
     _print_diagnostics(result.diagnostics)
     if not result.ok:
         hint = " (warnings count as errors with --strict)" if args.strict and not result.diagnostics.errors else ""
@@ -307,6 +321,8 @@ def make_parser() -> argparse.ArgumentParser:
                                    "output folder changes; the new site is swapped in whole.")
     root_arg(p)
     p.add_argument("--out", metavar="DIR", help="output folder; default: output/ in the project")
+    p.add_argument("--no-cache", action="store_true",
+                   help=f"build from scratch, without reading or writing {diskcache.FOLDER}/ in the project")
     p.add_argument("--strict", action="store_true", help="treat warnings as errors")
     p.set_defaults(func=cmd_build)
 
