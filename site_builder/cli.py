@@ -42,19 +42,22 @@ def cmd_build(args) -> int:
     except OutputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    cache = None if args.no_cache else (diskcache.load(root) or BuildCache())
     # A one-shot build keeps almost everything it allocates until it ends: the cyclic
     # garbage collector would only walk those objects again and again (see docs/performance.md).
     gc.collect()
     gc.freeze()
     gc.disable()
     try:
+        cache = None if args.no_cache else diskcache.load(root)
+        fresh = cache is None
+        if cache is None and not args.no_cache:
+            cache = BuildCache()
         result = compile_site(root, strict=args.strict, cache=cache)
+        if cache is not None and (fresh or diskcache.changed(cache)):
+            diskcache.save(root, cache)
     finally:
         gc.enable()
         gc.unfreeze()
-    if cache is not None:
-        diskcache.save(root, cache)
     _print_diagnostics(result.diagnostics)
     if not result.ok:
         hint = " (warnings count as errors with --strict)" if args.strict and not result.diagnostics.errors else ""

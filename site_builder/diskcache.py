@@ -88,6 +88,15 @@ def load(root: Path):
     return cache
 
 
+def changed(cache) -> bool:
+    """Whether the last build with ``cache`` parsed, analysed or rendered anything.
+
+    If not, the cache file already holds everything the build used; every entry
+    is checked when it is read, so saving or not never changes an output.
+    """
+    return bool(cache.files.parsed or cache.analysed or cache.render.rendered)
+
+
 def save(root: Path, cache) -> None:
     """Write ``cache`` for the next build; quietly does nothing where the project is read-only."""
     folder = root / FOLDER
