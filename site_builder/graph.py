@@ -109,16 +109,35 @@ def _label_width(text: str) -> float:
     return w * FONT_SIZE
 
 
-def layout(content: Content, refs: XRef, width: int = WIDTH, height: int = HEIGHT) -> Layout:
-    """Deterministic Fruchterman-Reingold layout (no randomness), scaled into the view box."""
+def layout(content: Content, refs: XRef, width: int = WIDTH, height: int = HEIGHT,
+           memo: dict | None = None) -> Layout:
+    """Deterministic Fruchterman-Reingold layout (no randomness), scaled into the view box.
+
+    ``memo`` (a dict kept between builds) holds the last layout of each size
+    with exactly the inputs it was computed from (the entities' ids, types,
+    names and summaries, the edges and the weights), so an edit that changes
+    none of them does not lay the graph out again.
+    """
     type_order = {t: i for i, t in enumerate(ENTITY_TYPES)}
     ents = sorted(content.entities, key=lambda e: (type_order.get(e.type, 99), e.id))
-    n = len(ents)
     edges = edges_of(content, refs)
+    weight = [len(refs.mentions.get(e.id, ())) + len(refs.annotations.get(e.id, ())) for e in ents]
+    if memo is None:
+        return _layout(ents, edges, weight, width, height)
+    key = (tuple((e.id, e.type, e.name, e.summary) for e in ents), tuple(edges), tuple(weight))
+    hit = memo.get((width, height))
+    if hit is not None and hit[0] == key:
+        return hit[1]
+    lay = _layout(ents, edges, weight, width, height)
+    memo[(width, height)] = (key, lay)
+    return lay
+
+
+def _layout(ents, edges, weight, width: int, height: int) -> Layout:
+    n = len(ents)
     if n == 0:
         return Layout((), (), width, height)
     index = {e.id: i for i, e in enumerate(ents)}
-    weight = [len(refs.mentions.get(e.id, ())) + len(refs.annotations.get(e.id, ())) for e in ents]
 
     # Start on an ellipse, grouped by type: linked entities then pull together.
     xs = [math.cos(2 * math.pi * i / n) * width * 0.4 for i in range(n)]
@@ -407,7 +426,8 @@ def page(builder):
     from .render import TYPE_LABELS, TYPE_SINGULAR, Group, Page, _freeze
 
     content, refs = builder.content, builder.xref
-    lay = layout(content, refs)
+    memo = getattr(builder.cache, "layouts", None)
+    lay = layout(content, refs, memo=memo)
     n_rel, n_co, title = _counts(lay)
     neighbours: dict[str, list[tuple[str, bool, int]]] = defaultdict(list)
     for e in lay.edges:
@@ -422,7 +442,7 @@ def page(builder):
                    for t in ENTITY_TYPES if by_type.get(t))
     legend = tuple((t, TYPE_SINGULAR.get(t, t), Markup(shape_path(SHAPES.get(t, "circle"), 10, 10, 6)))
                    for t in ENTITY_TYPES if by_type.get(t))
-    narrow = layout(content, refs, NARROW_WIDTH, NARROW_HEIGHT)
+    narrow = layout(content, refs, NARROW_WIDTH, NARROW_HEIGHT, memo=memo)
     view = {
         "svg": Markup(render_svg(lay, TYPE_SINGULAR, urls.GRAPH, title, "wide")),
         "svg_narrow": Markup(render_svg(narrow, TYPE_SINGULAR, urls.GRAPH, title, "narrow")),
