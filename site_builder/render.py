@@ -158,7 +158,13 @@ class MentionView(NamedTuple):
 
 class MentionGroup(NamedTuple):
     document: DocumentRef
-    mentions: tuple[MentionView, ...]
+    mentions: tuple[MentionView, ...]  # the first MENTIONS_PER_DOCUMENT, in text order
+    total: int = 0  # every mention of the entity in the document
+
+
+# An entity page shows at most this many mentions in context per document and counts the
+# rest, so a page stays small however many documents a briefing keeps (docs/performance.md).
+MENTIONS_PER_DOCUMENT = 5
 
 
 class Count(NamedTuple):
@@ -749,7 +755,8 @@ class ViewBuilder:
             co: Counter[str] = Counter()
             for p in touching:
                 co.update(p.co.get(eid, {}))
-            mention_groups = tuple(MentionGroup(p.docref, p.mentions[eid]) for p in touching if eid in p.mentions)
+            mention_groups = tuple(MentionGroup(p.docref, p.mentions[eid][:MENTIONS_PER_DOCUMENT], len(p.mentions[eid]))
+                                   for p in touching if eid in p.mentions)
             view = {
                 "id": e.id, "name": e.name, "type": e.type, "type_label": TYPE_SINGULAR[e.type],
                 "aliases": tuple((a, lang_of(a)) for a in e.aliases),
@@ -759,7 +766,7 @@ class ViewBuilder:
                 "co_mentioned": tuple((self.refs[o], n) for o, n in sorted(co.items(), key=lambda kv: (-kv[1], kv[0]))
                                       if o not in related),
                 "mention_groups": mention_groups,
-                "mention_total": sum(len(g.mentions) for g in mention_groups),
+                "mention_total": sum(g.total for g in mention_groups),
                 "annotations": tuple(n for p in touching for n in p.annotated.get(eid, ())),
             }
             return Page(path, "entity.html", e.name, "glossary", _freeze(view))
