@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, NamedTuple
 
-from . import loader, publish, render, validate, xref
+from . import emitters, loader, publish, render, validate, xref
 from .diagnostics import Diagnostics, Pos
 from .markdown import Markdown
 from .mentions import Alias, Matcher, aliases_of
@@ -121,7 +121,7 @@ def compile_site(root: Path, *, strict: bool = False, cache: BuildCache | None =
     try:
         # The pages need only the analyses; render builds the cross-reference tables on demand.
         rendered = render.render_all(content, analyses, None, md, env, cache.render if cache is not None else None,
-                                     defer=defer and cache is not None)
+                                     defer=defer and cache is not None, emitters=emitters.SITE_WIDE)
     except render.TemplateProblem as exc:
         diags.error("template", exc.pos, exc.message)
         return Compiled(diags)

@@ -20,8 +20,10 @@ from typing import NamedTuple
 from markupsafe import Markup, escape
 
 from . import urls
+from .labels import TYPE_LABELS, TYPE_SINGULAR
 from .model import Content
 from .schema import ENTITY_TYPES
+from .render import Group, Page, _freeze
 from .xref import XRef
 
 WIDTH, HEIGHT = 1000, 720
@@ -407,8 +409,6 @@ def _tspans(name: str, x: float) -> str:
 
 def svg(content: Content, refs: XRef) -> str:
     """The entity graph as static SVG; links are relative to graph.html."""
-    from .render import TYPE_SINGULAR
-
     lay = layout(content, refs)
     return render_svg(lay, TYPE_SINGULAR, urls.GRAPH, _counts(lay)[2])
 
@@ -423,8 +423,6 @@ def _counts(lay: Layout) -> tuple[int, int, str]:
 
 def page(builder):
     """The graph page's view (for ``render_site(extra_pages=lambda b: [graph.page(b)])``)."""
-    from .render import TYPE_LABELS, TYPE_SINGULAR, Group, Page, _freeze
-
     content, refs = builder.content, builder.xref
     memo = getattr(builder.cache, "layouts", None)
     lay = layout(content, refs, memo=memo)
