@@ -11,7 +11,7 @@ from pathlib import Path
 
 from . import __version__, epoch, schema
 from . import diskcache
-from .build import BuildCache, compile_site
+from .build import BuildCache, Compiled, compile_site
 from .diagnostics import Diagnostics
 from .targets import Kind, TargetError, check_target, enclosing_projects
 from .writer import OutputError, check_output_dir, write_site
@@ -48,13 +48,20 @@ def cmd_build(args) -> int:
     gc.freeze()
     gc.disable()
     try:
-        cache = None if args.no_cache else diskcache.load(root)
-        fresh = cache is None
-        if cache is None and not args.no_cache:
-            cache = BuildCache()
-        result = compile_site(root, strict=args.strict, cache=cache)
-        if cache is not None and (fresh or diskcache.changed(cache)):
-            diskcache.save(root, cache)
+        key = None if args.no_cache else diskcache.source_key(root, args.strict)
+        saved = diskcache.load_output(root, key)
+        if saved is not None:  # not one source byte changed since the last build: its output stands
+            result = Compiled(saved[0], saved[1], ok=True)
+        else:
+            cache = None if args.no_cache else diskcache.load(root)
+            fresh = cache is None
+            if cache is None and not args.no_cache:
+                cache = BuildCache()
+            result = compile_site(root, strict=args.strict, cache=cache)
+            if cache is not None and (fresh or diskcache.changed(cache)):
+                diskcache.save(root, cache)
+            if cache is not None:
+                diskcache.save_output(root, key if result.ok else None, result.diagnostics, result.files)
     finally:
         gc.enable()
         gc.unfreeze()

@@ -126,3 +126,88 @@ def save(root: Path, cache) -> None:
         pass  # a cache is an optimisation: the build itself succeeded
     finally:
         cache.env, cache.timings = env, timings
+
+
+# ------------------------------------------------------------------ the whole output, for a build with nothing changed
+
+OUTPUT_PREFIX = "output-"
+
+
+def source_key(root: Path, strict: bool) -> str | None:
+    """A digest of everything a build of ``root`` reads, or None when that cannot be told cheaply.
+
+    It covers every file under ``content/`` and ``templates/`` (names and
+    bytes), the tool's digest, ``--strict`` and ``SOURCE_DATE_EPOCH``.  A
+    project with a symbolic link in those folders gets None: where a link
+    leads is checked by the build, so such a project always takes the full path.
+    """
+    h = hashlib.blake2b(digest_size=20)
+    h.update(f"{tool_digest()}\0{strict}\0{os.environ.get('SOURCE_DATE_EPOCH')}\0".encode())
+    for top in ("content", "templates"):
+        base = root / top
+        if base.is_symlink():
+            return None
+        if not base.is_dir():
+            h.update(f"{top}: absent\0".encode())
+            continue
+        for folder, dirs, files in os.walk(base):
+            dirs.sort()
+            here = Path(folder)
+            for name in dirs:
+                if (here / name).is_symlink():
+                    return None
+            for name in sorted(files):
+                path = here / name
+                if path.is_symlink():
+                    return None
+                h.update(path.relative_to(root).as_posix().encode(errors="surrogateescape") + b"\0")
+                try:
+                    data = path.read_bytes()
+                except OSError as exc:
+                    h.update(f"unreadable: {exc.errno}\0".encode())
+                    continue
+                h.update(len(data).to_bytes(8, "little"))
+                h.update(data)
+    return h.hexdigest()
+
+
+def output_file(root: Path) -> Path:
+    return root / FOLDER / f"{OUTPUT_PREFIX}{tool_digest()}{SUFFIX}"
+
+
+def load_output(root: Path, key: str | None):
+    """(diagnostics, files) of the last successful build, if its sources had digest ``key``."""
+    if key is None:
+        return None
+    try:
+        with open(output_file(root), "rb") as fh:
+            saved = pickle.load(fh)
+    except Exception:  # missing, damaged or partly written: build
+        return None
+    if not (isinstance(saved, tuple) and len(saved) == 3 and saved[0] == key):
+        return None
+    return saved[1], saved[2]
+
+
+def save_output(root: Path, key: str | None, diagnostics, files) -> None:
+    """Keep a successful build's diagnostics and files under the digest of its sources."""
+    folder = root / FOLDER
+    target = output_file(root)
+    try:
+        if key is None:
+            target.unlink(missing_ok=True)
+            return
+        folder.mkdir(exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".output-", suffix=".tmp", dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                pickle.dump((key, diagnostics, files), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        for old in folder.glob(f"{OUTPUT_PREFIX}*{SUFFIX}"):
+            if old != target:
+                old.unlink(missing_ok=True)
+    except (OSError, pickle.PicklingError, TypeError, AttributeError):
+        pass

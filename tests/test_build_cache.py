@@ -37,6 +37,8 @@ def test_a_cached_build_equals_a_clean_build_after_every_kind_of_edit(project, t
         assert cached.keys() == clean.keys(), label
         differing = [p for p in clean if cached[p] != clean[p]]
         assert not differing, (label, differing)
+        # Nothing changed since: the saved output is written again, unchanged.
+        assert build(project, tmp_path / "again") == clean, label
 
 
 def test_a_build_with_nothing_changed_reuses_everything(project, tmp_path):
@@ -86,3 +88,20 @@ def test_a_file_replaced_with_the_same_stat_signature_is_still_seen(project, tmp
     doc.write_text(text.replace("a", "e", 1), encoding="utf-8")
     os.utime(doc, ns=(before.st_atime_ns, before.st_mtime_ns))
     assert build(project, tmp_path / "out") == build(project, tmp_path / "clean", "--no-cache")
+
+
+def test_a_build_with_no_source_changed_writes_the_saved_output(project, tmp_path, monkeypatch, capsys):
+    first = build(project, tmp_path / "out")
+    assert capsys.readouterr().err.count("base-url-missing") == 1
+    monkeypatch.setattr(diskcache, "load", lambda root: pytest.fail("the build cache was read"))
+    assert build(project, tmp_path / "again") == first
+    assert capsys.readouterr().err.count("base-url-missing") == 1  # the diagnostics are replayed
+    # Any byte changed under content/ or templates/ (even a file the build ignores) takes the full path.
+    (project / "content" / "notes.txt").write_text("x", encoding="utf-8")
+    assert diskcache.load_output(project, diskcache.source_key(project, False)) is None
+    assert diskcache.source_key(project, False) != diskcache.source_key(project, True)
+
+
+def test_a_project_with_symbolic_links_always_takes_the_full_path(project):
+    (project / "content" / "link.md").symlink_to(project / "content" / "index.md")
+    assert diskcache.source_key(project, False) is None
