@@ -887,6 +887,9 @@ def has_template(env: jinja2.Environment, name: str) -> bool:
     return True
 
 
+_has_template = has_template  # its earlier name, for code written against it
+
+
 def render_all(content: Content, analyses: list[DocumentAnalysis], xref: XRef | None, md: Markdown,
                env: jinja2.Environment, cache: RenderCache | None = None,
                extra_pages: Callable[[ViewBuilder], list[Page]] | None = None, defer: bool = False,
