@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, NamedTuple
 
-from . import anchorstate, links, loader, publish, render, translation, validate, webannotation, xref
+from . import anchorstate, emitters, links, loader, publish, render, translation, validate, webannotation, xref
 from .diagnostics import Diagnostics, Pos
 from .markdown import Markdown
 from .mentions import Alias, Matcher, aliases_of
@@ -165,7 +165,7 @@ def compile_site(root: Path, *, strict: bool = False, cache: BuildCache | None =
             def extra(builder):
                 return [editorial.page(builder.content, builder.analyses)]
         rendered = render.render_all(content, analyses, None, md, env, cache.render if cache is not None else None,
-                                     extra_pages=extra, defer=defer and cache is not None)
+                                     extra_pages=extra, defer=defer and cache is not None, emitters=emitters.SITE_WIDE)
     except render.TemplateProblem as exc:
         diags.error("template", exc.pos, exc.message)
         return Compiled(diags, stats=stats)

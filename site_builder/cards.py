@@ -42,6 +42,7 @@ from typing import Iterable, NamedTuple
 from PIL import Image, ImageDraw, ImageFont
 
 from . import urls
+from .labels import TYPE_SINGULAR
 from .model import Content
 from .urls import OutPath
 
@@ -87,8 +88,6 @@ class Card(NamedTuple):
 
 def cards_for(content: Content, analyses: list, pages: Iterable[tuple[OutPath, str]]) -> list[Card]:
     """One :class:`Card` per page (``(path, title)`` pairs); never one for the 404 page."""
-    from .render import TYPE_SINGULAR  # render imports this module's emitter lazily
-
     site = content.site
     docs = {urls.document_path(d.slug): d for d in content.documents}
     ents = {urls.entity_path(e.id): e for e in content.entities}

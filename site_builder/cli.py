@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
 import time
 from pathlib import Path
 
-from . import epoch, provenance, schema
-from .build import Compiled, compile_site
+from . import diskcache, epoch, provenance, schema
+from .build import BuildCache, Compiled, compile_site
 from .console import Console
 from .diagnostics import Diagnostics
 from .targets import Kind, TargetError, check_target, enclosing_projects
@@ -75,7 +76,30 @@ def cmd_build(args) -> int:
     except OutputError as exc:
         console.error(str(exc))
         return 2
-    result = compile_site(root, strict=args.strict, publishing=args.publish, progress=console.progress)
+    # A one-shot build keeps almost everything it allocates until it ends: the cyclic
+    # garbage collector would only walk those objects again and again (see docs/performance.md).
+    gc.collect()
+    gc.freeze()
+    gc.disable()
+    try:
+        key = None if args.no_cache else diskcache.source_key(root, args.strict, publishing=args.publish)
+        saved = diskcache.load_output(root, key)
+        if saved is not None:  # not one source byte changed since the last build: its output stands
+            result = Compiled(saved[0], saved[1], ok=True)
+        else:
+            cache = None if args.no_cache else diskcache.load(root)
+            fresh = cache is None
+            if cache is None and not args.no_cache:
+                cache = BuildCache()
+            result = compile_site(root, strict=args.strict, cache=cache, publishing=args.publish,
+                                  progress=console.progress)
+            if cache is not None and (fresh or diskcache.changed(cache)):
+                diskcache.save(root, cache)
+            if cache is not None:
+                diskcache.save_output(root, key if result.ok else None, result.diagnostics, result.files)
+    finally:
+        gc.enable()
+        gc.unfreeze()
     _print_diagnostics(result.diagnostics, console)
     if not result.ok:
         hint = " (warnings count as errors with --strict)" if args.strict and not result.diagnostics.errors else ""
@@ -459,6 +483,8 @@ def make_parser() -> argparse.ArgumentParser:
                                    "output folder changes; the new site is swapped in whole.")
     root_arg(p)
     p.add_argument("--out", metavar="DIR", help="output folder; default: output/ in the project")
+    p.add_argument("--no-cache", action="store_true",
+                   help=f"build from scratch, without reading or writing {diskcache.FOLDER}/ in the project")
     p.add_argument("--strict", action="store_true", help="treat warnings as errors")
     publish_arg(p)
     p.set_defaults(func=cmd_build)

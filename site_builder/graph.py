@@ -21,8 +21,10 @@ from markupsafe import Markup, escape
 
 from . import urls
 from .bidi import isolate
+from .labels import TYPE_LABELS, TYPE_SINGULAR
 from .model import Content
 from .schema import ENTITY_TYPES
+from .render import Group, Page, _freeze
 from .xref import XRef
 
 WIDTH, HEIGHT = 1000, 720
@@ -110,16 +112,35 @@ def _label_width(text: str) -> float:
     return w * FONT_SIZE
 
 
-def layout(content: Content, refs: XRef, width: int = WIDTH, height: int = HEIGHT) -> Layout:
-    """Deterministic Fruchterman-Reingold layout (no randomness), scaled into the view box."""
+def layout(content: Content, refs: XRef, width: int = WIDTH, height: int = HEIGHT,
+           memo: dict | None = None) -> Layout:
+    """Deterministic Fruchterman-Reingold layout (no randomness), scaled into the view box.
+
+    ``memo`` (a dict kept between builds) holds the last layout of each size
+    with exactly the inputs it was computed from (the entities' ids, types,
+    names and summaries, the edges and the weights), so an edit that changes
+    none of them does not lay the graph out again.
+    """
     type_order = {t: i for i, t in enumerate(ENTITY_TYPES)}
     ents = sorted(content.entities, key=lambda e: (type_order.get(e.type, 99), e.id))
-    n = len(ents)
     edges = edges_of(content, refs)
+    weight = [len(refs.mentions.get(e.id, ())) + len(refs.annotations.get(e.id, ())) for e in ents]
+    if memo is None:
+        return _layout(ents, edges, weight, width, height)
+    key = (tuple((e.id, e.type, e.name, e.summary) for e in ents), tuple(edges), tuple(weight))
+    hit = memo.get((width, height))
+    if hit is not None and hit[0] == key:
+        return hit[1]
+    lay = _layout(ents, edges, weight, width, height)
+    memo[(width, height)] = (key, lay)
+    return lay
+
+
+def _layout(ents, edges, weight, width: int, height: int) -> Layout:
+    n = len(ents)
     if n == 0:
         return Layout((), (), width, height)
     index = {e.id: i for i, e in enumerate(ents)}
-    weight = [len(refs.mentions.get(e.id, ())) + len(refs.annotations.get(e.id, ())) for e in ents]
 
     # Start on an ellipse, grouped by type: linked entities then pull together.
     xs = [math.cos(2 * math.pi * i / n) * width * 0.4 for i in range(n)]
@@ -238,46 +259,69 @@ def label_boxes(lay: "Layout") -> list[tuple[float, float, float, float]]:
 
 
 def _overlapping(xs, ys, radius, labels, heights, left) -> bool:
-    boxes = sorted(_box(i, xs, ys, radius, labels, heights, left) for i in range(len(xs)))
-    for a in range(len(boxes)):
-        for b in range(a + 1, len(boxes)):
-            if boxes[b][0] >= boxes[a][2]:
-                break
-            if min(boxes[a][3], boxes[b][3]) - max(boxes[a][1], boxes[b][1]) > 0:
-                return True
-    return False
+    boxes = sorted(_box(i, xs, ys, radius, labels, heights, left) + (i,) for i in range(len(xs)))
+    return bool(_overlapping_pairs(boxes))
+
+
+def _overlapping_pairs(boxes) -> list[tuple[int, int]]:
+    """Positions (a, b), a < b, of the boxes (sorted by left edge) that overlap.
+
+    The same pairs, in the same order, as comparing every box with each later
+    box whose left edge is left of its right edge, but found by sweeping down
+    the drawing: label boxes are wide and short, so few of them share a band
+    of height, and the cost grows with the number of nodes and overlaps, not
+    with its square.
+    """
+    by_top = sorted(range(len(boxes)), key=lambda a: boxes[a][1])
+    n = len(by_top)
+    pairs = []
+    for pos in range(n):
+        a = by_top[pos]
+        ay0, ay1 = boxes[a][1], boxes[a][3]
+        for nxt in range(pos + 1, n):
+            b = by_top[nxt]
+            by0, by1 = boxes[b][1], boxes[b][3]
+            if by0 >= ay1:
+                break  # sorted by top edge: no later box reaches up into this one
+            if min(ay1, by1) - max(ay0, by0) <= 0:
+                continue
+            lo, hi = (a, b) if a < b else (b, a)
+            if boxes[hi][0] < boxes[lo][2]:
+                pairs.append((lo, hi))
+    pairs.sort()
+    return pairs
 
 
 def _separate_labels(xs, ys, radius, labels, heights, left, width, height, rounds: int = 300):
     """Push apart nodes whose label boxes overlap (mostly vertically, which costs the least)."""
     n = len(xs)
     xs, ys = list(xs), list(ys)
+    # A box's edges are fixed offsets from its node: work them out once.
+    reach, zero = [], [0.0] * n
+    for i in range(n):
+        x0, y0, x1, y1 = _box(i, zero, zero, radius, labels, heights, left)
+        reach.append((x0, y0, x1, y1, i))
     for _ in range(rounds):
         moved = False
-        boxes = sorted((_box(i, xs, ys, radius, labels, heights, left) + (i,) for i in range(n)))
-        for a in range(n):
+        boxes = sorted([(xs[i] + x0, ys[i] + y0, xs[i] + x1, ys[i] + y1, i) for x0, y0, x1, y1, i in reach])
+        for a, b in _overlapping_pairs(boxes):
             ax0, ay0, ax1, ay1, i = boxes[a]
-            for b in range(a + 1, n):
-                bx0, by0, bx1, by1, j = boxes[b]
-                if bx0 >= ax1:
-                    break  # sorted by left edge: no later box reaches back to this one
-                ox = min(ax1, bx1) - bx0
-                oy = min(ay1, by1) - max(ay0, by0)
-                if oy <= 0:
-                    continue
-                moved = True
-                if oy <= ox * 1.5:
-                    shift = oy / 2 + 0.5
-                    sign = -1 if (ys[i], i) < (ys[j], j) else 1
-                    ys[i] += sign * shift
-                    ys[j] -= sign * shift
-                else:
-                    shift = ox / 2 + 0.5
-                    sign = -1 if (xs[i], i) < (xs[j], j) else 1
-                    xs[i] += sign * shift
-                    xs[j] -= sign * shift
-        for i in range(n):
-            x0, y0, x1, y1 = _box(i, xs, ys, radius, labels, heights, left)
+            bx0, by0, bx1, by1, j = boxes[b]
+            ox = min(ax1, bx1) - bx0
+            oy = min(ay1, by1) - max(ay0, by0)
+            moved = True
+            if oy <= ox * 1.5:
+                shift = oy / 2 + 0.5
+                sign = -1 if (ys[i], i) < (ys[j], j) else 1
+                ys[i] += sign * shift
+                ys[j] -= sign * shift
+            else:
+                shift = ox / 2 + 0.5
+                sign = -1 if (xs[i], i) < (xs[j], j) else 1
+                xs[i] += sign * shift
+                xs[j] -= sign * shift
+        for x0, y0, x1, y1, i in reach:
+            x0, y0, x1, y1 = xs[i] + x0, ys[i] + y0, xs[i] + x1, ys[i] + y1
             if x0 < MARGIN:
                 xs[i] += MARGIN - x0
             if x1 > width - MARGIN:
@@ -367,8 +411,6 @@ def _tspans(name: str, x: float) -> str:
 
 def svg(content: Content, refs: XRef) -> str:
     """The entity graph as static SVG; links are relative to graph.html."""
-    from .render import TYPE_SINGULAR
-
     lay = layout(content, refs)
     return render_svg(lay, TYPE_SINGULAR, urls.GRAPH, _counts(lay)[2])
 
@@ -383,10 +425,9 @@ def _counts(lay: Layout) -> tuple[int, int, str]:
 
 def page(builder):
     """The graph page's view (for ``render_site(extra_pages=lambda b: [graph.page(b)])``)."""
-    from .render import TYPE_LABELS, TYPE_SINGULAR, Group, Page, _freeze
-
     content, refs = builder.content, builder.xref
-    lay = layout(content, refs)
+    memo = getattr(builder.cache, "layouts", None)
+    lay = layout(content, refs, memo=memo)
     n_rel, n_co, title = _counts(lay)
     neighbours: dict[str, list[tuple[str, bool, int]]] = defaultdict(list)
     for e in lay.edges:
@@ -401,7 +442,7 @@ def page(builder):
                    for t in ENTITY_TYPES if by_type.get(t))
     legend = tuple((t, TYPE_SINGULAR.get(t, t), Markup(shape_path(SHAPES.get(t, "circle"), 10, 10, 6)))
                    for t in ENTITY_TYPES if by_type.get(t))
-    narrow = layout(content, refs, NARROW_WIDTH, NARROW_HEIGHT)
+    narrow = layout(content, refs, NARROW_WIDTH, NARROW_HEIGHT, memo=memo)
     view = {
         "svg": Markup(render_svg(lay, TYPE_SINGULAR, urls.GRAPH, title, "wide")),
         "svg_narrow": Markup(render_svg(narrow, TYPE_SINGULAR, urls.GRAPH, title, "narrow")),

@@ -38,27 +38,9 @@ from .schema import ANNOTATION_KINDS, ENTITY_TYPES, VERDICTS
 from .urls import OutPath, relative_url
 from .xref import DocumentAnalysis, XRef
 
-PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
-
-KIND_LABELS = {
-    "note": "Note", "context": "Context", "fact-check": "Fact-check", "quote": "Quote", "question": "Open question",
-}
-KIND_PLURALS = {
-    "note": "Notes", "context": "Context", "fact-check": "Fact-checks", "quote": "Quotes", "question": "Open questions",
-}
-VERDICT_LABELS = {
-    "accurate": ("Accurate", "✓"), "mostly-accurate": ("Mostly accurate", "≈"), "misleading": ("Misleading", "!"),
-    "unsupported": ("Unsupported", "?"), "false": ("False", "✗"),
-}
-TYPE_LABELS = {
-    "person": "People", "organization": "Organisations", "company": "Companies",
-    "government-body": "Government bodies", "ai-model": "AI models", "place": "Places", "concept": "Concepts",
-    "policy": "Policies", "event": "Events",
-}
-TYPE_SINGULAR = {
-    "person": "Person", "organization": "Organisation", "company": "Company", "government-body": "Government body",
-    "ai-model": "AI model", "place": "Place", "concept": "Concept", "policy": "Policy", "event": "Event",
-}
+from .labels import (  # noqa: F401  (re-exported: render.TYPE_SINGULAR etc. keep working)
+    KIND_LABELS, KIND_PLURALS, PACKAGE_TEMPLATES, TYPE_LABELS, TYPE_SINGULAR, VERDICT_LABELS,
+)
 _CJK_RE = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 
 
@@ -199,7 +181,13 @@ class MentionView(NamedTuple):
 
 class MentionGroup(NamedTuple):
     document: DocumentRef
-    mentions: tuple[MentionView, ...]
+    mentions: tuple[MentionView, ...]  # the first MENTIONS_PER_DOCUMENT, in text order
+    total: int = 0  # every mention of the entity in the document
+
+
+# An entity page shows at most this many mentions in context per document and counts the
+# rest, so a page stays small however many documents a briefing keeps (docs/performance.md).
+MENTIONS_PER_DOCUMENT = 5
 
 
 class Count(NamedTuple):
@@ -430,6 +418,7 @@ class RenderCache:
         self.site_wide: dict[str, tuple[str, dict[OutPath, bytes]]] = {}  # name -> (inputs, files)
         self.publish: dict = {}  # publish.site_files' own per-document cache
         self.cards: dict[str, bytes] = {}  # social cards: content digest -> PNG (cards.site_files)
+        self.layouts: dict = {}  # entity graph layouts by size, with their inputs (graph.layout)
 
 
 def _page_digest(page: Page, templates_digest: str) -> str:
@@ -437,6 +426,18 @@ def _page_digest(page: Page, templates_digest: str) -> str:
     h.update(pickle.dumps((page.path, page.template, page.title, page.section, page.view, page.extra),
                           protocol=5))
     return h.hexdigest()
+
+
+class SiteWide(NamedTuple):
+    """The site-wide emitters the build hands to :func:`render_all` (see ``emitters.py``).
+
+    ``outputs(builder, env, site, common, templates)`` lists (name, inputs
+    digest, make) for each file set computed from the whole briefing;
+    ``cards(content, analyses, titles, cache)`` returns the social cards.
+    """
+
+    outputs: Callable[..., list[tuple[str, str, Callable[[], dict[OutPath, bytes]]]]]
+    cards: Callable[..., dict[OutPath, bytes]]
 
 
 class TemplateProblem(Exception):
@@ -868,7 +869,8 @@ class ViewBuilder:
             co: Counter[str] = Counter()
             for p in touching:
                 co.update(p.co.get(eid, {}))
-            mention_groups = tuple(MentionGroup(p.docref, p.mentions[eid]) for p in touching if eid in p.mentions)
+            mention_groups = tuple(MentionGroup(p.docref, p.mentions[eid][:MENTIONS_PER_DOCUMENT], len(p.mentions[eid]))
+                                   for p in touching if eid in p.mentions)
             view = {
                 "id": e.id, "name": e.name, "type": e.type, "type_label": TYPE_SINGULAR[e.type],
                 "aliases": tuple((a, lang_of(a)) for a in e.aliases), "lang": e.language,
@@ -878,7 +880,7 @@ class ViewBuilder:
                 "co_mentioned": tuple((self.refs[o], n) for o, n in sorted(co.items(), key=lambda kv: (-kv[1], kv[0]))
                                       if o not in related),
                 "mention_groups": mention_groups,
-                "mention_total": sum(len(g.mentions) for g in mention_groups),
+                "mention_total": sum(g.total for g in mention_groups),
                 "annotations": tuple(n for p in touching for n in p.annotated.get(eid, ())),
             }
             return Page(path, "entity.html", e.name, "glossary", _freeze(view))
@@ -1000,30 +1002,7 @@ class Rendered(NamedTuple):
     pending: Callable[[], dict[OutPath, bytes]] | None = None
 
 
-def _site_wide(builder: ViewBuilder, env: jinja2.Environment, site: SiteView, common: str,
-               templates: dict[str, str]) -> list[tuple[str, str, Callable[[], dict[OutPath, bytes]]]]:
-    """The outputs computed from the whole briefing at once: (name, inputs digest, make).
-
-    Each digest covers every argument its ``make`` passes on: the site
-    settings, the overview, the glossary, every document's analysis (by its
-    token) and the templates, so it is sound whatever those functions read.
-    """
-    from . import graph, search  # they import this module's labels and views
-
-    out = []
-    content = builder.content
-    whole = _digest(common, content.overview, tuple(content.entities), tuple(p.token for p in builder.parts),
-                    sorted(templates.items()))
-    out.append(("reader", whole, lambda: search.site_files(content, builder.analyses, builder.xref, env)))
-    if _has_template(env, "graph.html"):
-        def make_graph() -> dict[OutPath, bytes]:
-            metas = publish.MetaBuilder(content, builder.analyses)
-            return {urls.GRAPH: _render_one(_with_meta(graph.page(builder), metas), env, site).encode("utf-8")}
-        out.append(("graph", whole, make_graph))
-    return out
-
-
-def _has_template(env: jinja2.Environment, name: str) -> bool:
+def has_template(env: jinja2.Environment, name: str) -> bool:
     try:
         env.loader.get_source(env, name)  # type: ignore[union-attr]
     except jinja2.TemplateNotFound:
@@ -1031,9 +1010,13 @@ def _has_template(env: jinja2.Environment, name: str) -> bool:
     return True
 
 
+_has_template = has_template  # its earlier name, for code written against it
+
+
 def render_all(content: Content, analyses: list[DocumentAnalysis], xref: XRef | None, md: Markdown,
                env: jinja2.Environment, cache: RenderCache | None = None,
-               extra_pages: Callable[[ViewBuilder], list[Page]] | None = None, defer: bool = False) -> Rendered:
+               extra_pages: Callable[[ViewBuilder], list[Page]] | None = None, defer: bool = False,
+               emitters: "SiteWide | None" = None) -> Rendered:
     """Render every page and site-wide file; with a cache, only those whose inputs changed since the last call.
 
     With ``defer``, the slow site-wide files (search index, entity graph) whose
@@ -1079,17 +1062,18 @@ def render_all(content: Content, analyses: list[DocumentAnalysis], xref: XRef | 
         del cache.pages[stale]
     cache.rendered = rendered
     out.update(static_assets(env, cache))
-    html_pages = [p for p in out if p.path.endswith(".html")] + ([urls.GRAPH] if _has_template(env, "graph.html") else [])
+    html_pages = [p for p in out if p.path.endswith(".html")] + ([urls.GRAPH] if has_template(env, "graph.html") else [])
     # Not deferred: a deleted document's annotation file must go at once.
     out.update(publish.site_files(content, analyses, None, pages=html_pages, env=env, cache=cache.publish))
+    if emitters is None:
+        return Rendered(out)
     if publish.base_url(content.site):  # og:image needs an absolute URL: no address, no cards
-        from . import cards  # it reads this module's labels
-        if _has_template(env, "graph.html"):
+        if has_template(env, "graph.html"):
             titles.append((urls.GRAPH, "Entity graph"))
-        out.update(cards.site_files(content, analyses, titles, cache=cache.cards))
+        out.update(emitters.cards(content, analyses, titles, cache.cards))
 
     later = []
-    for name, inputs, make in _site_wide(builder, env, site, common, templates):
+    for name, inputs, make in emitters.outputs(builder, env, site, common, templates):
         hit = cache.site_wide.get(name)
         if hit is not None and hit[0] == inputs:
             out.update(hit[1])
@@ -1119,9 +1103,10 @@ def render_all(content: Content, analyses: list[DocumentAnalysis], xref: XRef | 
 
 def render_site(content: Content, analyses: list[DocumentAnalysis], xref: XRef | None, md: Markdown,
                 env: jinja2.Environment, cache: RenderCache | None = None,
-                extra_pages: Callable[[ViewBuilder], list[Page]] | None = None) -> dict[OutPath, bytes]:
+                extra_pages: Callable[[ViewBuilder], list[Page]] | None = None,
+               emitters: SiteWide | None = None) -> dict[OutPath, bytes]:
     """Render every page and site-wide file (see :func:`render_all`); the output files by path.
 
     ``xref`` may be None: the pages need only the analyses (``ViewBuilder.xref`` builds it on demand).
     """
-    return render_all(content, analyses, xref, md, env, cache, extra_pages).files
+    return render_all(content, analyses, xref, md, env, cache, extra_pages, emitters=emitters).files

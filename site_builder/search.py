@@ -41,7 +41,7 @@ from typing import NamedTuple
 from . import urls
 from .markdown import Markdown
 from .model import Content
-from .render import KIND_LABELS, PACKAGE_TEMPLATES, TYPE_SINGULAR, VERDICT_LABELS
+from .labels import KIND_LABELS, PACKAGE_TEMPLATES, TYPE_SINGULAR, VERDICT_LABELS
 from .urls import OutPath
 from .xref import DocumentAnalysis, XRef
 

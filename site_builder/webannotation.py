@@ -1107,19 +1107,41 @@ def _spec_problems(item: dict) -> list[tuple[str, str, str]]:
 
 
 def _check_merged(root: Path, rel: str, text: str) -> list[Diagnostic]:
-    """Errors the merged file would add to ``site-builder check`` (new ones, in that file only)."""
-    from . import build
+    """Errors the merged file would add to ``site-builder check`` (new ones, in that file only).
+
+    The stages that report on an annotation file run on a copy of the project
+    before and after the merge: loading (the format), the cross-checks, and
+    the analysis of the one document the file annotates (anchoring).  This
+    module sits below the build, so it runs those stages itself.
+    """
     with tempfile.TemporaryDirectory(prefix="sb-import-") as tmp:
         copy = Path(tmp) / "project"
         shutil.copytree(root / "content", copy / "content", symlinks=True,  # links are copied, never read
                         ignore=shutil.ignore_patterns(".git", "__pycache__"))
-        before = build.compile_site(copy, render_output=False, workers=1)
+        before = _file_errors(copy, rel)
         target = copy / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
-        after = build.compile_site(copy, render_output=False, workers=1)
-    old = {(d.code, d.message) for d in before.diagnostics.errors if d.pos.path == rel}
-    return [d for d in after.diagnostics.errors if d.pos.path == rel and (d.code, d.message) not in old]
+        after = _file_errors(copy, rel)
+    old = {(d.code, d.message) for d in before}
+    return [d for d in after if (d.code, d.message) not in old]
+
+
+def _file_errors(root: Path, rel: str) -> list[Diagnostic]:
+    from . import loader, validate, xref
+    from .mentions import Matcher
+
+    diags = Diagnostics()
+    content = loader.load(root, diags)
+    if content is not None:
+        md = Markdown(allow_html=content.site.allow_raw_html)
+        validate.check(content, md, diags)
+        slug = Path(rel).stem
+        anns = {af.slug: af.annotations for af in content.annotation_files}.get(slug, ())
+        doc = next((d for d in content.documents if d.slug == slug), None)
+        if doc is not None:
+            diags.extend(xref.analyse_document(doc, anns, md, Matcher(content.entities)).diagnostics)
+    return [d for d in diags.errors if d.pos.path == rel]
 
 
 MAX_IMPORT_CHARS = 100_000_000

@@ -193,8 +193,8 @@ def test_failed_build_leaves_existing_output_unchanged(tmp_path):
     assert "left unchanged" in proc.stderr
     assert snapshot(out) == before
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == mtimes
-    # No stray temporary folders next to the output either.
-    assert sorted(p.name for p in root.iterdir()) == ["content", "output"]
+    # No stray temporary folders next to the output either (the build cache is meant to be there).
+    assert sorted(p.name for p in root.iterdir()) == [".site-builder-cache", "content", "output"]
 
 
 # ------------------------------------------------------------------------ fuzzing

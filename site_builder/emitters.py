@@ -1,0 +1,46 @@
+"""The site-wide emitters: files computed from the whole briefing (search index, entity graph, social cards).
+
+The build hands them to the renderer (:class:`render.SiteWide`), which calls
+them after the pages, each keyed by a digest of its inputs so a build with a
+cache computes them only when those changed.  They sit above the renderer:
+they use its views and templates, and the renderer never imports them.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import jinja2
+
+from . import cards, graph, publish, render, search, urls
+from .urls import OutPath
+
+
+def outputs(builder: render.ViewBuilder, env: jinja2.Environment, site: render.SiteView, common: str,
+            templates: dict[str, str]) -> list[tuple[str, str, Callable[[], dict[OutPath, bytes]]]]:
+    """The outputs computed from the whole briefing at once: (name, inputs digest, make).
+
+    Each digest covers every argument its ``make`` passes on: the site
+    settings, the overview, the glossary, every document's analysis (by its
+    token) and the templates, so it is sound whatever those functions read.
+    """
+    out = []
+    content = builder.content
+    whole = render._digest(common, content.overview, tuple(content.entities), tuple(p.token for p in builder.parts),
+                           sorted(templates.items()))
+    out.append(("reader", whole, lambda: search.site_files(content, builder.analyses, builder.xref, env)))
+    if render.has_template(env, "graph.html"):
+        def make_graph() -> dict[OutPath, bytes]:
+            metas = publish.MetaBuilder(content, builder.analyses)
+            page = render._with_meta(graph.page(builder), metas)
+            return {urls.GRAPH: render._render_one(page, env, site).encode("utf-8")}
+        out.append(("graph", whole, make_graph))
+    return out
+
+
+def social_cards(content, analyses, titles, cache) -> dict[OutPath, bytes]:
+    """One og:image card per page (``titles``: every page and its title)."""
+    return cards.site_files(content, analyses, titles, cache=cache)
+
+
+SITE_WIDE = render.SiteWide(outputs, social_cards)

@@ -1,0 +1,107 @@
+"""The persistent build cache (.site-builder-cache/): a build from it equals a clean build, byte for byte."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from site_builder import cli, diskcache
+from site_builder.build import compile_site
+from test_serve import REPO, _edits, copy_project, tree
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    root = copy_project(tmp_path / "project")
+    # Every template overridden by a copy, as in test_serve's incremental test, so the edits can change one.
+    shutil.copytree(REPO / "site_builder/templates", root / "templates", dirs_exist_ok=True)
+    return root
+
+
+def build(root: Path, out: Path, *extra: str) -> dict[str, bytes]:
+    assert cli.main(["build", "--root", str(root), "--out", str(out), *extra]) == 0
+    return tree(out)
+
+
+def test_a_cached_build_equals_a_clean_build_after_every_kind_of_edit(project, tmp_path):
+    first = build(project, tmp_path / "cached")
+    assert diskcache.cache_file(project).is_file()
+    assert first == build(project, tmp_path / "clean", "--no-cache")
+    for label, change in _edits(project):
+        change()
+        cached = build(project, tmp_path / "cached")
+        clean = build(project, tmp_path / "clean", "--no-cache")
+        assert cached.keys() == clean.keys(), label
+        differing = [p for p in clean if cached[p] != clean[p]]
+        assert not differing, (label, differing)
+        # Nothing changed since: the saved output is written again, unchanged.
+        assert build(project, tmp_path / "again") == clean, label
+
+
+def test_a_build_with_nothing_changed_reuses_everything(project, tmp_path):
+    build(project, tmp_path / "out")
+    cache = diskcache.load(project)
+    assert cache is not None
+    assert compile_site(project, cache=cache).ok
+    # Every source file is read again and compared by digest, but none is parsed, analysed or rendered.
+    assert cache.files.parsed == [] and cache.analysed == [] and cache.render.rendered == []
+
+
+def test_the_cache_is_never_published_and_is_ignored_by_git(project, tmp_path):
+    files = build(project, tmp_path / "out")
+    assert not any(diskcache.FOLDER in p for p in files)
+    folder = project / diskcache.FOLDER
+    assert (folder / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")
+    assert (folder / ".gitignore").read_text().splitlines()[-1] == "*"
+    assert f"{diskcache.FOLDER}/" in (REPO / ".gitignore").read_text().splitlines()
+    assert f"{diskcache.FOLDER}/" in (REPO / "site_builder/scaffold/gitignore").read_text().splitlines()
+
+
+def test_the_cache_is_safe_to_delete_or_damage(project, tmp_path):
+    clean = build(project, tmp_path / "clean", "--no-cache")
+    assert not (project / diskcache.FOLDER).exists()  # --no-cache neither reads nor writes it
+    build(project, tmp_path / "out")
+    diskcache.cache_file(project).write_bytes(b"not a pickle")
+    assert build(project, tmp_path / "out") == clean
+    shutil.rmtree(project / diskcache.FOLDER)
+    assert build(project, tmp_path / "out") == clean
+
+
+def test_another_tool_version_never_reads_the_cache(project, tmp_path, monkeypatch):
+    build(project, tmp_path / "out")
+    old = diskcache.cache_file(project)
+    monkeypatch.setattr(diskcache, "_TOOL_DIGEST", "0" * 24)
+    assert diskcache.load(project) is None
+    build(project, tmp_path / "out")
+    assert not old.exists() and diskcache.cache_file(project).is_file()  # the old version's file is removed
+
+
+def test_a_file_replaced_with_the_same_stat_signature_is_still_seen(project, tmp_path):
+    # A copy that keeps modification times (cp -p, rsync -a) can keep size and mtime: the digest decides.
+    build(project, tmp_path / "out")
+    doc = project / "content/documents/xi-first-mover-ai.md"
+    before = doc.stat()
+    text = doc.read_text(encoding="utf-8")
+    doc.write_text(text.replace("a", "e", 1), encoding="utf-8")
+    os.utime(doc, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert build(project, tmp_path / "out") == build(project, tmp_path / "clean", "--no-cache")
+
+
+def test_a_build_with_no_source_changed_writes_the_saved_output(project, tmp_path, monkeypatch, capsys):
+    first = build(project, tmp_path / "out")
+    assert capsys.readouterr().err.count("base-url-missing") == 1
+    monkeypatch.setattr(diskcache, "load", lambda root: pytest.fail("the build cache was read"))
+    assert build(project, tmp_path / "again") == first
+    assert capsys.readouterr().err.count("base-url-missing") == 1  # the diagnostics are replayed
+    # Any byte changed under content/ or templates/ (even a file the build ignores) takes the full path.
+    (project / "content" / "notes.txt").write_text("x", encoding="utf-8")
+    assert diskcache.load_output(project, diskcache.source_key(project, False)) is None
+    assert diskcache.source_key(project, False) != diskcache.source_key(project, True)
+
+
+def test_a_project_with_symbolic_links_always_takes_the_full_path(project):
+    (project / "content" / "link.md").symlink_to(project / "content" / "index.md")
+    assert diskcache.source_key(project, False) is None
