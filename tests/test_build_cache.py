@@ -43,6 +43,8 @@ def test_a_cached_build_equals_a_clean_build_after_every_kind_of_edit(project, t
 
 def test_a_build_with_nothing_changed_reuses_everything(project, tmp_path):
     build(project, tmp_path / "out")
+    # The first build records each annotation's anchoring in anchors.lock.json, an input of the next.
+    build(project, tmp_path / "out")
     cache = diskcache.load(project)
     assert cache is not None
     assert compile_site(project, cache=cache).ok
@@ -91,15 +93,23 @@ def test_a_file_replaced_with_the_same_stat_signature_is_still_seen(project, tmp
 
 
 def test_a_build_with_no_source_changed_writes_the_saved_output(project, tmp_path, monkeypatch, capsys):
-    first = build(project, tmp_path / "out")
+    first = build(project, tmp_path / "out", "--publish")
     assert capsys.readouterr().err.count("base-url-missing") == 1
+    first = build(project, tmp_path / "out", "--publish")  # anchors.lock.json, written by the first, is settled
+    capsys.readouterr()
     monkeypatch.setattr(diskcache, "load", lambda root: pytest.fail("the build cache was read"))
-    assert build(project, tmp_path / "again") == first
+    assert build(project, tmp_path / "again", "--publish") == first
     assert capsys.readouterr().err.count("base-url-missing") == 1  # the diagnostics are replayed
     # Any byte changed under content/ or templates/ (even a file the build ignores) takes the full path.
     (project / "content" / "notes.txt").write_text("x", encoding="utf-8")
-    assert diskcache.load_output(project, diskcache.source_key(project, False)) is None
+    assert diskcache.load_output(project, diskcache.source_key(project, False, publishing=True)) is None
     assert diskcache.source_key(project, False) != diskcache.source_key(project, True)
+    assert diskcache.source_key(project, False) != diskcache.source_key(project, False, publishing=True)
+    # So does a change of the recorded anchorings, which decide the drift states.
+    key = diskcache.source_key(project, False)
+    lock = project / "anchors.lock.json"
+    lock.write_text(lock.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert diskcache.source_key(project, False) != key
 
 
 def test_a_project_with_symbolic_links_always_takes_the_full_path(project):

@@ -70,7 +70,7 @@ def test_an_entity_page_shows_a_bounded_number_of_mentions_per_document(tmp_path
     page = next(v for k, v in result.files.items() if k.path == "glossary/deepseek.html").decode()
     section = page.split('id="mentions-h"', 1)[1].split("</section>", 1)[0]
     first_doc = section.split("<h3>", 2)[1]
-    assert first_doc.count("<li>") == MENTIONS_PER_DOCUMENT
+    assert first_doc.count("<li") == MENTIONS_PER_DOCUMENT
     shown_total = int(re.search(r"\((\d+)\)", section).group(1))
     more = int(re.search(r"and (\d+) more in", first_doc).group(1))
     assert more >= 7 and shown_total >= repeats  # the rest is counted, not dropped
