@@ -26,8 +26,8 @@ def test_translation_page_shows_each_original_block_after_its_own(site):
     text = page[page.index('<div class="block-text doc-text parallel"'):page.index('<section class="notes"')]
     originals = re.findall(r'<div class="parallel-original" lang="zh-Hans">(.*?)</div>', text, re.S)
     assert len(originals) == 6
-    assert originals[0].startswith("<p>各区人民政府")
-    assert originals[-1].startswith("<p>本通知自发布之日起施行。")
+    assert originals[0].startswith('<p dir="auto">各区人民政府')
+    assert originals[-1].startswith('<p dir="auto">本通知自发布之日起施行。')
     # Copies carry no ids, note references or highlights of the original page.
     assert not any(re.search(r'\sid="|ann-ref|class="hl', o) for o in originals)
     # The counterparts are marked beside the translation.
