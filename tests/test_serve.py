@@ -416,7 +416,7 @@ def test_template_edit_rerenders_what_uses_it(preview, events, project):
     templates = project / "templates"
     templates.mkdir(exist_ok=True)
     shutil.copy(REPO / "site_builder/templates/entity.html", templates / "entity.html")
-    edit(templates / "entity.html", "<h1>", '<h1 class="edited">')
+    edit(templates / "entity.html", "<h1{{", '<h1 class="edited"{{')
     data = events.next("reload")
     changed = set(data["changed"])
     assert changed and all(p.startswith("glossary/") and p != "glossary/index.html" for p in changed)
