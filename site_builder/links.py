@@ -103,21 +103,16 @@ def html_ids(html: str) -> set[str]:
     return {a if a is not None and a != "" else b for a, b in _ID_RE.findall(html)}
 
 
+# The pages with a fixed address, by the kind of page the templates write ids for.
+_PAGE_KINDS = {
+    urls.HOME: "home", urls.GLOSSARY_INDEX: "glossary", urls.ANNOTATIONS_INDEX: "annotations",
+    urls.GRAPH: "graph", urls.NOT_FOUND: "404", urls.SEARCH: "search", urls.REPORT: "report",
+}
+
+
 def _kind(path: OutPath) -> str:
-    if path == urls.HOME:
-        return "home"
-    if path == urls.GLOSSARY_INDEX:
-        return "glossary"
-    if path == urls.ANNOTATIONS_INDEX:
-        return "annotations"
-    if path == urls.GRAPH:
-        return "graph"
-    if path == urls.NOT_FOUND:
-        return "404"
-    if path == urls.SEARCH:
-        return "search"
-    if path == urls.REPORT:
-        return "report"
+    if path in _PAGE_KINDS:
+        return _PAGE_KINDS[path]
     if path.startswith("documents/"):
         return "document"
     if path.startswith("glossary/"):
@@ -201,11 +196,9 @@ def site_targets(content: Content, analyses, templates: TemplateIds, files: Iter
     read from, so an unchanged document is not scanned again.
     """
     paths: dict[OutPath, str | None] = {}
-    pages = [urls.HOME, urls.GLOSSARY_INDEX, urls.ANNOTATIONS_INDEX, urls.GRAPH, urls.SEARCH, urls.NOT_FOUND]
-    if content.site.report_page:
-        pages.append(urls.REPORT)
-    for page in pages:
-        paths[page] = _kind(page)
+    for page, kind in _PAGE_KINDS.items():
+        if page != urls.REPORT or content.site.report_page:
+            paths[page] = kind
     for e in content.entities:
         paths[urls.entity_path(e.id)] = "entity"
     for d in content.documents:
