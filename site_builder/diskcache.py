@@ -110,22 +110,28 @@ def save(root: Path, cache) -> None:
         ignore = folder / ".gitignore"
         if not ignore.exists():
             ignore.write_text("# site-builder's build cache: never commit it\n*\n", encoding="utf-8")
-        target = cache_file(root)
-        fd, tmp = tempfile.mkstemp(prefix=".build-", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                pickle.dump(cache, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        for old in folder.glob(f"{PREFIX}*{SUFFIX}"):
-            if old != target:
-                old.unlink(missing_ok=True)
+        _dump(cache, cache_file(root), PREFIX)
     except (OSError, pickle.PicklingError, TypeError, AttributeError):
         pass  # a cache is an optimisation: the build itself succeeded
     finally:
         cache.env, cache.timings = env, timings
+
+
+def _dump(obj, target: Path, prefix: str) -> None:
+    """Pickle ``obj`` into ``target`` atomically, then remove the files of other tool versions
+    (``prefix``*): each cache file is named after the tool's digest."""
+    folder = target.parent
+    fd, tmp = tempfile.mkstemp(prefix=f".{prefix}", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    for old in folder.glob(f"{prefix}*{SUFFIX}"):
+        if old != target:
+            old.unlink(missing_ok=True)
 
 
 # ------------------------------------------------------------------ the whole output, for a build with nothing changed
@@ -205,16 +211,6 @@ def save_output(root: Path, key: str | None, diagnostics, files) -> None:
             target.unlink(missing_ok=True)
             return
         folder.mkdir(exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".output-", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                pickle.dump((key, diagnostics, files), fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        for old in folder.glob(f"{OUTPUT_PREFIX}*{SUFFIX}"):
-            if old != target:
-                old.unlink(missing_ok=True)
+        _dump((key, diagnostics, files), target, OUTPUT_PREFIX)
     except (OSError, pickle.PicklingError, TypeError, AttributeError):
         pass
