@@ -13,14 +13,12 @@ listed for the author to fix by hand.
 from __future__ import annotations
 
 import dataclasses
-import os
-import tempfile
 from pathlib import Path
 from typing import NamedTuple
 
 import yaml
 
-from . import anchoring, anchorstate, schema, yamledit
+from . import anchoring, anchorstate, atomicfile, schema, yamledit
 from .diagnostics import Diagnostics
 from .model import Annotation, Quote
 from .reanchor import ORPHANED, RELOCATED, STATES, TEXT_CHANGED, Anchored
@@ -180,15 +178,7 @@ def _verify(text: str, rel: str, changes: list[Change]) -> None:
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.chmod(tmp, path.stat().st_mode & 0o777)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomicfile.write_text(path, text, keep_mode=True)
 
 
 def describe(c: Change) -> str:

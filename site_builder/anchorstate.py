@@ -24,11 +24,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import NamedTuple
 
+from . import atomicfile
 from .diagnostics import Diagnostics, Pos
 from .model import Annotation, Quote
 from .reanchor import EXACT, Anchored, Former
@@ -146,13 +145,5 @@ def save(root: Path, state: State) -> bool:
             return False
     except (OSError, UnicodeDecodeError):
         pass
-    fd, tmp = tempfile.mkstemp(prefix=f".{FILE_NAME}.", dir=root)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomicfile.write_text(path, data)
     return True

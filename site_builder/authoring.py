@@ -28,15 +28,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import re
 import secrets
-import tempfile
 import threading
 from pathlib import Path
 from typing import NamedTuple
 
-from . import anchoring, annotationfile
+from . import anchoring, annotationfile, atomicfile
 from .annotationfile import Item
 from .diagnostics import Diagnostics
 from .loader import load_documents, load_entities, load_site
@@ -375,17 +373,4 @@ class Authoring:
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".authoring-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o777)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    atomicfile.write_text(path, text, keep_mode=True, make_parents=True)

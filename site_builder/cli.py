@@ -202,18 +202,8 @@ def cmd_init(args) -> int:
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    import os
-    import tempfile
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from . import atomicfile
+    atomicfile.write_bytes(path, data, make_parents=True)
 
 
 def cmd_export(args) -> int:

@@ -29,11 +29,10 @@ import hashlib
 import os
 import pickle
 import sys
-import tempfile
 from importlib import metadata
 from pathlib import Path
 
-from . import __version__, anchorstate
+from . import __version__, anchorstate, atomicfile
 
 FOLDER = ".site-builder-cache"
 PREFIX = "build-"
@@ -121,14 +120,8 @@ def _dump(obj, target: Path, prefix: str) -> None:
     """Pickle ``obj`` into ``target`` atomically, then remove the files of other tool versions
     (``prefix``*): each cache file is named after the tool's digest."""
     folder = target.parent
-    fd, tmp = tempfile.mkstemp(prefix=f".{prefix}", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomicfile.replacing(target) as fh:
+        pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
     for old in folder.glob(f"{prefix}*{SUFFIX}"):
         if old != target:
             old.unlink(missing_ok=True)

@@ -14,6 +14,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from . import atomicfile
 from .epoch import source_date_epoch
 from .targets import Kind, TargetError, check_target
 from .urls import OutPath
@@ -95,14 +96,7 @@ def update_site(out: Path, files: dict[OutPath, bytes], previous: dict[OutPath, 
         if before is data or before == data:  # cached pages are the same objects: no byte comparison
             continue
         target = out / path.path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        if stamp is not None:
-            os.utime(tmp, (stamp, stamp))
-        os.replace(tmp, target)
+        atomicfile.write_bytes(target, data, mtime=stamp, make_parents=True)
         changed.append(path)
     for path in set(previous) - set(files):
         target = out / path.path
