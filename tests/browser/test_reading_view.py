@@ -416,3 +416,52 @@ def test_axe_with_cards_open_and_as_a_list(reader_browser, reader_site, scheme):
         ctx.close()
     found = {k: v for k, v in found.items() if v}
     assert not found, format_axe(found)
+
+
+def test_back_to_top_keeps_off_the_text_on_a_phone(reader_browser, reader_site):
+    """On a phone the floating button hides while reading down and shows when scrolling back up."""
+    ctx = open_context(reader_browser, 375, 812)
+    page = ctx.new_page()
+    errors = watch(page)
+    try:
+        page.goto(url(reader_site, DOC))
+        back = page.locator(".back-to-top")
+        page.evaluate("window.scrollTo(0, 0)")
+        assert not back.is_visible()
+        for y in (900, 1400, 1900):  # reading down, more than a screen
+            page.evaluate(f"window.scrollTo(0, {y})")
+            page.wait_for_timeout(50)
+        assert not back.is_visible(), "the button covers the text while reading down"
+        page.evaluate("window.scrollTo(0, 1700)")  # back up
+        page.wait_for_timeout(50)
+        assert back.is_visible()
+        page.evaluate("window.scrollTo(0, 2200)")
+        page.wait_for_timeout(50)
+        assert not back.is_visible()
+        page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")  # the end
+        page.wait_for_timeout(50)
+        assert back.is_visible()
+        back.locator("a").click()
+        page.wait_for_timeout(300)
+        assert page.evaluate("window.scrollY") < 50
+    finally:
+        ctx.close()
+    assert not errors
+
+
+def test_back_to_top_on_a_wide_screen_shows_after_one_screen(reader_browser, reader_site):
+    ctx = open_context(reader_browser, 1280, 800)
+    page = ctx.new_page()
+    try:
+        page.goto(url(reader_site, DOC))
+        back = page.locator(".back-to-top")
+        assert not back.is_visible()
+        page.evaluate("window.scrollTo(0, 1600)")
+        page.wait_for_timeout(50)
+        page.evaluate("window.scrollTo(0, 1500)")
+        page.wait_for_timeout(50)
+        page.evaluate("window.scrollTo(0, 2000)")
+        page.wait_for_timeout(50)
+        assert back.is_visible()
+    finally:
+        ctx.close()

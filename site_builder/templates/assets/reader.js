@@ -562,7 +562,22 @@
     landOn(location.hash, false);
     var back = doc.querySelector(".back-to-top");
     if (back) {
-      var away = function () { back.classList.toggle("is-away", window.scrollY < window.innerHeight); };
+      // Wide screens: shown once the reader is a screen down (it sits outside the columns).
+      // Phones: it floats over the text, so it shows only while the reader scrolls back up,
+      // or at the end of the page, and keeps out of the way while they read on.
+      var narrow = window.matchMedia("(max-width: 47.99rem)"), lastY = window.scrollY;
+      var away = function () {
+        var y = window.scrollY, hide = y < window.innerHeight;
+        if (!hide && narrow.matches) {
+          var atEnd = y + window.innerHeight >= doc.documentElement.scrollHeight - 4;
+          if (atEnd) hide = false;
+          else if (y > lastY + 8) hide = true;
+          else if (y < lastY - 8) hide = false;
+          else { hide = back.classList.contains("is-away"); y = lastY; }  // small moves: keep the state
+        }
+        lastY = y;
+        back.classList.toggle("is-away", hide);
+      };
       away();
       window.addEventListener("scroll", away, { passive: true });
     }
