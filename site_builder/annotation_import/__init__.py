@@ -1,12 +1,12 @@
 """``site-builder import-annotations``: W3C Web Annotation or Hypothesis data into an annotation file.
 
-------
-:func:`parse_import` reads a W3C collection, page, single annotation or list of
-them, or a Hypothesis API export (a search response ``{"rows": [...]}``, the
-web export ``{"annotations": [...]}``, a list of rows or one row), and
-:func:`import_annotations` anchors each one in the document, turns it into the
-project's YAML and merges it into ``content/annotations/<slug>.yml`` without
-ever silently replacing an existing annotation.
+:func:`.formats.parse_import` reads a W3C collection, page, single annotation
+or list of them, or a Hypothesis API export (a search response
+``{"rows": [...]}``, the web export ``{"annotations": [...]}``, a list of rows
+or one row), and :func:`.merge.import_annotations` anchors each one in the
+document, turns it into the project's YAML and merges it into
+``content/annotations/<slug>.yml`` without ever silently replacing an existing
+annotation.
 
 The steps, one module each:
 
