@@ -37,7 +37,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from generate import generate  # noqa: E402
 
 from site_builder.build import BuildCache, compile_site  # noqa: E402
-from site_builder.serve import EVENTS_PATH, LivePreview  # noqa: E402
+from site_builder.serve import LivePreview  # noqa: E402
+from site_builder.serve.reload import EVENTS_PATH  # noqa: E402
 
 
 class Listener:

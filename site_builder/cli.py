@@ -317,7 +317,7 @@ def _single_file(root: Path, files, base: str, fetch: bool) -> bytes | None:
 
 
 def cmd_import_annotations(args) -> int:
-    from . import webannotation
+    from .annotation_import import formats, merge
     console = _console(args)
     root = Path(args.root)
     rel = f"content/annotations/{args.document}.yml"
@@ -331,16 +331,16 @@ def cmd_import_annotations(args) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     try:
-        data = webannotation.load_import_file(args.file)
+        data = formats.load_import_file(args.file)
     except (OSError, UnicodeDecodeError) as exc:
         console.error(f"cannot read {args.file}: {exc}")
         return 2
-    except webannotation.ImportFormatError as exc:
+    except formats.ImportFormatError as exc:
         print(f"{args.file}: error: {exc} [import-format]", file=sys.stderr)
         return 1
-    res = webannotation.import_annotations(root, args.document, data, replace=args.replace,
-                                           skip_invalid=args.skip_invalid, dry_run=args.dry_run,
-                                           source_name=str(args.file))
+    res = merge.import_annotations(root, args.document, data, replace=args.replace,
+                                   skip_invalid=args.skip_invalid, dry_run=args.dry_run,
+                                   source_name=str(args.file))
     console.diagnostics(res.diagnostics)
     rel = f"content/annotations/{args.document}.yml"
     counts = (f"{len(res.added)} added, {len(res.replaced)} replaced, {len(res.unchanged)} already there, "

@@ -25,7 +25,10 @@ import pytest
 
 from site_builder import writer
 from site_builder.build import BuildCache, compile_site
-from site_builder.serve import EVENTS_PATH, LivePreview, inject, is_ignored, normalize_base_path, relevant
+from site_builder.serve import LivePreview
+from site_builder.serve.reload import EVENTS_PATH, inject
+from site_builder.serve.server import normalize_base_path
+from site_builder.serve.watch import is_ignored, relevant
 
 REPO = Path(__file__).resolve().parents[1]
 DOC = "content/documents/xi-first-mover-ai.md"

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from site_builder import webannotation
+from site_builder.annotation_import import formats, merge, placing, yamltext
 from site_builder.markdown import Markdown
 from site_builder.urls import OutPath
 from test_publish_support import PROJECT_BASE, W3C_DIR, full_files, project_copy, run_cli, w3c_validator
@@ -180,7 +181,7 @@ def test_import_into_the_source_project_changes_nothing(plain, tmp_path):
     shutil.copytree(src_root, root)
     before = (root / ANN_FILE).read_bytes()
     data = collection_of(files)
-    res = webannotation.import_annotations(root, SLUG, data)
+    res = merge.import_annotations(root, SLUG, data)
     assert not res.errors and not res.added and len(res.unchanged) == data["total"]
     assert (root / ANN_FILE).read_bytes() == before
 
@@ -219,7 +220,7 @@ def test_quote_that_does_not_anchor_is_reported(plain, tmp_path):
     item["id"] = item["id"].rsplit("#", 1)[0] + "#brand-new"
     item["target"]["selector"] = [{"type": "TextQuoteSelector", "exact": "words that are nowhere in the article"}]
     data["first"]["items"] = [item]
-    res = webannotation.import_annotations(root, SLUG, data, dry_run=True)
+    res = merge.import_annotations(root, SLUG, data, dry_run=True)
     assert [d.code for d in res.errors] == ["quote-not-found"]
     assert "brand-new" in res.errors[0].message
 
@@ -230,15 +231,15 @@ def test_wrong_document_is_reported(based, tmp_path):
     shutil.copytree(src_root, root)
     data = copy.deepcopy(collection_of(files))
     data["first"]["items"][0]["target"]["source"] = PROJECT_BASE + "documents/some-other-doc.html"
-    res = webannotation.import_annotations(root, SLUG, data, dry_run=True)
+    res = merge.import_annotations(root, SLUG, data, dry_run=True)
     assert "import-wrong-document" in {d.code for d in res.errors}
 
 
 def test_unknown_document_and_bad_files(plain, tmp_path):
     src_root, _ = plain
-    res = webannotation.import_annotations(src_root, "no-such-doc", {"type": "AnnotationPage", "items": []})
+    res = merge.import_annotations(src_root, "no-such-doc", {"type": "AnnotationPage", "items": []})
     assert [d.code for d in res.errors] == ["unknown-document"]
-    res = webannotation.import_annotations(src_root, SLUG, {"hello": "world"})
+    res = merge.import_annotations(src_root, SLUG, {"hello": "world"})
     assert [d.code for d in res.errors] == ["import-format"]
     bad = tmp_path / "bad.json"
     bad.write_text("{not json", encoding="utf-8")
@@ -310,7 +311,7 @@ def test_new_annotation_file_is_created(plain, tmp_path):
     shutil.copytree(src_root, root)
     strip_annotations(root)
     data = hypothesis_export(f"file:///home/analyst/site/documents/{SLUG}.html")
-    res = webannotation.import_annotations(root, SLUG, data, skip_invalid=True)
+    res = merge.import_annotations(root, SLUG, data, skip_invalid=True)
     assert res.written and res.added
     text = (root / ANN_FILE).read_text(encoding="utf-8")
     assert text.startswith("annotations:\n  - id: h-")
@@ -326,7 +327,7 @@ def test_yaml_writer_round_trips_awkward_strings():
     for body in bodies:
         item = {"id": "x", "kind": "note", "quote": {"exact": 'a "quoted" \\ thing', "suffix": " s"},
                 "body": body, "tags": ["a b", "c.d"]}
-        text = "annotations:\n" + webannotation.item_yaml(item)
+        text = "annotations:\n" + yamltext.item_yaml(item)
         diags = Diagnostics()
         node = loader.compose_yaml(text, "t.yml", diags)
         assert not diags.items, (body, diags.items)
@@ -347,11 +348,11 @@ def test_minimal_quote_adds_only_the_context_needed(plain):
     text = Markdown().parse(doc.body).projection.text
     norm = anchoring.normalize(text)
     unique = anchoring.find(norm, "first-mover advantage", "To achieve a ").matches[0]
-    q = webannotation.minimal_quote(norm, text, unique)
+    q = placing.minimal_quote(norm, text, unique)
     assert q["exact"] == "first-mover advantage" and len(q) == 2
     assert anchoring.find(norm, q["exact"], q.get("prefix", ""), q.get("suffix", "")).matches == (unique,)
     once = anchoring.find(norm, "breakthroughs in foundational AI research").matches[0]
-    assert webannotation.minimal_quote(norm, text, once) == {"exact": "breakthroughs in foundational AI research"}
+    assert placing.minimal_quote(norm, text, once) == {"exact": "breakthroughs in foundational AI research"}
 
 
 @pytest.mark.parametrize("value,expected", [
@@ -363,4 +364,4 @@ def test_minimal_quote_adds_only_the_context_needed(plain):
     ("http://example.org/Not_Valid!", ""),
 ])
 def test_annotation_ids_from_iris(value, expected):
-    assert webannotation._fragment_id(value) == expected
+    assert formats._fragment_id(value) == expected

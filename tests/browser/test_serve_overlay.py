@@ -1,7 +1,7 @@
 """The live preview's error overlay is readable in both themes: every piece of its text has a
 contrast of at least 4.5:1 against what is behind it, computed from Chromium's computed colours,
 and axe-core finds no contrast problem in it.  The overlay is shown by the live-reload script
-itself (serve.inject), driven by a stand-in EventSource that reports a failed build."""
+itself (serve.reload.inject), driven by a stand-in EventSource that reports a failed build."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import shutil
 import pytest
 
 from reader_support import AXE_JS, need, open_context
-from site_builder import serve
+from site_builder.serve import reload
 
 PROBLEMS = {"summary": "2 errors", "messages": [
     "content/site.yml:3:11: error: YAML syntax error: flow sequence not closed [yaml-syntax]",
@@ -55,7 +55,7 @@ def test_error_overlay_is_readable_in_both_themes(reader_browser, reader_site, t
     site = tmp_path / "site"
     shutil.copytree(reader_site, site)
     page_path = next((site / "documents").glob("*.html"))
-    page_path.write_bytes(serve.inject(page_path.read_bytes(), "token", "/__events", path="documents/x.html"))
+    page_path.write_bytes(reload.inject(page_path.read_bytes(), "token", "/__events", path="documents/x.html"))
     scheme = "dark" if theme.startswith("dark") != theme.endswith("toggle") else "light"
     ctx = open_context(reader_browser, 1280, 800, scheme)
     if theme.endswith("toggle"):
