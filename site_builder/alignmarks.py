@@ -96,7 +96,8 @@ def _block_rule(state, start_line: int, end_line: int, silent: bool) -> bool:
         return True
     token = state.push("align_marker", "", 0)
     token.map = [start_line, start_line + 1]
-    token.meta = {"label": m.group(2), "col": state.tShift[start_line] + 1, "problem": problem}
+    col = pos - state.src.rfind("\n", 0, pos)  # 1-based, counted from the source line's start (also in a quote)
+    token.meta = {"label": m.group(2), "col": col, "problem": problem}
     state.line = start_line + 1
     return True
 

@@ -111,12 +111,16 @@ def _report(diags: Diagnostics, problems) -> None:
 def _check_alignment(content: Content, by_slug: dict[str, DocumentAnalysis], diags: Diagnostics) -> None:
     pairs = _pairs(content, by_slug)
     paired = {d.slug for pair in pairs for d in pair}
+    malformed: set[str] = set()  # documents whose markers are reported already: their pairs are not aligned
     for an in by_slug.values():
         if not an.layout.markers:
             continue
         side = _side(an)
         if an.doc.slug in paired:
-            _report(diags, alignment.marker_problems(side))
+            problems = alignment.marker_problems(side)
+            _report(diags, problems)
+            if problems:
+                malformed.add(an.doc.slug)
         elif not an.doc.translation_of:  # a translation_of that names no original is reported above
             first = an.layout.markers[0]
             n = len(an.layout.markers)
@@ -131,13 +135,16 @@ def _check_alignment(content: Content, by_slug: dict[str, DocumentAnalysis], dia
         mine, theirs = by_slug.get(d.slug), by_slug.get(o.slug)
         if mine is None or theirs is None:
             continue
+        if d.slug in malformed or o.slug in malformed:
+            clean[o.slug] = False
+            continue
         result = alignment.align(_side(mine), _side(theirs), d.translation_pos)
         _report(diags, result.problems)
         used.setdefault(o.slug, set()).update(m.label for m in alignment.good_markers(_side(mine)))
         clean[o.slug] = clean.get(o.slug, True) and not any(
             p.code == "align-marker-unmatched" for p in result.problems)
     for slug, labels in used.items():
-        if not clean[slug]:
+        if not clean.get(slug, True):
             continue  # the translation's unmatched markers are reported; the original's would say it again
         side = _side(by_slug[slug])
         names = ", ".join(f"'{d.slug}'" for d, o in pairs if o.slug == slug)
