@@ -157,8 +157,7 @@ def align(tr: Side, orig: Side, translation_pos: Pos) -> Alignment:
             "translation-misaligned", translation_pos,
             f"'{tr.slug}' has {tr.blocks} blocks (paragraphs, headings, lists) and its original '{orig.slug}' "
             f"{orig.blocks}: without alignment markers they are shown side by side block by block, so both need "
-            f"the same number; the first that differ is block {first + 1} (line {tr.line(first)} of '{tr.slug}', "
-            f"line {orig.line(first)} of '{orig.slug}')",
+            f"the same number; the first that differ is block {first + 1} ({_where(first, tr, orig)})",
             tuple(notes)),))
     theirs = {m.label: m for m in good_markers(orig)}
     problems: list[Problem] = []
@@ -215,6 +214,12 @@ def align(tr: Side, orig: Side, translation_pos: Pos) -> Alignment:
     if problems:
         return Alignment((), tuple(problems))
     return Alignment(tuple(rows), ())
+
+
+def _where(block: int, *sides: Side) -> str:
+    """Where ``block`` is in each side: 'line 9 of 'a', line 8 of 'b'' (or that a side has no such block)."""
+    return ", ".join(f"line {s.line(block)} of '{s.slug}'" if block < s.blocks else f"'{s.slug}' has none"
+                     for s in sides)
 
 
 def _first_difference(tr: Side, orig: Side) -> int:

@@ -224,3 +224,13 @@ annotations:
         '一、加强<mark class="counterpart" data-counterpart="infrastructure">算力</mark>基础设施建设。到2027年，'
         '全市建成两个公共<mark class="counterpart" data-counterpart="centres">算力</mark>中心，为中小企业提供'
         '“普惠<mark class="counterpart" data-counterpart="inclusive">算力</mark>”服务，降低企业使用成本。')
+
+
+def test_without_markers_a_count_mismatch_names_the_extra_block(tmp_path):
+    root = _project(tmp_path, ZH, EN)
+    proc = run_cli("check", "--root", root)
+    assert _errors(proc) == [
+        "content/documents/notice-en.md:4:17: error: 'notice-en' has 7 blocks (paragraphs, headings, lists) and its "
+        "original 'notice-zh' 6: without alignment markers they are shown side by side block by block, so both need "
+        "the same number; the first that differ is block 7 (line 19 of 'notice-en', 'notice-zh' has none) "
+        "[translation-misaligned]"]
