@@ -26,6 +26,7 @@ rows (``translation.views``) from the same computation.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from typing import NamedTuple
 
 from .alignmarks import AlignMarker, BodyLayout
@@ -119,8 +120,6 @@ def _lines(side: Side, start: int, end: int) -> str:
 
 def _kept_in_order(positions: list[int]) -> set[int]:
     """Indices of a longest strictly increasing subsequence of ``positions`` (the markers in order)."""
-    from bisect import bisect_left
-
     tails: list[int] = []  # positions[...] values
     tail_at: list[int] = []  # index of each tail
     back: list[int] = [-1] * len(positions)

@@ -270,10 +270,10 @@ def _occurrence(block_text: str, at: int, piece: str) -> int:
     return n
 
 
-def _mark_counterpart(copies: list[str], original: DocumentAnalysis, exact: str, prefix: str, suffix: str,
-                      ann_id: str) -> None:
+def _mark_counterpart(copies: list[str], original: DocumentAnalysis, norm: anchoring.NormText, exact: str,
+                      prefix: str, suffix: str, ann_id: str) -> None:
     """Mark the counterpart where anchoring finds it (prefix and suffix pick one of several), block by block."""
-    found = anchoring.find(anchoring.normalize(original.text), exact, prefix, suffix)
+    found = anchoring.find(norm, exact, prefix, suffix)
     if len(found.matches) != 1:
         return  # reported by check
     m = found.matches[0]
@@ -315,10 +315,11 @@ def views(content: Content, analyses: list[DocumentAnalysis]) -> dict[str, Trans
                 if aligned.rows:
                     path = urls.document_path(slug)
                     copies = [_copy(b.html, path) for b in original.blocks]
+                    norm = anchoring.normalize(original.text)
                     for a in anns.get(d.slug, ()):
                         if a.counterpart is not None:
                             q = a.counterpart
-                            _mark_counterpart(copies, original, q.exact, q.prefix, q.suffix, a.id)
+                            _mark_counterpart(copies, original, norm, q.exact, q.prefix, q.suffix, a.id)
                     rows = tuple(ParallelRow(r.translation, "".join(copies[i] for i in r.original))
                                  for r in aligned.rows)
             out[d.slug] = TranslationView("translation", (side(docs[slug]),), d.translator, d.translation_note,
