@@ -197,7 +197,7 @@ def _copy(block_html: str, original_path: urls.OutPath) -> str:
 
 def mark_passage(block_html: str, exact: str, ann_id: str, occurrence: int = 0) -> str | None:
     """``block_html`` with the visible text ``exact`` (whitespace-insensitive) wrapped in counterpart marks, one per
-    text run it crosses; the ``occurrence``-th (from 0) where the text holds it more than once (the first if it
+    text run it crosses; the ``occurrence``-th (from 0) where the text holds it more than once (the last one if it
     holds fewer).  None if the block does not hold it."""
     pieces = []  # (is_text, raw)
     pos = 0
