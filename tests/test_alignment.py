@@ -234,3 +234,21 @@ def test_without_markers_a_count_mismatch_names_the_extra_block(tmp_path):
         "original 'notice-zh' 6: without alignment markers they are shown side by side block by block, so both need "
         "the same number; the first that differ is block 7 (line 19 of 'notice-en', 'notice-zh' has none) "
         "[translation-misaligned]"]
+
+
+def test_counterpart_across_two_paragraphs_is_marked_in_both(tmp_path):
+    ann = """\
+annotations:
+  - id: opening
+    kind: note
+    quote: "the following is notified"
+    body: "The notice opens its first measure right after the preamble."
+    counterpart:
+      quote: "现就有关事项通知如下。 一、加强算力基础设施建设。"
+"""
+    root = _project(tmp_path, ZH, [*EN[:4], EN[4] + " " + EN[5], EN[6]], ann)
+    proc = run_cli("build", "--root", root, "--out", tmp_path / "out")
+    assert proc.returncode == 0, proc.stderr
+    page = (tmp_path / "out" / "documents" / "notice-en.html").read_text(encoding="utf-8")
+    marks = re.findall(r'<mark class="counterpart" data-counterpart="opening">(.*?)</mark>', page)
+    assert marks == ["现就有关事项通知如下。", "一、加强算力基础设施建设。"]
