@@ -30,6 +30,9 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
+from . import alignmarks
+from .alignmarks import BodyLayout
+
 BLOCK_SEPARATOR = "\n\n"
 SAFE_LINK_SCHEMES = ("http", "https", "mailto")
 _SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
@@ -129,6 +132,7 @@ class Parsed:
     projection: Projection
     link_problems: list[LinkProblem]
     links: list[LinkRef] = field(default_factory=list)
+    layout: BodyLayout = field(default_factory=BodyLayout)  # top-level blocks and alignment markers
 
 
 def check_link(url: str) -> str | None:
@@ -205,7 +209,7 @@ class Markdown:
     def __init__(self, allow_html: bool = False):
         md = MarkdownIt("commonmark", {"html": allow_html, "typographer": False, "highlight": _highlight})
         md.enable(["table", "strikethrough"])
-        md.use(footnote_plugin).use(deflist_plugin)
+        md.use(footnote_plugin).use(deflist_plugin).use(alignmarks.plugin)
         # Every link stays a link token so check_link can report it with its
         # position; the render rules below still never emit an unsafe URL.
         md.validateLink = lambda url: True
@@ -224,9 +228,10 @@ class Markdown:
         self.md = md
 
     def parse(self, source: str) -> Parsed:
-        env: dict = {}
+        env: dict = {alignmarks.ENV_KEY: True}  # a document body: {align: …} lines are markers
         tokens = self.md.parse(source, env)
-        return Parsed(tokens, env["projection"], _find_link_problems(tokens, source), find_links(tokens, source))
+        return Parsed(tokens, env["projection"], _find_link_problems(tokens, source), find_links(tokens, source),
+                      env[alignmarks.ENV_KEY])
 
     def render_blocks(self, tokens: list[Token], note_blocks: dict[int, list[str]] | None = None) -> list[Block]:
         """Render top-level blocks; ``note_blocks`` maps an inline token index to annotation ids."""

@@ -150,6 +150,13 @@ class BlockView(NamedTuple):
     notes: tuple[NoteView, ...]
 
 
+class RowView(NamedTuple):
+    """A translation page's row: its blocks beside the original's (translation.ParallelRow)."""
+
+    blocks: tuple[BlockView, ...]
+    original: Markup
+
+
 class DocumentSummary(NamedTuple):
     slug: str
     title: str
@@ -803,7 +810,8 @@ class ViewBuilder:
                 "next": following,
                 "print_notes": print_notes,
                 "translation": pair,
-                "originals": tuple(Markup(h) for h in pair.originals) if pair else (),
+                "rows": tuple(RowView(tuple(blocks[i] for i in r.blocks), Markup(r.original))
+                              for r in pair.rows) if pair else (),
             }
             return Page(path, "document.html", doc.title, "documents", _freeze(view), lang=page_lang)
 

@@ -496,7 +496,7 @@ DOCUMENT = Obj(
         "tags": TAGS,
         "source": SOURCE,
         "translation_of": _id("Slug of the document this one translates: the reader shows the two side by side, "
-                              "paragraph by paragraph."),
+                              "paragraph by paragraph (or by {align: LABEL} markers where they differ)."),
         "translator": _text("Who translated the text."),
         "translation_note": _text("A note on the translation (plain text), e.g. what was left out."),
         "language": _lang("BCP 47 tag of the document's language, e.g. zh-Hans or en. Without it the builder "

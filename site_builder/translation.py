@@ -1,18 +1,20 @@
 """Original beside translation: documents that declare ``translation_of``.
 
-A translation is aligned with its original block by block, in order: the
-n-th paragraph (heading, list, quotation) of the translation beside the n-th
-of the original.  Both must have the same number of top-level blocks; when
-they do not, the build stops with a ``translation-misaligned`` error at the
-``translation_of`` line, naming both counts and the first pair whose kinds
-differ (a heading beside a paragraph), so the author can find the split or
-merged paragraph.
+A translation is shown beside its original row by row.  Which blocks of the
+one sit beside which of the other is decided by :mod:`alignment`: block by
+block in order when neither text has markers, or section by section where
+the author wrote ``{align: LABEL}`` lines (:mod:`alignmarks`) because the
+paragraphs do not correspond one to one.  When they cannot be aligned the
+build stops with positioned errors (``translation-misaligned``,
+``align-marker-*``).
 
 An annotation of a translation may name its ``counterpart``: the passage of
 the original that its quoted text translates.  It is anchored in the
 original's text like any quote (``counterpart-not-found`` and
-``counterpart-ambiguous`` otherwise) and marked in the copy of the original
-shown beside the translation, so that selecting the highlight marks both.
+``counterpart-ambiguous`` otherwise) and marked, at that same place (the
+prefix and suffix pick one of several occurrences), in the copy of the
+original shown beside the translation, so that selecting the highlight marks
+both.
 
 This module checks (after analysis) and builds the views the document
 template shows; ``render`` calls :func:`views` once per build.
@@ -24,8 +26,9 @@ import html
 import re
 from typing import NamedTuple
 
-from . import anchoring, urls
-from .diagnostics import Diagnostics, did_you_mean
+from . import alignment, anchoring, urls
+from .alignment import Side
+from .diagnostics import Diagnostics, Pos, did_you_mean
 from .model import Content, Document
 from .xref import DocumentAnalysis
 
@@ -46,23 +49,40 @@ class OtherSide(NamedTuple):
     path: urls.OutPath
 
 
+class ParallelRow(NamedTuple):
+    """One row of a translation page: these of its blocks beside this part of the original."""
+
+    blocks: tuple[int, ...]  # indices of the translation's blocks (one, or several that render one)
+    original: str  # the original's blocks of the row, as HTML
+
+
 class TranslationView(NamedTuple):
     role: str  # "translation" (this page shows the original beside it) or "original"
     others: tuple[OtherSide, ...]  # the original, or every translation of this original
     translator: str = ""
     note: str = ""
-    originals: tuple[str, ...] = ()  # translation pages: the original's blocks as HTML, one per block
+    rows: tuple[ParallelRow, ...] = ()  # translation pages: every block of the translation in one row
     original_lang: str = ""
 
 
-def _block_kind(block_html: str) -> str:
-    m = _TAG_RE.match(block_html.lstrip())
-    return m.group(2).lower() if m else ""
+def _side(an: DocumentAnalysis) -> Side:
+    return Side(an.doc.slug, an.doc.path, an.doc.body_pos.line, len(an.blocks), an.layout)
+
+
+def _pairs(content: Content, by_slug: dict[str, DocumentAnalysis]) -> list[tuple[Document, Document]]:
+    """(translation, original) for every translation_of that names a valid original."""
+    docs = {d.slug: d for d in content.documents}
+    out = []
+    for d in content.documents:
+        o = docs.get(d.translation_of) if d.translation_of and d.translation_of != d.slug else None
+        if o is not None and not o.translation_of:
+            out.append((d, o))
+    return out
 
 
 def check(content: Content, analyses: list[DocumentAnalysis], diags: Diagnostics) -> None:
-    """Every translation_of names another document, which is no translation itself; both align block by
-    block; every counterpart quote anchors once in the original."""
+    """Every translation_of names another document, which is no translation itself; both align (by order or by
+    their markers); every marker is well formed and used; every counterpart quote anchors once in the original."""
     docs = {d.slug: d for d in content.documents}
     by_slug = {an.doc.slug: an for an in analyses}
     for d in content.documents:
@@ -71,29 +91,68 @@ def check(content: Content, analyses: list[DocumentAnalysis], diags: Diagnostics
         original = docs.get(d.translation_of)
         if d.translation_of == d.slug:
             diags.error("translation-unknown", d.translation_pos, "a document cannot be a translation of itself")
-            continue
-        if original is None:
+        elif original is None:
             diags.error("translation-unknown", d.translation_pos,
                         f"translation_of names an unknown document '{d.translation_of}'"
                         + did_you_mean(d.translation_of, [s for s in docs if s != d.slug]))
-            continue
-        if original.translation_of:
+        elif original.translation_of:
             diags.error("translation-unknown", d.translation_pos,
                         f"'{original.slug}' is itself a translation (of '{original.translation_of}'): name the "
                         f"original, translation_of: {original.translation_of}")
+    _check_alignment(content, by_slug, diags)
+    _check_counterparts(content, docs, by_slug, diags)
+
+
+def _report(diags: Diagnostics, problems) -> None:
+    for p in problems:
+        diags.error(p.code, p.pos, p.message, *p.notes)
+
+
+def _check_alignment(content: Content, by_slug: dict[str, DocumentAnalysis], diags: Diagnostics) -> None:
+    pairs = _pairs(content, by_slug)
+    paired = {d.slug for pair in pairs for d in pair}
+    malformed: set[str] = set()  # documents whose markers are reported already: their pairs are not aligned
+    for an in by_slug.values():
+        if not an.layout.markers:
             continue
-        mine, theirs = by_slug.get(d.slug), by_slug.get(original.slug)
+        side = _side(an)
+        if an.doc.slug in paired:
+            problems = alignment.marker_problems(side)
+            _report(diags, problems)
+            if problems:
+                malformed.add(an.doc.slug)
+        elif not an.doc.translation_of:  # a translation_of that names no original is reported above
+            first = an.layout.markers[0]
+            n = len(an.layout.markers)
+            diags.error("align-marker-unpaired", side.pos(first),
+                        f"'{an.doc.slug}' has {n} alignment marker{'s' * (n != 1)} ({{align: {first.label}}}"
+                        f"{' …' if n > 1 else ''}) but is in no translation pair: markers align a translation "
+                        "with its original",
+                        "name the original with translation_of, or remove the markers")
+    used: dict[str, set[str]] = {}  # original slug -> labels its translations name
+    clean: dict[str, bool] = {}  # original slug -> every translation's markers are in it
+    for d, o in pairs:
+        mine, theirs = by_slug.get(d.slug), by_slug.get(o.slug)
         if mine is None or theirs is None:
             continue
-        if len(mine.blocks) != len(theirs.blocks):
-            first = next((i for i, (a, b) in enumerate(zip(mine.blocks, theirs.blocks))
-                          if _block_kind(a.html) != _block_kind(b.html)), min(len(mine.blocks), len(theirs.blocks)))
-            diags.error("translation-misaligned", d.translation_pos,
-                        f"'{d.slug}' has {len(mine.blocks)} blocks (paragraphs, headings, lists) and its original "
-                        f"'{original.slug}' {len(theirs.blocks)}: they are shown side by side block by block, so "
-                        f"both need the same number; the first that differ is block {first + 1}",
-                        "split or join paragraphs so that each block of the translation renders one of the original")
-    _check_counterparts(content, docs, by_slug, diags)
+        if d.slug in malformed or o.slug in malformed:
+            clean[o.slug] = False
+            continue
+        result = alignment.align(_side(mine), _side(theirs), d.translation_pos)
+        _report(diags, result.problems)
+        used.setdefault(o.slug, set()).update(m.label for m in alignment.good_markers(_side(mine)))
+        clean[o.slug] = clean.get(o.slug, True) and not any(
+            p.code == "align-marker-unmatched" for p in result.problems)
+    for slug, labels in used.items():
+        if not clean.get(slug, True):
+            continue  # the translation's unmatched markers are reported; the original's would say it again
+        side = _side(by_slug[slug])
+        names = ", ".join(f"'{d.slug}'" for d, o in pairs if o.slug == slug)
+        for m in alignment.good_markers(side):
+            if m.label not in labels:
+                diags.error("align-marker-unmatched", side.pos(m),
+                            f"marker '{m.label}' of '{slug}' is in none of its translations ({names})",
+                            f"{alignment.HOW}, or remove it")
 
 
 def _check_counterparts(content: Content, docs: dict[str, Document], by_slug: dict[str, DocumentAnalysis],
@@ -136,9 +195,10 @@ def _copy(block_html: str, original_path: urls.OutPath) -> str:
     return _FRAGMENT_HREF_RE.sub(f'href="{name}#', out)
 
 
-def mark_passage(block_html: str, exact: str, ann_id: str) -> str | None:
+def mark_passage(block_html: str, exact: str, ann_id: str, occurrence: int = 0) -> str | None:
     """``block_html`` with the visible text ``exact`` (whitespace-insensitive) wrapped in counterpart marks, one per
-    text run it crosses; None if the block does not hold it."""
+    text run it crosses; the ``occurrence``-th (from 0) where the text holds it more than once (the last one if it
+    holds fewer).  None if the block does not hold it."""
     pieces = []  # (is_text, raw)
     pos = 0
     for m in _TAG_RE.finditer(block_html):
@@ -172,8 +232,15 @@ def mark_passage(block_html: str, exact: str, ann_id: str) -> str | None:
         index.append(j)
     needle = " ".join(anchoring.normalize_str(exact).split())
     hay = anchoring.normalize_str("".join(squashed))
-    at = hay.find(needle) if needle else -1
-    if at < 0 or len(hay) != len(squashed):
+    if not needle or len(hay) != len(squashed):
+        return None
+    at = -1
+    for _ in range(occurrence + 1):
+        nxt = hay.find(needle, at + 1)
+        if nxt < 0:
+            break
+        at = nxt
+    if at < 0:
         return None
     first, last = index[at], index[at + len(needle) - 1]
     spans: dict[int, tuple[int, int]] = {}
@@ -189,6 +256,38 @@ def mark_passage(block_html: str, exact: str, ann_id: str) -> str | None:
         else:
             out.append(raw)
     return "".join(out)
+
+
+def _occurrence(block_text: str, at: int, piece: str) -> int:
+    """How many times ``piece`` (normalised, whitespace-insensitive) occurs in ``block_text`` before offset ``at``."""
+    needle = " ".join(anchoring.normalize_str(piece).split())
+    full = anchoring.normalize_str(block_text)
+    before = len(anchoring.normalize_str(block_text[:at]))
+    n, i = 0, full.find(needle)
+    while 0 <= i < before:
+        n += 1
+        i = full.find(needle, i + 1)
+    return n
+
+
+def _mark_counterpart(copies: list[str], original: DocumentAnalysis, norm: anchoring.NormText, exact: str,
+                      prefix: str, suffix: str, ann_id: str) -> None:
+    """Mark the counterpart where anchoring finds it (prefix and suffix pick one of several), block by block."""
+    found = anchoring.find(norm, exact, prefix, suffix)
+    if len(found.matches) != 1:
+        return  # reported by check
+    m = found.matches[0]
+    text = original.text
+    offsets = list(original.layout.offsets)
+    ends = offsets[1:] + [len(text)]
+    for b, (s0, e0) in enumerate(zip(offsets, ends)):
+        s, e = max(m.start, s0), min(m.end, e0)
+        piece = text[s:e] if s < e else ""
+        if not piece.strip() or b >= len(copies):
+            continue
+        marked = mark_passage(copies[b], piece, ann_id, _occurrence(text[s0:e0], s - s0, piece))
+        if marked is not None:
+            copies[b] = marked
 
 
 def views(content: Content, analyses: list[DocumentAnalysis]) -> dict[str, TranslationView]:
@@ -210,19 +309,19 @@ def views(content: Content, analyses: list[DocumentAnalysis]) -> dict[str, Trans
         original = by_slug.get(slug)
         for d in ds:
             mine = by_slug.get(d.slug)
-            originals: tuple[str, ...] = ()
-            if original is not None and mine is not None and len(mine.blocks) == len(original.blocks):
-                path = urls.document_path(slug)
-                copies = [_copy(b.html, path) for b in original.blocks]
-                for a in anns.get(d.slug, ()):
-                    if a.counterpart is None:
-                        continue
-                    for i, block in enumerate(copies):
-                        marked = mark_passage(block, a.counterpart.exact, a.id)
-                        if marked is not None:
-                            copies[i] = marked
-                            break
-                originals = tuple(copies)
+            rows: tuple[ParallelRow, ...] = ()
+            if original is not None and mine is not None:
+                aligned = alignment.align(_side(mine), _side(original), Pos(d.path))
+                if aligned.rows:
+                    path = urls.document_path(slug)
+                    copies = [_copy(b.html, path) for b in original.blocks]
+                    norm = anchoring.normalize(original.text)
+                    for a in anns.get(d.slug, ()):
+                        if a.counterpart is not None:
+                            q = a.counterpart
+                            _mark_counterpart(copies, original, norm, q.exact, q.prefix, q.suffix, a.id)
+                    rows = tuple(ParallelRow(r.translation, "".join(copies[i] for i in r.original))
+                                 for r in aligned.rows)
             out[d.slug] = TranslationView("translation", (side(docs[slug]),), d.translator, d.translation_note,
-                                          originals, docs[slug].lang(""))
+                                          rows, docs[slug].lang(""))
     return out

@@ -9,12 +9,14 @@ co-mentions (entities named in the same paragraph).
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from . import anchoring, links, mentions, reanchor, urls
 from .diagnostics import Diagnostic, Diagnostics, Pos
-from .markdown import Block, Markdown, MarkSpan, MentionSpan, apply_marks
+from .alignmarks import BodyLayout
+from .markdown import Block, Markdown, MarkSpan, MentionSpan, Segment, apply_marks
 from .model import Annotation, Content, Document
 
 SNIPPET_WIDTH = 70
@@ -50,6 +52,8 @@ class DocumentAnalysis:
     orphans: tuple[Annotation, ...] = ()  # annotations that lost their place, in file order
     # Links written by hand in the body and the annotation bodies, checked site-wide (links.check).
     links: list[links.HandLink] = field(default_factory=list)
+    # Where each top-level block starts (source line, projection offset) and the {align: …} markers.
+    layout: BodyLayout = field(default_factory=BodyLayout)
 
 
 @dataclass
@@ -130,8 +134,23 @@ def analyse_document(doc: Document, annotations: tuple[Annotation, ...], md: Mar
              for m in refs]
     note_blocks = apply_marks(parsed, marks, spans)
     blocks = md.render_blocks(parsed.tokens, note_blocks)
+    layout = parsed.layout
+    layout = dataclasses.replace(layout, offsets=_block_offsets(layout.block_tokens, parsed.projection.segments,
+                                                                len(text)))
     return DocumentAnalysis(doc, marks, refs, ordered, blocks, note_html, text, diags.items, anchors=tuple(states),
-                            orphans=tuple(a for a in annotations if a.id in orphaned), links=hand)
+                            orphans=tuple(a for a in annotations if a.id in orphaned), links=hand, layout=layout)
+
+
+def _block_offsets(block_tokens: tuple[int, ...], segments: list[Segment], end: int) -> tuple[int, ...]:
+    """The projection offset where each top-level block's text starts (a block without text: where the next one's
+    would)."""
+    out: list[int] = []
+    si = 0
+    for first in block_tokens:
+        while si < len(segments) and segments[si].block < first:
+            si += 1
+        out.append(segments[si].start if si < len(segments) else end)
+    return tuple(out)
 
 
 def build(content: Content, analyses: list[DocumentAnalysis]) -> XRef:

@@ -64,8 +64,10 @@ def test_misaligned_pair_is_a_positioned_error(tmp_path):
     assert proc.returncode == 1 and not (tmp_path / "out").exists()
     assert _errors(proc) == [
         "content/documents/yiwen.md:3:17: error: 'yiwen' has 3 blocks (paragraphs, headings, lists) and its original "
-        "'yuanwen' 2: they are shown side by side block by block, so both need the same number; the first that "
-        "differ is block 2 [translation-misaligned]"]
+        "'yuanwen' 2: without alignment markers they are shown side by side block by block, so both need the same "
+        "number; the first that differ is block 2 (line 8 of 'yiwen', line 8 of 'yuanwen') [translation-misaligned]"]
+    # The note says how to fix it: markers where the texts part.
+    assert "    write the same line {align: LABEL} before the corresponding blocks of both documents" in proc.stderr
 
 
 def test_unknown_original_suggests_the_closest(tmp_path):

@@ -172,12 +172,21 @@ def test_translation_sits_beside_its_original_and_marks_counterparts(chromium_br
         errors = watch(page)
         page.goto(url(site, "documents/notice-en.html"))
         page.wait_for_load_state("load")
+        # Each row: the translation's cell (a paragraph, or the two paragraphs that render one of the original,
+        # grouped by the {align: …} markers) and the original's, tops level, side by side, rows not overlapping.
         rows = page.evaluate("""() => [...document.querySelectorAll('.doc-text > .parallel-original')].map(o => {
-            const t = o.previousElementSibling.getBoundingClientRect(), r = o.getBoundingClientRect();
-            return {tRight: t.right, oLeft: r.left, tTop: t.top, oTop: r.top, oWidth: r.width}; })""")
-        assert len(rows) == 6
+            const cell = o.previousElementSibling, t = cell.getBoundingClientRect(), r = o.getBoundingClientRect();
+            const first = (cell.matches('.parallel-group') ? cell.firstElementChild : cell).getBoundingClientRect();
+            return {tRight: t.right, oLeft: r.left, tTop: t.top, oTop: r.top, oWidth: r.width, firstTop: first.top,
+                    bottom: Math.max(t.bottom, r.bottom), paragraphs: cell.matches('.parallel-group')
+                    ? cell.querySelectorAll(':scope > p').length : 1}; })""")
+        assert [r["paragraphs"] for r in rows] == [1, 1, 1, 1, 2, 1]
         for r in rows:
             assert r["oLeft"] >= r["tRight"] and abs(r["oTop"] - r["tTop"]) < 2 and r["oWidth"] > 200, r
+            assert abs(r["firstTop"] - r["oTop"]) < 2, r
+        for above, below in zip(rows, rows[1:]):
+            assert below["tTop"] >= above["bottom"] and below["oTop"] >= above["bottom"], (above, below)
+        assert "{align" not in page.inner_text("body")
         assert page.evaluate("document.documentElement.scrollWidth") <= 1280
         assert page.is_hidden("[data-original-toggle]")
         page.click("mark.hl[data-ann='inclusive-computing']")
@@ -203,6 +212,14 @@ def test_original_is_a_toggle_on_phones(chromium_browser, site):
         first = page.evaluate("""() => { const o = document.querySelector('.parallel-original').getBoundingClientRect(),
             t = document.querySelector('.doc-text > p').getBoundingClientRect(); return o.top >= t.bottom; }""")
         assert first  # stacked under its paragraph
+        # The two paragraphs that render one of the original stand together, the original under both.
+        group = page.evaluate("""() => { const g = document.querySelector('.doc-text > .parallel-group');
+            const o = g.nextElementSibling, ps = g.querySelectorAll('p');
+            return {next: o.className, stacked: o.getBoundingClientRect().top >= ps[1].getBoundingClientRect().bottom,
+                    visible: o.getBoundingClientRect().height > 0}; }""")
+        assert group == {"next": "parallel-original", "stacked": True, "visible": True}
+        button.click()
+        assert button.get_attribute("aria-pressed") == "false" and page.locator(".parallel-original").first.is_hidden()
         assert page.evaluate("document.documentElement.scrollWidth") <= 375
         assert not run_axe(page)
     finally:
