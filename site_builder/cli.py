@@ -430,7 +430,7 @@ def cmd_serve(args) -> int:
 
     return serve.run(Path(args.root), out=Path(args.out) if args.out else None, host=args.host, port=args.port,
                      base_path=args.base_path, open_browser=args.open, strict=args.strict,
-                     live_reload=not args.no_reload, read_only=args.read_only)
+                     live_reload=not args.no_reload, read_only=args.read_only, quiet=getattr(args, "quiet", False))
 
 
 class _VersionAction(argparse.Action):
@@ -487,7 +487,7 @@ def make_parser() -> argparse.ArgumentParser:
     publish_arg(p)
     p.set_defaults(func=cmd_check)
 
-    p = sub.add_parser("serve", help="build, serve on localhost and rebuild and reload on every save",
+    p = sub.add_parser("serve", help="build, serve on localhost and rebuild and reload on every save", parents=[quiet],
                        description="Build the site, serve it over HTTP and watch content/ and templates/: every save "
                                    "rebuilds what it affects and reloads the open pages. A failed rebuild keeps "
                                    "serving the last good site and shows the problems in the browser and here. "

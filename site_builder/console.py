@@ -103,9 +103,13 @@ class Console:
         if not self.quiet:
             self._write(self._paint(message, GREEN) if self.interactive else message)
 
-    def labelled(self, severity: str, message: str) -> None:
-        """``error: …``, ``warning: …`` or ``note: …``; only errors with --quiet."""
-        if self.quiet and severity != "error":
+    def alert(self, message: str) -> None:
+        """A plain line shown even with --quiet (the address being served, a build that failed)."""
+        self._write(message)
+
+    def labelled(self, severity: str, message: str, always: bool = False) -> None:
+        """``error: …``, ``warning: …`` or ``note: …``; only errors with --quiet, unless ``always``."""
+        if self.quiet and severity != "error" and not always:
             return
         self._write(f"{self._paint(severity + ':', SEVERITY_COLOURS.get(severity, ''))} {message}")
 

@@ -151,3 +151,48 @@ def test_version_comes_from_the_package_metadata():
     assert data["project"]["dynamic"] == ["version"]
     assert data["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "site_builder.__version__"}
     assert re.fullmatch(r"\d+\.\d+\.\d+", __version__)
+
+
+def _serve_until_listening(*args, env: dict) -> str:
+    """Start ``serve`` on a free port, wait for the address line, stop it; everything it wrote to stderr."""
+    import signal
+    import threading
+
+    proc = subprocess.Popen([sys.executable, "-m", "site_builder", "serve", "--port", "0", *map(str, args)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, text=True)
+    lines: list[str] = []
+    seen = threading.Event()
+
+    def read():
+        for line in proc.stderr:
+            lines.append(line)
+            if line.startswith("serving http"):
+                seen.set()
+        seen.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    try:
+        assert seen.wait(120), "serve did not start"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+    return "".join(lines)
+
+
+def test_serve_writes_the_terminal_like_the_other_commands(tmp_path):
+    """Coloured diagnostics when colour is wanted; --quiet keeps only errors and the address."""
+    root = _broken_project(tmp_path / "p")
+    text = _serve_until_listening("--root", root, env=_env(FORCE_COLOR="1"))
+    assert "\x1b[1m\x1b[31merror:\x1b[0m" in text and "\x1b[2m[quote-not-found]\x1b[0m" in text, text
+    assert "[entity-unused]" in SGR.sub("", text)
+    plain = _serve_until_listening("--root", root, env=_env(NO_COLOR="1"))
+    assert "\x1b" not in plain and "error:" in plain and "build failed" in plain
+
+    quiet = _serve_until_listening("-q", "--root", root, env=_env(NO_COLOR="1"))
+    assert "[quote-not-found]" in quiet and "build failed" in quiet  # errors still show
+    assert "[entity-unused]" not in quiet  # a warning does not
+    assert "serving http" in quiet  # nor does it hide where the preview is
+
+    good = _serve_until_listening("--quiet", "--root", ROOT, env=_env(NO_COLOR="1"))
+    assert "built " not in good and "stopped" not in good, good
+    assert good.startswith("serving http"), good

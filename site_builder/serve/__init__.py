@@ -36,6 +36,8 @@ from typing import Callable, TextIO
 
 from .. import authoring
 from ..build import Compiled
+from ..console import Console
+from ..diagnostics import Diagnostic
 from ..writer import OutputError, check_output_dir, write_site
 from .rebuild import QUIET_SECONDS, Builder
 from .reload import Events
@@ -52,7 +54,8 @@ class LivePreview:
     def __init__(self, root: Path, *, out: Path | None = None, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
                  base_path: str = "/", strict: bool = False, live_reload: bool = True,
                  quiet: float = QUIET_SECONDS, log: Callable[[str], None] | None = None,
-                 port_fallback: bool = False, read_only: bool = False):
+                 port_fallback: bool = False, read_only: bool = False,
+                 diagnostic: Callable[[Diagnostic], None] | None = None, alert: Callable[[str], None] | None = None):
         self.root = Path(root).resolve()
         self.read_only = read_only
         self.host = host
@@ -63,6 +66,8 @@ class LivePreview:
         self.live_reload = live_reload
         self.quiet = quiet
         self._log = log or (lambda line: print(line, file=sys.stderr, flush=True))
+        self._diagnostic = diagnostic or (lambda d: self.log(d.format()))
+        self._alert = alert or self.log
         self._temp_out = out is None
         self.out = Path(out).resolve() if out is not None else None
         self.events = Events()
@@ -102,7 +107,8 @@ class LivePreview:
             except OutputError as exc:
                 raise ServeError(str(exc)) from exc
         assert self.out is not None
-        self.builder = Builder(self.root, self.out, self.events, strict=self.strict, quiet=self.quiet, log=self.log)
+        self.builder = Builder(self.root, self.out, self.events, strict=self.strict, quiet=self.quiet, log=self.log,
+                               diagnostic=self._diagnostic, alert=self._alert)
         # Watch first, so a save during the first build is not missed.
         self.watcher = Watcher(self.root, self.builder.notify)
         self.watcher.start()
@@ -110,8 +116,8 @@ class LivePreview:
         self.initial = result
         pages = sum(1 for p in result.files if p.endswith(".html"))
         if result.ok:
-            for line in (d.format() for d in result.diagnostics.sorted()):
-                self.log(line)
+            for d in result.diagnostics.sorted():
+                self._diagnostic(d)
             try:
                 write_site(self.root, self.out, result.files)
             except (OSError, OutputError) as exc:
@@ -119,8 +125,7 @@ class LivePreview:
             self.builder.files = result.files
             self.log(f"built {pages} pages in {self.builder.last_ms:.0f} ms ({result.diagnostics.summary()})")
         else:
-            self.builder._fail([d.format() for d in result.diagnostics.sorted()], result.diagnostics.summary(),
-                               "first build: ")
+            self.builder.fail_with(result.diagnostics, "first build: ")
         self.server = self._bind()
         if not self.read_only:
             self.server.authoring = authoring.Authoring(self.root, self.host, self.server.server_address[1],
@@ -180,24 +185,27 @@ class ServeError(Exception):
 
 def run(root: Path, *, out: Path | None = None, host: str = "127.0.0.1", port: int | None = None,
         base_path: str = "/", open_browser: bool = False, strict: bool = False, live_reload: bool = True,
-        stream: TextIO | None = None, read_only: bool = False) -> int:
-    """``site-builder serve``: run until Ctrl-C or SIGTERM; exit status."""
-    stream = stream or sys.stderr
+        stream: TextIO | None = None, read_only: bool = False, quiet: bool = False) -> int:
+    """``site-builder serve``: run until Ctrl-C or SIGTERM; exit status.
 
-    def log(line: str) -> None:
-        print(line, file=stream, flush=True)
+    The terminal is written as the other commands write it (:class:`Console`):
+    diagnostics coloured on a terminal unless ``NO_COLOR``; with ``quiet`` only
+    errors, failed builds and the address being served.
+    """
+    console = Console.for_stderr(quiet=quiet, strict=strict, stream=stream or sys.stderr)
+    log, alert = console.info, console.alert
 
     if host not in LOOPBACK:
-        log(f"warning: serving on {host}: anyone who can reach this machine on that interface can read the "
-            "briefing (and its drafts); the default, 127.0.0.1, serves this machine only")
+        console.labelled("warning", f"serving on {host}: anyone who can reach this machine on that interface can read "
+                         "the briefing (and its drafts); the default, 127.0.0.1, serves this machine only", always=True)
     try:
         base = normalize_base_path(base_path)
     except ValueError as exc:
-        log(f"error: {exc}")
+        console.error(str(exc))
         return 2
     preview = LivePreview(root, out=out, host=host, port=DEFAULT_PORT if port is None else port, base_path=base,
                           strict=strict, live_reload=live_reload, log=log, port_fallback=port is None,
-                          read_only=read_only)
+                          read_only=read_only, diagnostic=console.diagnostic, alert=alert)
     stop = threading.Event()
     previous = signal.getsignal(signal.SIGTERM) if threading.current_thread() is threading.main_thread() else None
 
@@ -210,11 +218,11 @@ def run(root: Path, *, out: Path | None = None, host: str = "127.0.0.1", port: i
         try:
             preview.start()
         except ServeError as exc:
-            log(f"error: {exc}")
+            console.error(str(exc))
             return 2
         assert preview.out is not None
         where = f"{preview.out} (temporary, removed on exit)" if preview._temp_out else str(preview.out)
-        log(f"serving {preview.url}\n  output: {where}\n  watching content/ and templates/; press Ctrl-C to stop")
+        alert(f"serving {preview.url}\n  output: {where}\n  watching content/ and templates/; press Ctrl-C to stop")
         if open_browser:
             import webbrowser
             webbrowser.open(preview.url)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..build import BuildCache, Compiled, compile_site
+from ..diagnostics import Diagnostic, Diagnostics
 from ..urls import OutPath
 from ..writer import OutputError, update_site, write_site
 from .reload import Events
@@ -34,13 +35,17 @@ class Builder:
     """
 
     def __init__(self, root: Path, out: Path, events: Events, *, strict: bool = False,
-                 quiet: float = QUIET_SECONDS, log: Callable[[str], None] = print):
+                 quiet: float = QUIET_SECONDS, log: Callable[[str], None] = print,
+                 diagnostic: Callable[[Diagnostic], None] | None = None,
+                 alert: Callable[[str], None] | None = None):
         self.root = root
         self.out = out
         self.events = events
         self.strict = strict
         self.quiet = quiet
-        self.log = log
+        self.log = log  # status lines (left out with --quiet)
+        self.diagnostic = diagnostic or (lambda d: log(d.format()))  # one problem in the content
+        self.alert = alert or log  # what must be seen even with --quiet: a failed build, a bug
         self.cache = BuildCache()
         self.files: dict[OutPath, bytes] | None = None  # the last good build, as served
         self.instance = uuid.uuid4().hex[:8]
@@ -136,9 +141,8 @@ class Builder:
             if changed:
                 self.generation += 1
                 self.history.append((self.token, None))
-            warnings = [d.format() for d in result.diagnostics.sorted()]
-            for line in warnings:
-                self.log(line)
+            for d in result.diagnostics.sorted():
+                self.diagnostic(d)
             pages = sum(1 for p in changed if p.endswith(".html"))
             self.log(f"{_now()} {what}rebuilt in {self.last_ms:.0f} ms: {pages} page{'s' * (pages != 1)} "
                      f"({len(changed)} file{'s' * (len(changed) != 1)}) changed ({result.diagnostics.summary()})")
@@ -147,8 +151,7 @@ class Builder:
             else:
                 self.events.publish("ok", {"token": self.token})
         else:
-            lines = [d.format() for d in result.diagnostics.sorted()]
-            self._fail(lines, result.diagnostics.summary(), what)
+            self.fail_with(result.diagnostics, what)
 
     def finish_deferred(self, result: Compiled, published: int | None = None) -> None:
         """Compute the site-wide files a published build deferred, and publish them.
@@ -182,12 +185,21 @@ class Builder:
                      f"in {(time.perf_counter() - started) * 1000:.0f} ms")
             self.events.publish("update", {"token": self.token, "changed": [p.path for p in changed]})
 
-    def _fail(self, lines: list[str], summary: str, what: str) -> None:
+    def fail_with(self, diagnostics: Diagnostics, what: str) -> None:
+        """A build with errors: the terminal gets each problem, the browser's overlay the same lines."""
+        items = diagnostics.sorted()
+        self._fail([d.format() for d in items], diagnostics.summary(), what, items)
+
+    def _fail(self, lines: list[str], summary: str, what: str, items: list[Diagnostic] | None = None) -> None:
         self.problems = {"summary": summary, "messages": lines}
         still = "still serving the last good site" if self.files is not None else "no site to serve until a build succeeds"
-        self.log(f"{_now()} {what}build failed ({summary}); {still}:")
-        for line in lines:
-            self.log(line)
+        self.alert(f"{_now()} {what}build failed ({summary}); {still}:")
+        if items is not None:
+            for d in items:
+                self.diagnostic(d)
+        else:
+            for line in lines:
+                self.alert(line)
         self.events.publish("problems", self.problems)
 
     def start(self) -> None:
@@ -224,7 +236,7 @@ class Builder:
                 self.finish_deferred(result, published)
             except Exception as exc:  # a bug, not bad content: report it and keep serving
                 import traceback
-                self.log("".join(traceback.format_exception_only(type(exc), exc)).rstrip())
+                self.alert("".join(traceback.format_exception_only(type(exc), exc)).rstrip())
             finally:
                 with self._job_cond:
                     self._job_running = False
