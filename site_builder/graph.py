@@ -84,31 +84,40 @@ def edges_of(content: Content, refs: XRef) -> list[Edge]:
 
 def layout(content: Content, refs: XRef, width: int = WIDTH, height: int = HEIGHT,
            memo: dict | None = None, work: Work | None = None) -> Layout:
-    """A deterministic layout (no randomness) of the graph in a drawing of this width.
+    """A deterministic layout (no randomness) of the graph in a drawing of this size (see ``layouts``)."""
+    return layouts(content, refs, ((width, height),), memo, work)[0]
 
-    ``memo`` (a dict kept between builds) holds the last layout of each size
-    with exactly the inputs it was computed from (the entities' ids, types,
-    names and summaries, the edges and the weights), so an edit that changes
-    none of them does not lay the graph out again; the force-directed
-    positions, which do not depend on the size, are shared by the sizes.
-    ``work`` counts the comparisons made (see ``graph_layout.Work``).
+
+def layouts(content: Content, refs: XRef, sizes, memo: dict | None = None,
+            work: Work | None = None) -> list[Layout]:
+    """Layouts of the graph in drawings of each (width, height) in ``sizes``; the height may grow.
+
+    The force-directed positions do not depend on the size, so the drawings
+    share them.  ``memo`` (a dict kept between builds) holds the last layout
+    of each size, and the positions, with exactly the inputs they were
+    computed from (the entities' ids, types, names and summaries, the edges
+    and the weights), so an edit that changes none of them does not lay the
+    graph out again.  ``work`` counts the comparisons made (see
+    ``graph_layout.Work``).
     """
     type_order = {t: i for i, t in enumerate(ENTITY_TYPES)}
     ents = sorted(content.entities, key=lambda e: (type_order.get(e.type, 99), e.id))
     edges = edges_of(content, refs)
     weight = [len(refs.mentions.get(e.id, ())) + len(refs.annotations.get(e.id, ())) for e in ents]
     if memo is None:
-        return _layout(ents, edges, weight, width, height, {}, work)
+        forces: dict = {}
+        return [_layout(ents, edges, weight, w, h, forces, work) for w, h in sizes]
     key = (tuple((e.id, e.type, e.name, e.summary) for e in ents), tuple(edges), tuple(weight))
-    hit = memo.get((width, height))
-    if hit is not None and hit[0] == key:
-        return hit[1]
     hit = memo.get("positions")
     forces = hit[1] if hit is not None and hit[0] == key else {}
-    lay = _layout(ents, edges, weight, width, height, forces, work)
-    memo[(width, height)] = (key, lay)
     memo["positions"] = (key, forces)
-    return lay
+    out = []
+    for size in sizes:
+        hit = memo.get(size)
+        if hit is None or hit[0] != key:
+            hit = memo[size] = (key, _layout(ents, edges, weight, size[0], size[1], forces, work))
+        out.append(hit[1])
+    return out
 
 
 def _layout(ents, edges, weight, width: int, height: int, forces: dict, work: Work | None) -> Layout:
@@ -253,9 +262,7 @@ def page(builder):
     """The graph page's view (for ``render_site(extra_pages=lambda b: [graph.page(b)])``)."""
     content, refs = builder.content, builder.xref
     memo = getattr(builder.cache, "layouts", None)
-    if memo is None:
-        memo = {}  # the two drawings still share their force-directed positions
-    lay = layout(content, refs, memo=memo)
+    lay, narrow = layouts(content, refs, ((WIDTH, HEIGHT), (NARROW_WIDTH, NARROW_HEIGHT)), memo=memo)
     n_rel, n_co, title = _counts(lay)
     neighbours: dict[str, list[tuple[str, bool, int]]] = defaultdict(list)
     for e in lay.edges:
@@ -270,7 +277,6 @@ def page(builder):
                    for t in ENTITY_TYPES if by_type.get(t))
     legend = tuple((t, TYPE_SINGULAR.get(t, t), Markup(shape_path(SHAPES.get(t, "circle"), 10, 10, 6)))
                    for t in ENTITY_TYPES if by_type.get(t))
-    narrow = layout(content, refs, NARROW_WIDTH, NARROW_HEIGHT, memo=memo)
     view = {
         "svg": Markup(render_svg(lay, TYPE_SINGULAR, urls.GRAPH, title, "wide")),
         "svg_narrow": Markup(render_svg(narrow, TYPE_SINGULAR, urls.GRAPH, title, "narrow")),

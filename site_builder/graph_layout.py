@@ -43,7 +43,8 @@ SPRINGS_PER_NODE = 6  # each entity's strongest links pull in the layout (all ar
 SIDE_COST = 400.0  # a label on its other side costs as much as moving its node 20 px
 BOX_CELL = 64.0  # cell size of the grid of placed label boxes
 EVEN = 0.6  # how far fitted positions move towards an even spread (0: not at all, 1: ranks only)
-GRAVITY = 0.02  # towards the centre; more for entities with no links
+PULL = 1.0
+GRAVITY = 0.1  # towards the centre; more for entities with no links
 
 
 @dataclass
@@ -197,7 +198,7 @@ def positions(n: int, links: list[tuple[int, int, float]], work: Work | None = N
         work.repulsion_pairs += n
         for a, b, w in springs:
             ddx, ddy = xs[a] - xs[b], ys[a] - ys[b]
-            f = math.sqrt(ddx * ddx + ddy * ddy) * w / k
+            f = w * PULL / k  # Hooke: the pull grows with the distance, as the far field does
             dx[a] -= ddx * f
             dy[a] -= ddy * f
             dx[b] += ddx * f
@@ -331,7 +332,8 @@ def place_labels(xs, ys, reaches, prefer_left, order, width, height,
 
 
 def _nearest_free(tx, ty, reach, prefer_left, placed: _Boxes, width, height):
-    """The free spot nearest (tx, ty): straight up or down from there, or from just beside what is there.
+    """The free spot nearest (tx, ty): straight up or down from there, or from just beside what is there
+    (failing those, from one of nine columns across the drawing).
 
     Labels are wide and short, so moving up or down frees them soonest: each
     column is walked by jumping past the boxes in the way.  The side other
@@ -344,31 +346,38 @@ def _nearest_free(tx, ty, reach, prefer_left, placed: _Boxes, width, height):
         return round(lo if x < lo or hi < lo else min(x, hi), 1)
 
     best = None
-    for side in (prefer_left, not prefer_left):
-        x0, y0, x1, y1 = reach[side]
-        lo_y, hi_y = MARGIN - y0, height - MARGIN - y1
-        start_y = round(min(max(ty, lo_y), hi_y), 1)
-        x = clamp_x(tx, side)
-        hits = placed.hits((x + x0, start_y + y0, x + x1, start_y + y1))
-        if not hits and side == prefer_left:
-            return x, start_y, side
-        columns = [x]
-        if hits:
-            columns.append(clamp_x(min(placed.boxes[b][0] for b in hits) - GAP - x1, side))
-            columns.append(clamp_x(max(placed.boxes[b][2] for b in hits) + GAP - x0, side))
-        for cx in dict.fromkeys(columns):
-            for down in (False, True):
-                y = start_y
-                while lo_y <= y <= hi_y:
-                    cost = (cx - tx) ** 2 + (y - ty) ** 2 + (0 if side == prefer_left else SIDE_COST)
-                    if best is not None and cost >= best[0]:
-                        break  # further on costs more than the spot already found
-                    in_way = placed.hits((cx + x0, y + y0, cx + x1, y + y1))
-                    if not in_way:
-                        best = (cost, cx, y, side)
-                        break
-                    if down:
-                        y = round(max(placed.boxes[b][3] for b in in_way) + GAP - y0, 1)
-                    else:
-                        y = round(min(placed.boxes[b][1] for b in in_way) - GAP - y1, 1)
+    for everywhere in (False, True):  # near the node first; then columns across the whole drawing
+        for side in (prefer_left, not prefer_left):
+            x0, y0, x1, y1 = reach[side]
+            lo_y, hi_y = MARGIN - y0, height - MARGIN - y1
+            start_y = round(min(max(ty, lo_y), hi_y), 1)
+            if everywhere:
+                lo_x, hi_x = clamp_x(-math.inf, side), clamp_x(math.inf, side)
+                columns = [round(lo_x + (hi_x - lo_x) * t / 8, 1) for t in range(9)]
+            else:
+                x = clamp_x(tx, side)
+                hits = placed.hits((x + x0, start_y + y0, x + x1, start_y + y1))
+                if not hits and side == prefer_left:
+                    return x, start_y, side
+                columns = [x]
+                if hits:
+                    columns.append(clamp_x(min(placed.boxes[b][0] for b in hits) - GAP - x1, side))
+                    columns.append(clamp_x(max(placed.boxes[b][2] for b in hits) + GAP - x0, side))
+            for cx in dict.fromkeys(columns):
+                for down in (False, True):
+                    y = start_y
+                    while lo_y <= y <= hi_y:
+                        cost = (cx - tx) ** 2 + (y - ty) ** 2 + (0 if side == prefer_left else SIDE_COST)
+                        if best is not None and cost >= best[0]:
+                            break  # further on costs more than the spot already found
+                        in_way = placed.hits((cx + x0, y + y0, cx + x1, y + y1))
+                        if not in_way:
+                            best = (cost, cx, y, side)
+                            break
+                        if down:
+                            y = round(max(placed.boxes[b][3] for b in in_way) + GAP - y0, 1)
+                        else:
+                            y = round(min(placed.boxes[b][1] for b in in_way) - GAP - y1, 1)
+        if best is not None:
+            break
     return None if best is None else best[1:]
