@@ -129,7 +129,6 @@ def _layout(ents, edges, weight, width: int, height: int, forces: dict, work: Wo
         index = {e.id: i for i, e in enumerate(ents)}
         links = [(index[e.a], index[e.b], (1.0 if e.related else 0.0) + min(e.co, 4) * 0.35) for e in edges]
         forces["xy"] = graph_layout.positions(n, links, work)
-    xs, ys = graph_layout.orient(*forces["xy"], wide=width >= height)
     # Area grows with mentions; in a briefing with hundreds of mentions per entity all sizes
     # shrink together, so the biggest node stays within 5 + 2.2 * sqrt(FULL_WEIGHT) (24 px).
     shrink = min(1.0, math.sqrt(FULL_WEIGHT / max(max(weight), 1)))
@@ -142,6 +141,7 @@ def _layout(ents, edges, weight, width: int, height: int, forces: dict, work: Wo
     # Room for the labels: a drawing narrower than its labels need grows taller from the start.
     area = sum((r[0][2] - r[0][0] + 8) * (r[0][3] - r[0][1] + 5) for r in reaches)
     height = max(height, int(area * 2.2 / width))
+    xs, ys = graph_layout.orient(*forces["xy"], wide=width >= height)
     fx, fy, prefer_left = graph_layout.fit(xs, ys, radius, labels, width, height)
     # Labels wider than half the drawing need a band of their own, so they go first; then the
     # most mentioned entities keep their places, and the others move to the nearest free spot.
