@@ -3,19 +3,24 @@
 Pure geometry, in three steps whose cost grows about linearly with the
 number of entities (``graph.py`` turns the result into SVG):
 
-1. **Forces** (``positions``): a Fruchterman-Reingold layout from a fixed
-   start (entities grouped by type around the centre, the most connected
-   ones innermost), for a fixed number of rounds.  Nodes repel only their
-   neighbours in a grid of cells twice the ideal edge length wide (the far
-   field hardly moves anything and is ignored), and springs pull along each
-   entity's strongest links only, so a round costs about as much as the
-   number of entities, however densely they are co-mentioned.
-2. **Fitting** (``fit``) the positions into the drawing, each axis on its own.
-3. **Label placement** (``place_labels``): the entities, most mentioned
-   first, each take the free spot nearest their position, for the box that
-   covers the shape and the label on either side.  Placed boxes sit in a
-   grid of cells, so a candidate spot is compared only with boxes near it,
-   and the candidates are the spots just clear of the boxes it hit.
+1. **Forces** (``positions``): a force-directed layout from a fixed start
+   (entities grouped by type around the centre, the most connected ones
+   innermost), for a fixed number of rounds.  Nodes repel the nodes in the
+   neighbouring cells of a grid twice the ideal distance wide; the rest of
+   the graph pushes each node outwards as a round cloud of the same nodes
+   would (Gauss's law in the plane: one sort per round).  Springs, with
+   Hooke's law, pull along each entity's strongest links only, so a round
+   costs about as much as the number of entities, however densely they are
+   co-mentioned.
+2. **Fitting** (``orient``, ``fit``): turned so the graph's long axis lies
+   along the drawing's long side, scaled into it each axis on its own, and
+   spread part of the way towards even ranks.
+3. **Label placement** (``place_labels``): the entities, in the order given
+   (``graph.py``: the widest labels, then the most mentioned), each take the
+   free spot nearest their position for the box that covers the shape and
+   the label (on either side): up or down its column, or beside what is in
+   the way.  Placed boxes sit in a grid of cells, so a spot is compared only
+   with the boxes near it.
 
 Nothing is random: the same input gives the same drawing, byte for byte.
 ``Work`` counts the comparisons each step makes, so tests can check how the
@@ -43,7 +48,7 @@ SPRINGS_PER_NODE = 6  # each entity's strongest links pull in the layout (all ar
 SIDE_COST = 400.0  # a label on its other side costs as much as moving its node 20 px
 BOX_CELL = 64.0  # cell size of the grid of placed label boxes
 EVEN = 0.6  # how far fitted positions move towards an even spread (0: not at all, 1: ranks only)
-PULL = 1.0
+PULL = 1.0  # spring stiffness, per unit of link strength
 GRAVITY = 0.1  # towards the centre; more for entities with no links
 
 
@@ -163,7 +168,7 @@ def positions(n: int, links: list[tuple[int, int, float]], work: Work | None = N
         grid: dict[tuple[int, int], list[int]] = {}
         for i in range(n):
             grid.setdefault((math.floor(xs[i] / cell), math.floor(ys[i] / cell)), []).append(i)
-        pairs = close = 0
+        pairs = 0
         for (cx, cy), members in grid.items():
             for p, i in enumerate(members):
                 xi, yi = xs[i], ys[i]
@@ -178,7 +183,6 @@ def positions(n: int, links: list[tuple[int, int, float]], work: Work | None = N
                     d2 = ddx * ddx + ddy * ddy
                     if d2 >= cut2:
                         continue
-                    close += 1
                     f = k * k / (d2 or 0.0001)  # (k^2 / d) / d: force over distance, times the offset
                     dx[i] += ddx * f
                     dy[i] += ddy * f
@@ -186,7 +190,7 @@ def positions(n: int, links: list[tuple[int, int, float]], work: Work | None = N
                     dy[j] -= ddy * f
         work.repulsion_pairs += pairs
         # The far field, which the grid leaves out: seen from afar the nodes are a round cloud,
-        # and the pull of k^2 / d from a round cloud is k^2 times the nodes nearer its centre
+        # and the push of k^2 / d from a round cloud is k^2 times the nodes nearer its centre
         # than this one, over this one's distance from it (Gauss's law in the plane).
         cx, cy = sum(xs) / n, sum(ys) / n
         dist = [math.hypot(xs[i] - cx, ys[i] - cy) for i in range(n)]
@@ -195,7 +199,7 @@ def positions(n: int, links: list[tuple[int, int, float]], work: Work | None = N
                 f = k * k * inside / (dist[i] * dist[i])
                 dx[i] += (xs[i] - cx) * f
                 dy[i] += (ys[i] - cy) * f
-        work.repulsion_pairs += n
+        work.repulsion_pairs += n  # one look at each node (and a sort)
         for a, b, w in springs:
             ddx, ddy = xs[a] - xs[b], ys[a] - ys[b]
             f = w * PULL / k  # Hooke: the pull grows with the distance, as the far field does
@@ -316,7 +320,6 @@ def place_labels(xs, ys, reaches, prefer_left, order, width, height,
     stays inside the drawing, ``MARGIN`` from its edges.
     """
     work = work if work is not None else Work()
-    n = len(xs)
     nx, ny, left = list(xs), list(ys), list(prefer_left)
     placed = _Boxes(work)
     for i in order:
@@ -327,7 +330,6 @@ def place_labels(xs, ys, reaches, prefer_left, order, width, height,
         nx[i], ny[i], left[i] = x, y, side
         o = reaches[i][side]
         placed.add((x + o[0], y + o[1], x + o[2], y + o[3]))
-    assert len(placed.boxes) == n
     return nx, ny, left
 
 
