@@ -1,11 +1,12 @@
 """The entity graph: glossary entities as nodes, declared relations and co-mentions as edges.
 
 Laid out at build time (a deterministic force-directed layout, then label
-placement without overlaps: see ``graph_layout.py``) into a static SVG whose nodes are links to the entities'
-pages, so the graph needs no JavaScript.  Node shape and colour both show the
-entity type (shape alone is enough without colour); node size shows how often
-the entity is mentioned or annotated; solid edges are declared relations,
-dashed ones co-mentions (named in the same paragraph), thicker when frequent.
+placement without overlaps: see ``graph_layout.py``) into a static SVG whose
+nodes are links to the entities' pages, so the graph needs no JavaScript.
+Node shape and colour both show the entity type (shape alone is enough
+without colour); node size shows how often the entity is mentioned or
+annotated; solid edges are declared relations, dashed ones co-mentions (named
+in the same paragraph), thicker when frequent.
 
 ``svg(content, refs)`` returns the SVG markup; ``page(builder)`` the page view
 for ``templates/graph.html`` (hook it into ``render.render_site(extra_pages=...)``).
