@@ -18,6 +18,7 @@ keeps its plain markup.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 
 from markupsafe import Markup, escape
@@ -41,7 +42,16 @@ def needs_isolation(text: str, page_dir: str = "ltr") -> bool:
         return False
     if page_dir == "rtl":
         return True
+    if len(text) <= 120:
+        return _short_disrupts(text)  # names, repeated in lists across the site: each looked at once
+    return _disrupts(text)
+
+
+def _disrupts(text: str) -> bool:
     return any(unicodedata.bidirectional(c) in _DISRUPTIVE for c in text)
+
+
+_short_disrupts = functools.lru_cache(maxsize=4096)(_disrupts)
 
 
 def isolate(text: object, page_dir: str = "ltr") -> str:
