@@ -31,9 +31,18 @@ def outputs(builder: render.ViewBuilder, env: jinja2.Environment, site: render.S
     out.append(("reader", whole, lambda: search.site_files(content, builder.analyses, builder.xref, env)))
     if render.has_template(env, "graph.html"):
         def make_graph() -> dict[OutPath, bytes]:
+            # Most edits change some document but not the graph: the view is cheap to build
+            # (the layout is memoised), rendering it is not, so the bytes are kept with the
+            # digest of the view they were rendered from.
             metas = publish.MetaBuilder(content, builder.analyses)
             page = render._with_meta(graph.page(builder), metas)
-            return {urls.GRAPH: render._render_one(page, env, site).encode("utf-8")}
+            key = render._page_digest(page, render._digest(common, sorted(templates.items())))
+            kept = builder.cache.layouts.get("page")
+            if kept is not None and kept[0] == key:
+                return {urls.GRAPH: kept[1]}
+            data = render._render_one(page, env, site).encode("utf-8")
+            builder.cache.layouts["page"] = (key, data)
+            return {urls.GRAPH: data}
         out.append(("graph", whole, make_graph))
     return out
 

@@ -115,3 +115,38 @@ def test_a_build_with_no_source_changed_writes_the_saved_output(project, tmp_pat
 def test_a_project_with_symbolic_links_always_takes_the_full_path(project):
     (project / "content" / "link.md").symlink_to(project / "content" / "index.md")
     assert diskcache.source_key(project, False) is None
+
+
+def test_the_graph_page_is_rendered_again_only_when_its_view_changes(project, tmp_path, monkeypatch):
+    """A document edit that changes no entity, link or count keeps the graph page's bytes."""
+    import jinja2
+
+    from site_builder.build import BuildCache
+    from site_builder.urls import GRAPH
+
+    rendered: list[str] = []
+    real = jinja2.Template.render
+
+    def counting(self, *args, **kwargs):
+        rendered.append(self.name)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Template, "render", counting)
+    cache = BuildCache()
+    first = compile_site(project, cache=cache)
+    assert first.ok and "graph.html" in rendered
+    doc = next((project / "content" / "documents").glob("*.md"))
+    doc.write_text(doc.read_text(encoding="utf-8").rstrip("\n") + "\n\nA plain closing line.\n", encoding="utf-8")
+    rendered.clear()
+    second = compile_site(project, cache=cache)
+    assert second.ok and rendered and "graph.html" not in rendered
+    assert second.files[GRAPH] == compile_site(project).files[GRAPH]
+
+    entity = sorted((project / "content" / "glossary").glob("*.yml"))[0]
+    text = entity.read_text(encoding="utf-8")
+    name_line = next(line for line in text.splitlines() if line.startswith("name:"))
+    entity.write_text(text.replace(name_line, name_line + " (edited)", 1), encoding="utf-8")
+    rendered.clear()
+    third = compile_site(project, cache=cache)
+    assert third.ok and "graph.html" in rendered
+    assert third.files[GRAPH] == compile_site(project).files[GRAPH]
