@@ -418,6 +418,7 @@ class RenderCache:
         self.site_wide: dict[str, tuple[str, dict[OutPath, bytes]]] = {}  # name -> (inputs, files)
         self.publish: dict = {}  # publish.site_files' own per-document cache
         self.cards: dict[str, bytes] = {}  # social cards: content digest -> PNG (cards.site_files)
+        self.search: dict = {}  # the search shards' own per-unit and per-group memo (searchshards.Shards)
         self.layouts: dict = {}  # entity graph layouts by size, with their inputs (graph.layout)
 
 
