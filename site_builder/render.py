@@ -190,6 +190,20 @@ class MentionGroup(NamedTuple):
 MENTIONS_PER_DOCUMENT = 5
 
 
+class DocumentAnnotations(NamedTuple):
+    """A document's row in the annotation index: its counts, and its own annotation page when it has one."""
+
+    title: str
+    date: str
+    link: Link | None  # its page of annotations (annotations/documents/<slug>.html); None when it has none
+    document: Link
+    total: int
+    kinds: tuple[int, ...]  # in ANNOTATION_KINDS order
+    verdicts: tuple[tuple[str, str, str, int], ...]  # (verdict, label, symbol, count), those present
+    orphans: int
+    lang: str = ""
+
+
 class Count(NamedTuple):
     key: str
     label: str
@@ -707,6 +721,7 @@ class ViewBuilder:
         plans = [self._home_plan(), self._glossary_plan(), self._annotations_plan(), self._not_found_plan(),
                  self._search_plan()]
         plans.extend(self._document_plan(p) for p in self.parts)
+        plans.extend(self._annotations_document_plan(p) for p in self.parts if p.notes or p.orphans)
         plans.extend(self._entity_plan(e) for e in self.entities.values())
         return sorted(plans, key=lambda p: p.path)
 
@@ -906,24 +921,51 @@ class ViewBuilder:
         return PagePlan(urls.GLOSSARY_INDEX, "glossary.html", "Glossary", "glossary", _digest(links), build)
 
     def _annotations_plan(self) -> PagePlan:
+        """The annotation index: counts by kind and verdict, and a row per document linking its own page.
+
+        It grows by one short row per document, never by annotation (docs/performance.md)."""
         parts = self.parts
 
         def build() -> Page:
-            by_kind: dict[str, list[NoteView]] = defaultdict(list)
+            kinds: Counter[str] = Counter()
+            verdicts: Counter[str] = Counter()
+            rows = []
             for p in parts:
-                for n in p.notes:
-                    by_kind[n.kind].append(n)
-            groups = tuple(Group(k, KIND_PLURALS[k], tuple(by_kind[k])) for k in ANNOTATION_KINDS if by_kind.get(k))
-            verdicts = tuple(Count(v, VERDICT_LABELS[v][0],
-                                   sum(1 for n in by_kind.get("fact-check", ()) if n.verdict == v),
-                                   VERDICT_LABELS[v][1]) for v in VERDICTS)
-            orphans = tuple(n for p in parts for n in p.orphans)
-            view = {"groups": groups, "verdicts": verdicts, "total": sum(len(g.items) for g in groups),
-                    "orphans": orphans}
+                kinds.update(p.kinds)
+                verdicts.update(p.verdicts)
+                rows.append(_annotation_row(p))
+            view = {
+                "kind_counts": tuple(Count(k, KIND_PLURALS[k], kinds[k]) for k in ANNOTATION_KINDS),
+                "kind_labels": tuple(KIND_PLURALS[k] for k in ANNOTATION_KINDS),
+                "kind_keys": ANNOTATION_KINDS,
+                "verdict_counts": tuple(Count(v, VERDICT_LABELS[v][0], verdicts[v], VERDICT_LABELS[v][1])
+                                        for v in VERDICTS),
+                "total": sum(kinds.values()),
+                "documents": tuple(rows),
+                "orphans": sum(r.orphans for r in rows),
+            }
             return Page(urls.ANNOTATIONS_INDEX, "annotations.html", "Annotations", "annotations", _freeze(view))
 
         return PagePlan(urls.ANNOTATIONS_INDEX, "annotations.html", "Annotations", "annotations",
-                        _digest(tuple(p.notes_digest for p in parts)), build)
+                        _digest(tuple((p.summary_digest, len(p.orphans)) for p in parts)), build)
+
+    def _annotations_document_plan(self, p: _DocParts) -> PagePlan:
+        """One document's annotations by kind, with its fact-check table (the old index, per document)."""
+        doc = p.an.doc
+        path = urls.annotations_path(doc.slug)
+        title = f"Annotations: {doc.title}"
+        page_lang = doc.lang(self.content.site.language)
+
+        def build() -> Page:
+            by_kind: dict[str, list[NoteView]] = defaultdict(list)
+            for n in p.notes:
+                by_kind[n.kind].append(n)
+            groups = tuple(Group(k, KIND_PLURALS[k], tuple(by_kind[k])) for k in ANNOTATION_KINDS if by_kind.get(k))
+            view = {"document": p.summary, "groups": groups, "total": len(p.notes), "orphans": p.orphans}
+            return Page(path, "annotations_document.html", title, "annotations", _freeze(view))
+
+        return PagePlan(path, "annotations_document.html", title, "annotations",
+                        _digest(p.summary, p.notes_digest, page_lang), build)
 
     def _not_found_plan(self) -> PagePlan:
         return PagePlan(urls.NOT_FOUND, "404.html", "Page not found", "", "",
@@ -933,6 +975,16 @@ class ViewBuilder:
         # The results page: filled in the browser from ?q= and the search index.
         return PagePlan(urls.SEARCH, "search.html", "Search", "search", "",
                         lambda: Page(urls.SEARCH, "search.html", "Search", "search", _freeze({})))
+
+
+def _annotation_row(p: _DocParts) -> DocumentAnnotations:
+    d = p.an.doc
+    has_page = bool(p.notes or p.orphans)
+    return DocumentAnnotations(
+        d.title, d.date, Link(urls.annotations_path(d.slug)) if has_page else None, p.summary.link, len(p.notes),
+        tuple(p.kinds.get(k, 0) for k in ANNOTATION_KINDS),
+        tuple((v, *VERDICT_LABELS[v], p.verdicts[v]) for v in VERDICTS if p.verdicts.get(v)),
+        len(p.orphans), p.summary.lang)
 
 
 def _by_type(links: tuple[EntityLink, ...]) -> tuple[Group, ...]:
