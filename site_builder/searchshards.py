@@ -48,7 +48,7 @@ from .urls import OutPath
 from .xref import DocumentAnalysis
 
 INDEX_VERSION = 3
-UNITS_PER_GROUP = 128  # units (mostly documents) per group, on average
+UNITS_PER_GROUP = 256  # units (mostly documents) per group, at most on average
 MAX_SHARD_BYTES = 160_000  # a postings shard over this is split by the next letter of its terms
 MAX_KEY_DEPTH = 3
 SHARDS_DIR = urls.SEARCH_SHARDS_DIR
