@@ -1051,8 +1051,9 @@ def _templates_for(env: jinja2.Environment, cache: RenderCache) -> dict[str, str
 class Rendered(NamedTuple):
     files: dict[OutPath, bytes]
     # Site-wide files whose inputs changed but that were left at their last version
-    # (``defer=True``): calling this computes them.  None when nothing was deferred.
-    pending: Callable[[], dict[OutPath, bytes]] | None = None
+    # (``defer=True``): calling this computes them (None for a file they no longer
+    # make, which goes).  None when nothing was deferred.
+    pending: Callable[[], dict[OutPath, bytes | None]] | None = None
 
 
 def has_template(env: jinja2.Environment, name: str) -> bool:
@@ -1126,10 +1127,12 @@ def render_all(content: Content, analyses: list[DocumentAnalysis], xref: XRef | 
         out.update(emitters.cards(content, analyses, titles, cache.cards))
 
     later = []
+    settled: set[OutPath] = set()  # files of the outputs not deferred
     for name, inputs, make in emitters.outputs(builder, env, site, common, templates):
         hit = cache.site_wide.get(name)
         if hit is not None and hit[0] == inputs:
             out.update(hit[1])
+            settled.update(hit[1])
         elif defer and hit is not None:
             out.update(hit[1])
             later.append((name, inputs, make))
@@ -1137,18 +1140,25 @@ def render_all(content: Content, analyses: list[DocumentAnalysis], xref: XRef | 
             files = make()
             cache.site_wide[name] = (inputs, files)
             out.update(files)
+            settled.update(files)
     if not later:
         return Rendered(out)
 
-    def pending() -> dict[OutPath, bytes]:
-        done: dict[OutPath, bytes] = {}
+    def pending() -> dict[OutPath, bytes | None]:
+        done: dict[OutPath, bytes | None] = {}
+        gone: set[OutPath] = set()
         for name, inputs, make in later:
+            before = cache.site_wide.get(name)
             try:
                 files = make()
             except TemplateProblem:
                 continue  # reported by the next build, which renders it again
             cache.site_wide[name] = (inputs, files)
             done.update(files)
+            if before is not None:  # a search group whose document left it: its old text shard goes
+                gone.update(p for p in before[1] if p not in files)
+        for path in gone - settled - set(done):
+            done[path] = None
         return done
 
     return Rendered(out, pending)
