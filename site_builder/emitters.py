@@ -1,4 +1,4 @@
-"""The site-wide emitters: files computed from the whole briefing (search index, entity graph, social cards).
+"""The site-wide emitters: files computed from more than one page's inputs (search index shards, entity graph, social cards).
 
 The build hands them to the renderer (:class:`render.SiteWide`), which calls
 them after the pages, each keyed by a digest of its inputs so a build with a

@@ -24,9 +24,10 @@ all of: no build step, no fetch, CJK without spaces, < 50 ms per keystroke):
 * the browser tolerates one typo (Damerau-Levenshtein distance 1) in query
   words of five or more letters, at a lower weight than an exact match.
 
-``site_files`` returns the output files; the templates load them (see
-``templates/base.html``).  ``fold`` and ``tokenize`` here must agree with
-``fold`` and ``tokenize`` in ``templates/assets/search.js``.
+The index itself is cut into shards that the reader loads on demand
+(:mod:`site_builder.searchshards`, whose ``site_files`` returns every reader
+file).  ``fold`` and ``tokenize`` here must agree with ``fold`` and
+``tokenize`` in ``templates/assets/search.js``.
 """
 
 from __future__ import annotations
