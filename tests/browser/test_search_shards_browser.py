@@ -10,7 +10,6 @@ import http.server
 import json
 import sys
 import threading
-from pathlib import Path
 
 import pytest
 
