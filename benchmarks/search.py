@@ -6,8 +6,10 @@
 
 Each query is typed one character at a time into the real search box; a
 keystroke's time runs from the input event to the results being in the DOM and
-laid out (search, snippets, rendering, layout).  Also reported: the size of
-assets/search-index.js and the time to load and parse it on first use.
+laid out (search, snippets, rendering, layout), including the loading of the
+index's shards a keystroke needs.  Also reported: the size of the manifest
+(assets/search-index.js) and of all the shards, the time to load and parse the
+manifest on first use, and how many shards the queries loaded.
 Chromium comes from the system (``/usr/bin/chromium`` or $CHROMIUM); it is never
 downloaded.
 """
@@ -48,13 +50,16 @@ TYPE_QUERY = """async (query) => {
   input.dispatchEvent(new Event('input'));
   await new Promise(r => setTimeout(r, 5));
   for (let i = 1; i <= query.length; i++) {
+    window.SBSearch.timing = null;
     const t0 = performance.now();
     input.value = query.slice(0, i);
     input.dispatchEvent(new Event('input'));
     await new Promise(r => setTimeout(r, 0));   // the box runs the search in a 0 ms timeout
+    // then loads the shards the query needs, if any, and shows the results
+    for (let w = 0; w < 400 && !window.SBSearch.timing; w++) await new Promise(r => setTimeout(r, 5));
     void list.offsetHeight;                      // include layout
     times.push(performance.now() - t0);
-    const t = window.SBSearch.timing || {search: 0, render: 0};
+    const t = window.SBSearch.timing || {search: 0, render: 0};  // set once the results are shown
     parts.push([t.search, t.render]);
   }
   return {times, parts, results: document.querySelector('.search-status').textContent};
@@ -82,7 +87,9 @@ def measure(site: Path, repeat: int = 3) -> dict:
     index_file = site / "assets" / "search-index.js"
     if not index_file.exists():
         raise SystemExit(f"{index_file} is missing: build the site with the reader files")
-    report: dict = {"index_bytes": index_file.stat().st_size, "queries": {}}
+    shards = list((site / "assets" / "search").glob("*.js"))
+    report: dict = {"index_bytes": index_file.stat().st_size, "shards": len(shards),
+                    "shard_bytes": sum(p.stat().st_size for p in shards), "queries": {}}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
@@ -91,8 +98,7 @@ def measure(site: Path, repeat: int = 3) -> dict:
         page.focus("#search-input")  # first focus loads the index by a <script> element
         page.wait_for_function("window.SB_SEARCH !== undefined")
         report["index_load_ms"] = round((time.perf_counter() - t0) * 1000, 1)
-        report["records"] = page.evaluate("window.SB_SEARCH.r.length")
-        report["terms"] = page.evaluate("window.SB_SEARCH.t.length")
+        report["records"] = page.evaluate("window.SB_SEARCH.n")
         all_times = []
         for q in QUERIES:
             runs = []
@@ -104,6 +110,7 @@ def measure(site: Path, repeat: int = 3) -> dict:
             all_times.extend(med)
             report["queries"][q] = {"keystrokes": len(q), "median_ms": round(statistics.median(med), 2),
                                     "max_ms": round(max(per_key), 2), "results": res["results"]}
+        report["shards_loaded"] = page.evaluate("document.querySelectorAll('script[data-search-shard]').length")
         browser.close()
     all_times.sort()
     report["all_keystrokes"] = {
@@ -131,7 +138,8 @@ def main() -> int:
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False))
         return 0
-    print(f"index: {report['index_bytes'] / 1e6:.1f} MB, {report['records']} records, {report['terms']} terms; "
+    print(f"manifest: {report['index_bytes'] / 1e3:.1f} KB, {report['records']} records; shards: {report['shards']}, "
+          f"{report['shard_bytes'] / 1e6:.1f} MB in all, {report['shards_loaded']} loaded by the queries; "
           f"first load {report['index_load_ms']} ms")
     print(f"{'query':45} {'keys':>4} {'median':>8} {'max':>8}  results")
     for q, r in report["queries"].items():

@@ -94,7 +94,7 @@ class Compiled:
     stats: "Stats | None" = None  # what the content holds, once it is loaded
     # With ``defer``: computes the slow site-wide files (search index, graph) that
     # ``files`` holds at their previous version; None when nothing was deferred.
-    pending: Callable[[], dict[OutPath, bytes]] | None = None
+    pending: Callable[[], dict[OutPath, bytes | None]] | None = None  # None: a file that goes
     # The anchor state after this build (see anchorstate); ``build`` saves it when it succeeds.
     anchor_state: anchorstate.State | None = None
     analyses: list[xref.DocumentAnalysis] = field(default_factory=list)

@@ -1,4 +1,4 @@
-"""The site-wide emitters: files computed from the whole briefing (search index, entity graph, social cards).
+"""The site-wide emitters: files computed from more than one page's inputs (search index shards, entity graph, social cards).
 
 The build hands them to the renderer (:class:`render.SiteWide`), which calls
 them after the pages, each keyed by a digest of its inputs so a build with a
@@ -12,7 +12,7 @@ from typing import Callable
 
 import jinja2
 
-from . import cards, graph, publish, render, search, urls
+from . import cards, graph, publish, render, search, searchshards, urls
 from .urls import OutPath
 
 
@@ -20,15 +20,26 @@ def outputs(builder: render.ViewBuilder, env: jinja2.Environment, site: render.S
             templates: dict[str, str]) -> list[tuple[str, str, Callable[[], dict[OutPath, bytes]]]]:
     """The outputs computed from the whole briefing at once: (name, inputs digest, make).
 
-    Each digest covers every argument its ``make`` passes on: the site
-    settings, the overview, the glossary, every document's analysis (by its
-    token) and the templates, so it is sound whatever those functions read.
+    Each digest covers every argument its ``make`` passes on: the graph's
+    covers the site settings, the overview, the glossary, every document's
+    analysis (by its token) and the templates; each search shard group's
+    covers only the documents (tokens) and glossary entries in it.
     """
     out = []
     content = builder.content
     whole = render._digest(common, content.overview, tuple(content.entities), tuple(p.token for p in builder.parts),
                            sorted(templates.items()))
-    out.append(("reader", whole, lambda: search.site_files(content, builder.analyses, builder.xref, env)))
+    def reader() -> dict[OutPath, bytes]:
+        files = search.static_scripts(env)
+        files[urls.ENTITIES_JS] = search.entities_js(content)
+        return files
+    out.append(("reader", render._digest(tuple(content.entities), sorted(templates.items())), reader))
+    # The search index in shards, each keyed by the units (documents) it covers: an edit remakes one group.
+    memo = getattr(builder.cache, "search", None)
+    if memo is None:  # a cache pickled before the memo existed
+        memo = builder.cache.search = {}
+    units = searchshards.units(content, builder.analyses, [str(p.token) for p in builder.parts], render._digest)
+    out.extend(searchshards.Shards(content, units, memo).outputs())
     if render.has_template(env, "graph.html"):
         def make_graph() -> dict[OutPath, bytes]:
             # Most edits change some document but not the graph: the view is cheap to build

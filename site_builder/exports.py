@@ -20,7 +20,8 @@ the annotation index) into one HTML document:
   absolute links when a base URL is given, plain text otherwise;
 * the site's header (navigation, search box, theme button) comes once, from the
   overview; ``data-*`` attributes that point into the site are mapped like
-  links, and scripts they point to (the search index) are inlined;
+  links, and scripts they point to (the search index) are inlined, with every
+  shard of the search index, so search loads nothing;
 * with JavaScript, :mod:`site_builder.single_file_runtime` shows one page at a
   time with the site's own ids (``briefing.html?p=doc-<slug>#ann-<id>``), so the
   reader scripts (popovers, note cards, search, theme) work as on the site.
@@ -61,7 +62,8 @@ _CSS_URL = re.compile(r"""url\(\s*(['"]?)([^'")]+)\1\s*\)""")
 # ----------------------------------------------------------- page model
 
 def page_key(path: OutPath) -> str:
-    """The anchor of a page in the single file: overview, doc-<slug>, glossary, entity-<id>, annotations."""
+    """The anchor of a page in the single file: overview, doc-<slug>, glossary, entity-<id>, annotations,
+    annotations-<slug> (a document's annotations)."""
     p = path.path
     if p == urls.HOME.path:
         return "overview"
@@ -77,6 +79,8 @@ def page_key(path: OutPath) -> str:
         return "doc-" + p[len("documents/"):-5]
     if p.startswith("glossary/") and p.endswith(".html") and p.count("/") == 1:
         return "entity-" + p[len("glossary/"):-5]
+    if p.startswith("annotations/documents/") and p.endswith(".html") and p.count("/") == 2:
+        return "annotations-" + p[len("annotations/documents/"):-5]
     return "page-" + re.sub(r"[^A-Za-z0-9-]+", "-", p[:-5] if p.endswith(".html") else p)
 
 
@@ -85,7 +89,8 @@ def bundle_pages(files: dict[OutPath, bytes]) -> list[OutPath]:
 
     The overview; the documents in the order the overview links them; the
     glossary index; the entries in the order the index links them; the
-    annotation index; the entity graph and the search page.  Any document or
+    annotation index and each document's annotation page; the entity graph and
+    the search page.  Any document or
     entry not linked comes after its group.
     """
     def linked(from_page: OutPath, folder: str) -> list[OutPath]:
@@ -106,7 +111,8 @@ def bundle_pages(files: dict[OutPath, bytes]) -> list[OutPath]:
     entities = linked(urls.GLOSSARY_INDEX, "glossary/")
     entities += sorted(p for p in files if p.path.startswith("glossary/") and p.path.endswith(".html")
                        and p.path.count("/") == 1 and p != urls.GLOSSARY_INDEX and p not in entities)
-    order = [urls.HOME, *docs, urls.GLOSSARY_INDEX, *entities, urls.ANNOTATIONS_INDEX, urls.GRAPH, urls.SEARCH]
+    notes = [urls.annotations_path(p.path[len("documents/"):-5]) for p in docs]  # in the documents' order
+    order = [urls.HOME, *docs, urls.GLOSSARY_INDEX, *entities, urls.ANNOTATIONS_INDEX, *notes, urls.GRAPH, urls.SEARCH]
     return [p for p in order if p in files]
 
 
@@ -421,12 +427,19 @@ def single_file(files: dict[OutPath, bytes], *, title: str | None = None, base_u
         '<footer class="site-footer"><p class="muted">Single-file export of the briefing. Every page of the site '
         "is in this file; links between them jump within it.</p></footer>",
         f"<script>\n{_script_text(runtime_script({p.path: k for p, k in keys.items()}, ID_LIST_ATTRS))}\n</script>",
-        *(f"<script>\n{_script_text(files[p].decode('utf-8'))}\n</script>" for p in data_scripts),
+        *(f"<script>\n{_script_text(files[p].decode('utf-8'))}\n</script>" for p in data_scripts + _shards(data_scripts, files)),
         *(f"<script>\n{js}\n</script>" for js in end_js),
         "</body>",
         "</html>",
     ]
     return ("\n".join(out) + "\n").encode("utf-8")
+
+
+def _shards(data_scripts: list[OutPath], files: dict[OutPath, bytes]) -> list[OutPath]:
+    """With the search index: every shard of it, so search needs nothing the file does not hold."""
+    if urls.SEARCH_INDEX_JS not in data_scripts:
+        return []
+    return sorted(p for p in files if p.path.startswith(urls.SEARCH_SHARDS_DIR) and p.path.endswith(".js"))
 
 
 def _script_text(code: str) -> str:
@@ -449,7 +462,7 @@ def _toc(order: list[OutPath], keys: dict[OutPath, str], files: dict[OutPath, by
     """A contents list: overview, each document, glossary, annotations."""
     items = []
     for p in order:
-        if p.path.startswith("glossary/") and p != urls.GLOSSARY_INDEX:
+        if (p.path.startswith("glossary/") and p != urls.GLOSSARY_INDEX) or p.path.startswith("annotations/documents/"):
             continue
         title = re.search(r"<title>(.*?)</title>", files[p].decode("utf-8", "replace"), re.S)
         text = html.unescape(title.group(1)) if title else keys[p]

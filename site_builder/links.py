@@ -46,7 +46,7 @@ _TEMPLATE_ID_RE = re.compile(r"""\sid="([^"{]*)(\{\{[^"]*)?\"""")
 # partials, a project's own) may appear on every page.
 _TEMPLATE_PAGES = {
     "document.html": "document", "entity.html": "entity", "index.html": "home", "glossary.html": "glossary",
-    "annotations.html": "annotations", "graph.html": "graph", "404.html": "404", "search.html": "search",
+    "annotations.html": "annotations", "annotations_document.html": "annotations-document", "graph.html": "graph", "404.html": "404", "search.html": "search",
     "report.html": "report",
 }
 # Ids the builder writes exactly, one per annotation or mention: on a document
@@ -117,6 +117,8 @@ def _kind(path: OutPath) -> str:
         return "document"
     if path.startswith("glossary/"):
         return "entity"
+    if path.startswith("annotations/documents/"):
+        return "annotations-document"
     return ""
 
 
@@ -203,6 +205,9 @@ def site_targets(content: Content, analyses, templates: TemplateIds, files: Iter
         paths[urls.entity_path(e.id)] = "entity"
     for d in content.documents:
         paths[urls.document_path(d.slug)] = "document"
+    for an in analyses:
+        if an.annotations or an.orphans:
+            paths[urls.annotations_path(an.doc.slug)] = "annotations-document"
     by_page = {urls.document_path(an.doc.slug): an for an in analyses}
     if memo is not None:
         for slug in set(memo) - {d.slug for d in content.documents}:

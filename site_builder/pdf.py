@@ -66,7 +66,7 @@ def find_chromium(environ: dict | None = None) -> str | None:
 
 def print_pages(files: dict[OutPath, bytes]) -> list[OutPath]:
     """The pages the PDF holds, in reading order: overview, documents, glossary index, entries."""
-    return [p for p in exports.bundle_pages(files) if p != urls.ANNOTATIONS_INDEX]
+    return [p for p in exports.bundle_pages(files) if not p.path.startswith("annotations/")]
 
 
 def print_page(files: dict[OutPath, bytes], *, base_url: str = "") -> bytes:

@@ -554,8 +554,11 @@ class MetaBuilder:
                              "concepts named in the briefing.", "glossary",
                              jsonld=[jsonld_glossary(site, environ=env)], environ=env)
         if path == urls.ANNOTATIONS_INDEX:
-            return page_meta(site, path, title, f"Every annotation of {site.title}, by kind, with the fact-checks "
-                             "and their verdicts.", "annotations", environ=env)
+            return page_meta(site, path, title, f"The annotations of {site.title}, counted by kind, verdict and "
+                             "document.", "annotations", environ=env)
+        if path.startswith("annotations/documents/"):
+            return page_meta(site, path, title, f"Every annotation of one document of {site.title}, by kind, with "
+                             "the fact-checks and their verdicts.", "annotations", environ=env)
         return page_meta(site, path, title, site.description, "page", environ=env)
 
 

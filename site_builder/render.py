@@ -197,6 +197,20 @@ class MentionGroup(NamedTuple):
 MENTIONS_PER_DOCUMENT = 5
 
 
+class DocumentAnnotations(NamedTuple):
+    """A document's row in the annotation index: its counts, and its own annotation page when it has one."""
+
+    title: str
+    date: str
+    link: Link | None  # its page of annotations (annotations/documents/<slug>.html); None when it has none
+    document: Link
+    total: int
+    kinds: tuple[int, ...]  # in ANNOTATION_KINDS order
+    verdicts: tuple[tuple[str, str, str, int], ...]  # (verdict, label, symbol, count), those present
+    orphans: int
+    lang: str = ""
+
+
 class Count(NamedTuple):
     key: str
     label: str
@@ -425,6 +439,7 @@ class RenderCache:
         self.site_wide: dict[str, tuple[str, dict[OutPath, bytes]]] = {}  # name -> (inputs, files)
         self.publish: dict = {}  # publish.site_files' own per-document cache
         self.cards: dict[str, bytes] = {}  # social cards: content digest -> PNG (cards.site_files)
+        self.search: dict = {}  # the search shards' own per-unit and per-group memo (searchshards.Shards)
         self.layouts: dict = {}  # entity graph layouts by size, with their inputs (graph.layout)
 
 
@@ -713,6 +728,7 @@ class ViewBuilder:
         plans = [self._home_plan(), self._glossary_plan(), self._annotations_plan(), self._not_found_plan(),
                  self._search_plan()]
         plans.extend(self._document_plan(p) for p in self.parts)
+        plans.extend(self._annotations_document_plan(p) for p in self.parts if p.notes or p.orphans)
         plans.extend(self._entity_plan(e) for e in self.entities.values())
         return sorted(plans, key=lambda p: p.path)
 
@@ -913,24 +929,51 @@ class ViewBuilder:
         return PagePlan(urls.GLOSSARY_INDEX, "glossary.html", "Glossary", "glossary", _digest(links), build)
 
     def _annotations_plan(self) -> PagePlan:
+        """The annotation index: counts by kind and verdict, and a row per document linking its own page.
+
+        It grows by one short row per document, never by annotation (docs/performance.md)."""
         parts = self.parts
 
         def build() -> Page:
-            by_kind: dict[str, list[NoteView]] = defaultdict(list)
+            kinds: Counter[str] = Counter()
+            verdicts: Counter[str] = Counter()
+            rows = []
             for p in parts:
-                for n in p.notes:
-                    by_kind[n.kind].append(n)
-            groups = tuple(Group(k, KIND_PLURALS[k], tuple(by_kind[k])) for k in ANNOTATION_KINDS if by_kind.get(k))
-            verdicts = tuple(Count(v, VERDICT_LABELS[v][0],
-                                   sum(1 for n in by_kind.get("fact-check", ()) if n.verdict == v),
-                                   VERDICT_LABELS[v][1]) for v in VERDICTS)
-            orphans = tuple(n for p in parts for n in p.orphans)
-            view = {"groups": groups, "verdicts": verdicts, "total": sum(len(g.items) for g in groups),
-                    "orphans": orphans}
+                kinds.update(p.kinds)
+                verdicts.update(p.verdicts)
+                rows.append(_annotation_row(p))
+            view = {
+                "kind_counts": tuple(Count(k, KIND_PLURALS[k], kinds[k]) for k in ANNOTATION_KINDS),
+                "kind_labels": tuple(KIND_PLURALS[k] for k in ANNOTATION_KINDS),
+                "kind_keys": ANNOTATION_KINDS,
+                "verdict_counts": tuple(Count(v, VERDICT_LABELS[v][0], verdicts[v], VERDICT_LABELS[v][1])
+                                        for v in VERDICTS),
+                "total": sum(kinds.values()),
+                "documents": tuple(rows),
+                "orphans": sum(r.orphans for r in rows),
+            }
             return Page(urls.ANNOTATIONS_INDEX, "annotations.html", "Annotations", "annotations", _freeze(view))
 
         return PagePlan(urls.ANNOTATIONS_INDEX, "annotations.html", "Annotations", "annotations",
-                        _digest(tuple(p.notes_digest for p in parts)), build)
+                        _digest(tuple((p.summary_digest, len(p.orphans)) for p in parts)), build)
+
+    def _annotations_document_plan(self, p: _DocParts) -> PagePlan:
+        """One document's annotations by kind, with its fact-check table (the old index, per document)."""
+        doc = p.an.doc
+        path = urls.annotations_path(doc.slug)
+        title = f"Annotations: {doc.title}"
+        page_lang = doc.lang(self.content.site.language)
+
+        def build() -> Page:
+            by_kind: dict[str, list[NoteView]] = defaultdict(list)
+            for n in p.notes:
+                by_kind[n.kind].append(n)
+            groups = tuple(Group(k, KIND_PLURALS[k], tuple(by_kind[k])) for k in ANNOTATION_KINDS if by_kind.get(k))
+            view = {"document": p.summary, "groups": groups, "total": len(p.notes), "orphans": p.orphans}
+            return Page(path, "annotations_document.html", title, "annotations", _freeze(view))
+
+        return PagePlan(path, "annotations_document.html", title, "annotations",
+                        _digest(p.summary, p.notes_digest, page_lang), build)
 
     def _not_found_plan(self) -> PagePlan:
         return PagePlan(urls.NOT_FOUND, "404.html", "Page not found", "", "",
@@ -940,6 +983,16 @@ class ViewBuilder:
         # The results page: filled in the browser from ?q= and the search index.
         return PagePlan(urls.SEARCH, "search.html", "Search", "search", "",
                         lambda: Page(urls.SEARCH, "search.html", "Search", "search", _freeze({})))
+
+
+def _annotation_row(p: _DocParts) -> DocumentAnnotations:
+    d = p.an.doc
+    has_page = bool(p.notes or p.orphans)
+    return DocumentAnnotations(
+        d.title, d.date, Link(urls.annotations_path(d.slug)) if has_page else None, p.summary.link, len(p.notes),
+        tuple(p.kinds.get(k, 0) for k in ANNOTATION_KINDS),
+        tuple((v, *VERDICT_LABELS[v], p.verdicts[v]) for v in VERDICTS if p.verdicts.get(v)),
+        len(p.orphans), p.summary.lang)
 
 
 def _by_type(links: tuple[EntityLink, ...]) -> tuple[Group, ...]:
@@ -1006,8 +1059,9 @@ def _templates_for(env: jinja2.Environment, cache: RenderCache) -> dict[str, str
 class Rendered(NamedTuple):
     files: dict[OutPath, bytes]
     # Site-wide files whose inputs changed but that were left at their last version
-    # (``defer=True``): calling this computes them.  None when nothing was deferred.
-    pending: Callable[[], dict[OutPath, bytes]] | None = None
+    # (``defer=True``): calling this computes them (None for a file they no longer
+    # make, which goes).  None when nothing was deferred.
+    pending: Callable[[], dict[OutPath, bytes | None]] | None = None
 
 
 def has_template(env: jinja2.Environment, name: str) -> bool:
@@ -1081,10 +1135,12 @@ def render_all(content: Content, analyses: list[DocumentAnalysis], xref: XRef | 
         out.update(emitters.cards(content, analyses, titles, cache.cards))
 
     later = []
+    settled: set[OutPath] = set()  # files of the outputs not deferred
     for name, inputs, make in emitters.outputs(builder, env, site, common, templates):
         hit = cache.site_wide.get(name)
         if hit is not None and hit[0] == inputs:
             out.update(hit[1])
+            settled.update(hit[1])
         elif defer and hit is not None:
             out.update(hit[1])
             later.append((name, inputs, make))
@@ -1092,18 +1148,25 @@ def render_all(content: Content, analyses: list[DocumentAnalysis], xref: XRef | 
             files = make()
             cache.site_wide[name] = (inputs, files)
             out.update(files)
+            settled.update(files)
     if not later:
         return Rendered(out)
 
-    def pending() -> dict[OutPath, bytes]:
-        done: dict[OutPath, bytes] = {}
+    def pending() -> dict[OutPath, bytes | None]:
+        done: dict[OutPath, bytes | None] = {}
+        gone: set[OutPath] = set()
         for name, inputs, make in later:
+            before = cache.site_wide.get(name)
             try:
                 files = make()
             except TemplateProblem:
                 continue  # reported by the next build, which renders it again
             cache.site_wide[name] = (inputs, files)
             done.update(files)
+            if before is not None:  # a search group whose document left it: its old text shard goes
+                gone.update(p for p in before[1] if p not in files)
+        for path in gone - settled - set(done):
+            done[path] = None
         return done
 
     return Rendered(out, pending)

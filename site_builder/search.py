@@ -24,9 +24,10 @@ all of: no build step, no fetch, CJK without spaces, < 50 ms per keystroke):
 * the browser tolerates one typo (Damerau-Levenshtein distance 1) in query
   words of five or more letters, at a lower weight than an exact match.
 
-``site_files`` returns the output files; the templates load them (see
-``templates/base.html``).  ``fold`` and ``tokenize`` here must agree with
-``fold`` and ``tokenize`` in ``templates/assets/search.js``.
+The index itself is cut into shards that the reader loads on demand
+(:mod:`site_builder.searchshards`, whose ``site_files`` returns every reader
+file).  ``fold`` and ``tokenize`` here must agree with ``fold`` and
+``tokenize`` in ``templates/assets/search.js``.
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ import html
 import json
 import re
 import unicodedata
-from collections import Counter
 from typing import NamedTuple
 
 from . import urls
@@ -45,7 +45,6 @@ from .labels import KIND_LABELS, PACKAGE_TEMPLATES, TYPE_SINGULAR, VERDICT_LABEL
 from .urls import OutPath
 from .xref import DocumentAnalysis, XRef
 
-INDEX_VERSION = 2
 TITLE_WEIGHT = 6  # a word in a title counts as this many occurrences in the text
 
 # Scripts shipped as they are (overridable like templates: templates/assets/<name> in the project).
@@ -143,77 +142,55 @@ def _url(path: OutPath, fragment: str = "") -> str:
     return path.path + (f"#{fragment}" if fragment else "")
 
 
-def records(content: Content, analyses: list[DocumentAnalysis], refs: XRef | None = None) -> list[Record]:
-    """Every searchable record, in a stable order: overview, documents, their annotations, entities."""
-    md = Markdown(allow_html=content.site.allow_raw_html)
-
-    def plain(source: str) -> str:
-        return md.parse(source).projection.text if source.strip() else ""
-
-    out: list[Record] = []
+def overview_records(content: Content, md: Markdown) -> list[Record]:
+    """The overview page's record."""
     ov = content.overview
-    site_lang = content.site.language
-    out.append(Record("p", "Overview", ov.title, _url(urls.HOME),
-                      "\n\n".join(x for x in (ov.summary, *ov.takeaways, plain(ov.body)) if x), lang=site_lang))
-    for an in analyses:
-        d = an.doc
-        out.append(Record("d", "Document", d.title, _url(urls.document_path(d.slug)),
-                          "\n\n".join(x for x in (d.summary, an.text) if x), lang=d.lang(site_lang)))
-    for an in analyses:
-        d = an.doc
-        for a in an.annotations:
-            label = KIND_LABELS.get(a.kind, a.kind)
-            if a.verdict:
-                label += " · " + VERDICT_LABELS.get(a.verdict, (a.verdict, ""))[0]
-            parts = [html_to_text(an.note_html.get(a.id, "")), a.original.text if a.original else "",
-                     " ".join(s.title for s in a.sources)]
-            out.append(Record("a", f"{label} · {d.title}", "“" + " ".join(a.quote.exact.split()) + "”",
-                              _url(urls.document_path(d.slug), f"ann-{a.id}"),
-                              "\n\n".join(x for x in parts if x), lang=d.lang(site_lang),
-                              text_lang=a.language or site_lang))
-    for e in sorted(content.entities, key=lambda e: e.id):
-        parts = [e.summary, ("Also: " + ", ".join(e.aliases)) if e.aliases else "", plain(e.description)]
+    return [Record("p", "Overview", ov.title, _url(urls.HOME),
+                   "\n\n".join(x for x in (ov.summary, *ov.takeaways, _plain(md, ov.body)) if x),
+                   lang=content.site.language)]
+
+
+def document_records(an: DocumentAnalysis, site_lang: str) -> list[Record]:
+    """A document's record, then one per annotation, in reading order."""
+    d = an.doc
+    out = [Record("d", "Document", d.title, _url(urls.document_path(d.slug)),
+                  "\n\n".join(x for x in (d.summary, an.text) if x), lang=d.lang(site_lang))]
+    for a in an.annotations:
+        label = KIND_LABELS.get(a.kind, a.kind)
+        if a.verdict:
+            label += " · " + VERDICT_LABELS.get(a.verdict, (a.verdict, ""))[0]
+        parts = [html_to_text(an.note_html.get(a.id, "")), a.original.text if a.original else "",
+                 " ".join(s.title for s in a.sources)]
+        out.append(Record("a", f"{label} · {d.title}", "“" + " ".join(a.quote.exact.split()) + "”",
+                          _url(urls.document_path(d.slug), f"ann-{a.id}"),
+                          "\n\n".join(x for x in parts if x), lang=d.lang(site_lang),
+                          text_lang=a.language or site_lang))
+    return out
+
+
+def entity_records(entities, site_lang: str, md: Markdown) -> list[Record]:
+    """One record per glossary entity, in the order given."""
+    out = []
+    for e in entities:
+        parts = [e.summary, ("Also: " + ", ".join(e.aliases)) if e.aliases else "", _plain(md, e.description)]
         out.append(Record("e", TYPE_SINGULAR.get(e.type, e.type), e.name, _url(urls.entity_path(e.id)),
                           "\n\n".join(x for x in parts if x), (e.name, *e.aliases), lang=e.language or site_lang))
     return out
 
 
-def _utf16_key(term: str) -> bytes:
-    return term.encode("utf-16-be")  # JavaScript compares strings by UTF-16 code units
+def _plain(md: Markdown, source: str) -> str:
+    return md.parse(source).projection.text if source.strip() else ""
 
 
-def build_index(recs: list[Record]) -> dict:
-    """The index as plain data (what search-index.js assigns to ``window.SB_SEARCH``)."""
-    postings: dict[str, list[tuple[int, int]]] = {}
-    lengths = []
-    for i, r in enumerate(recs):
-        body = tokenize(fold(r.text))
-        title = tokenize(fold(r.title))
-        weights = Counter(body)
-        for t in title:
-            weights[t] += TITLE_WEIGHT
-        lengths.append(len(body) + len(title))
-        for t, w in weights.items():
-            postings.setdefault(t, []).append((i, w))
-    terms = sorted(postings, key=_utf16_key)
-    flat = []
-    for t in terms:
-        row, prev = [], 0
-        for rec, w in postings[t]:  # records were added in order: ascending ids, delta-encoded
-            row.extend((rec - prev, w))
-            prev = rec
-        flat.append(row)
-    return {
-        "v": INDEX_VERSION,
-        "r": [[r.kind, r.label, r.title, r.url, r.text] for r in recs],
-        "n": lengths,
-        "t": terms,
-        "p": flat,
-        # Names and aliases by record: [[record, name, alias, ...], ...] (search.js compares them normalised).
-        "a": [[i, *r.names] for i, r in enumerate(recs) if r.names],
-        # Languages by record: [title's, text's] (search.js tags the result's parts and names the language).
-        "l": [[r.lang, r.text_lang or r.lang] for r in recs],
-    }
+def records(content: Content, analyses: list[DocumentAnalysis], refs: XRef | None = None) -> list[Record]:
+    """Every searchable record: overview, each document with its annotations, entities (by id)."""
+    md = Markdown(allow_html=content.site.allow_raw_html)
+    site_lang = content.site.language
+    out = overview_records(content, md)
+    for an in analyses:
+        out.extend(document_records(an, site_lang))
+    out.extend(entity_records(sorted(content.entities, key=lambda e: e.id), site_lang, md))
+    return out
 
 
 def name_key(text: str) -> str:
@@ -229,10 +206,6 @@ def _js_assign(name: str, data) -> bytes:
     # (the single-file export inlines these files).
     payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=False).replace("<", "\\u003c")
     return f"window.{name}={payload};\n".encode("utf-8")
-
-
-def search_index_js(content: Content, analyses: list[DocumentAnalysis], refs: XRef | None = None) -> bytes:
-    return _js_assign("SB_SEARCH", build_index(records(content, analyses, refs)))
 
 
 def entities_js(content: Content) -> bytes:
@@ -253,12 +226,3 @@ def static_scripts(env=None) -> dict[OutPath, bytes]:
             source = (PACKAGE_TEMPLATES / name).read_text(encoding="utf-8")
         out[path] = source.encode("utf-8")
     return out
-
-
-def site_files(content: Content, analyses: list[DocumentAnalysis], refs: XRef | None = None,
-               env=None) -> dict[OutPath, bytes]:
-    """Every reader file: search index, entity data and the scripts the pages load."""
-    files = static_scripts(env)
-    files[urls.SEARCH_INDEX_JS] = search_index_js(content, analyses, refs)
-    files[urls.ENTITIES_JS] = entities_js(content)
-    return files

@@ -40,7 +40,7 @@ class OutPath(str):
 
 HOME = OutPath("index.html")
 GLOSSARY_INDEX = OutPath("glossary/index.html")
-ANNOTATIONS_INDEX = OutPath("annotations/index.html")
+ANNOTATIONS_INDEX = OutPath("annotations/index.html")  # the overview: counts per document
 NOT_FOUND = OutPath("404.html")
 STYLESHEET = OutPath("assets/style.css")
 PYGMENTS_CSS = OutPath("assets/pygments.css")
@@ -51,7 +51,8 @@ REPORT = OutPath("report.html")  # the editorial report, with report_page: true
 THEME_JS = OutPath("assets/theme.js")
 READER_JS = OutPath("assets/reader.js")
 SEARCH_JS = OutPath("assets/search.js")
-SEARCH_INDEX_JS = OutPath("assets/search-index.js")
+SEARCH_INDEX_JS = OutPath("assets/search-index.js")  # the manifest of the sharded index (site_builder.searchshards)
+SEARCH_SHARDS_DIR = "assets/search/"  # its shards, loaded on demand: assets/search/<name>.js
 ENTITIES_JS = OutPath("assets/entities.js")
 # Publishing files (site_builder.publish.site_files).
 NOJEKYLL = OutPath(".nojekyll")
@@ -70,6 +71,12 @@ def document_path(slug: str) -> OutPath:
 @lru_cache(maxsize=None)
 def entity_path(entity_id: str) -> OutPath:
     return OutPath(f"glossary/{entity_id}.html")
+
+
+@lru_cache(maxsize=None)
+def annotations_path(slug: str) -> OutPath:
+    """The annotation index page of one document."""
+    return OutPath(f"annotations/documents/{slug}.html")
 
 
 def card_path(page: OutPath) -> OutPath:

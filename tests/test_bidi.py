@@ -73,7 +73,7 @@ def test_text_blocks_and_notes_take_their_own_direction(tmp_path):
     assert doc.count('<p dir="auto">') >= 2
     assert doc.count('<div class="block-text doc-text" dir="auto">') == 1
     assert '<div class="note-body" dir="auto">' in doc
-    notes = (out / "annotations/index.html").read_text(encoding="utf-8")
+    notes = (out / "annotations/documents/d.html").read_text(encoding="utf-8")  # the document's annotation page
     assert '<blockquote class="note-quote"><p dir="auto">' in notes
     assert "<html lang=\"en\">" in doc
 

@@ -77,8 +77,11 @@ def test_replaced_name_is_orphaned_and_listed(tmp_path):
     section = html[html.index("Annotations that lost their place"):]
     assert "Wang Lei" in section and "The paper named the wrong person here." in section
     assert 'id="ann-wrong-name"' in section
+    # listed on the document's annotation page, and counted on the index
+    notes = (root / "output/annotations/documents/lab.html").read_text(encoding="utf-8")
+    assert "Annotations that lost their place" in notes and "The paper named the wrong person here." in notes
     index = (root / "output/annotations/index.html").read_text(encoding="utf-8")
-    assert "Annotations that lost their place" in index and "The paper named the wrong person here." in index
+    assert "1 annotation lost its place" in index
 
 
 def test_new_annotation_with_a_typo_is_still_quote_not_found(tmp_path):

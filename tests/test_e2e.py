@@ -156,10 +156,12 @@ def test_every_annotation_is_rendered_with_its_highlight(default_site):
             exact = a["quote"]["exact"] if isinstance(a["quote"], dict) else a["quote"]
             fold = str.maketrans("\u2018\u2019\u201c\u201d", "''\"\"")
             assert "".join(marked.split()).translate(fold) == "".join(exact.split()).translate(fold), aid
-        # every annotation appears on the annotations index too
+        # every annotation appears on the document's annotation page too, which the index links
         index_targets = {el.get("href") for el in parse(default_site / "annotations" / "index.html").iter("a")}
+        assert f"documents/{slug}.html" in index_targets
+        page_targets = {el.get("href") for el in parse(default_site / "annotations" / "documents" / f"{slug}.html").iter("a")}
         for a in anns:
-            assert f"../documents/{slug}.html#ann-{a['id']}" in index_targets
+            assert f"../../documents/{slug}.html#ann-{a['id']}" in page_targets
 
 
 def test_every_mention_is_reachable_from_its_glossary_page(default_site):

@@ -63,7 +63,10 @@ def test_holds_overview_documents_glossary_and_annotation_index(site, single):
     pages = exports.bundle_pages(site)
     assert doc.sections == [exports.page_key(p) for p in pages]
     assert doc.sections[0] == "overview"
-    assert "glossary" in doc.sections and doc.sections[-3:] == ["annotations", "graph", "search"]
+    assert "glossary" in doc.sections and doc.sections[-2:] == ["graph", "search"]
+    # the annotation index, then each document's annotation page
+    at = doc.sections.index("annotations")
+    assert doc.sections[at + 1:-2] == [f"annotations-{p.path[10:-5]}" for p in pages if p.path.startswith("documents/")]
     docs = [p for p in site if p.path.startswith("documents/") and p.path.endswith(".html")]
     entities = [p for p in site if p.path.startswith("glossary/") and p != urls.GLOSSARY_INDEX]
     assert {f"doc-{p.path[10:-5]}" for p in docs} <= set(doc.sections)
@@ -212,7 +215,7 @@ def test_single_file_opens_from_disk_and_links_work(chromium, tmp_path, single):
             note = page.locator(f"[id='{target[1:]}']")
             assert note.is_visible()
             # and from the annotation index to a highlight in the document
-            link = page.locator("#annotations .note-quote a").first
+            link = page.locator("section[id^='annotations-'] .note-quote a").first
             link.click()
             assert page.evaluate("location.hash").startswith("#doc-")
             assert page.locator(f"[id='{page.evaluate('location.hash.slice(1)')}']").count() == 1

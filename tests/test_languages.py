@@ -115,14 +115,18 @@ def test_fragments_in_another_language_carry_lang_and_links_hreflang(site):
     entity = _html(site, "glossary/example-city.html")
     assert '<span class="alias" lang="zh">' in entity
     assert re.search(r'<a href="../documents/notice-zh.html#ann-computing-centres" hreflang="zh-Hans" lang="zh-Hans">', entity)
-    annotations = _html(site, "annotations/index.html")
-    assert re.search(r'<p dir="auto" lang="zh-Hans"><a href="../documents/notice-zh.html#ann-computing-centres">', annotations)
+    annotations = _html(site, "annotations/documents/notice-zh.html")
+    assert re.search(r'<p dir="auto" lang="zh-Hans"><a href="../../documents/notice-zh.html#ann-computing-centres">', annotations)
+    index = _html(site, "annotations/index.html")
+    assert re.search(r'<a href="documents/notice-zh.html" hreflang="zh-Hans" lang="zh-Hans">', index)
 
 
 def test_search_index_names_each_records_language(site):
-    text = (site / "assets" / "search-index.js").read_text(encoding="utf-8")
-    data = json.loads(text[text.index("=") + 1:].rstrip().rstrip(";"))
-    langs = {r[3]: tuple(l) for r, l in zip(data["r"], data["l"])}
+    langs = {}
+    for shard in (site / "assets" / "search").glob("[deo]*.js"):  # the text shards: records by unit
+        text = shard.read_text(encoding="utf-8")
+        data = json.loads(text[text.index("]=") + 2:].rstrip().rstrip(";"))
+        langs.update({r[3]: (r[5], r[6]) for r in data["r"]})
     assert langs["documents/notice-zh.html"] == ("zh-Hans", "zh-Hans")
     assert langs["documents/notice-en.html"] == ("en", "en")
     # An English note on the Chinese text: its quote is Chinese, its body English.

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from site_builder import build, graph, loader, search, urls, xref
+from site_builder import build, graph, loader, search, searchshards, urls, xref
 from site_builder.diagnostics import Diagnostics
 from site_builder.markdown import Markdown
 from site_builder.model import Content, Entity, Overview, Site
@@ -70,37 +70,26 @@ def test_records_cover_documents_annotations_and_entities(default):
         assert not any(tag in r.text for tag in ("<p>", "<em>", "<strong>", "</a>"))
 
 
-def test_index_postings_are_consistent(default):
-    content, analyses, refs = default
-    recs = search.records(content, analyses, refs)
-    idx = search.build_index(recs)
-    assert len(idx["t"]) == len(idx["p"]) == len(set(idx["t"]))
-    assert idx["t"] == sorted(idx["t"], key=lambda t: t.encode("utf-16-be"))
-    assert len(idx["n"]) == len(idx["r"]) == len(recs)
-    for term, row in zip(idx["t"][:200], idx["p"][:200]):
-        rec = 0
-        for i in range(0, len(row), 2):
-            rec += row[i]
-            assert 0 <= rec < len(recs) and row[i + 1] > 0
-            r = recs[rec]
-            assert term in search.tokenize(search.fold(r.title + "\n" + r.text))
-    # 深度求索 is findable: every bigram is indexed for the DeepSeek entity.
-    deepseek = next(i for i, r in enumerate(recs) if r.url == "glossary/deepseek.html")
-    terms = {t: row for t, row in zip(idx["t"], idx["p"])}
-    for bigram in ("深度", "度求", "求索"):
-        ids, rec = [], 0
-        for i in range(0, len(terms[bigram]), 2):
-            rec += terms[bigram][i]
-            ids.append(rec)
-        assert deepseek in ids
+def load_shard(data: bytes) -> tuple[str, dict]:
+    text = data.decode("utf-8")
+    prefix = '(window.SB_SEARCH_SHARDS=window.SB_SEARCH_SHARDS||{})["'
+    assert text.startswith(prefix) and text.endswith(";\n")
+    name, _, payload = text[len(prefix):].partition('"]=')
+    return name, json.loads(payload[:-2])
 
 
 def test_site_files(default):
     content, analyses, refs = default
-    files = search.site_files(content, analyses, refs)
-    assert set(files) == {urls.SEARCH_INDEX_JS, urls.ENTITIES_JS, urls.THEME_JS, urls.READER_JS, urls.SEARCH_JS}
+    files = searchshards.site_files(content, analyses, refs)
+    shards = {p for p in files if p.path.startswith(urls.SEARCH_SHARDS_DIR)}
+    assert set(files) - shards == {urls.SEARCH_INDEX_JS, urls.ENTITIES_JS, urls.THEME_JS, urls.READER_JS,
+                                   urls.SEARCH_JS}
     idx = load_js(files[urls.SEARCH_INDEX_JS], "SB_SEARCH")
-    assert idx["v"] == search.INDEX_VERSION
+    assert idx["v"] == searchshards.INDEX_VERSION
+    assert idx["n"] == len(search.records(content, analyses, refs))
+    for path in shards:  # each shard registers itself under its own file name
+        name, _ = load_shard(files[path])
+        assert path == searchshards.shard_path(name)
     ents = load_js(files[urls.ENTITIES_JS], "SB_ENTITIES")
     assert set(ents) == {e.id for e in content.entities}
     name, type_label, summary = ents["deepseek"]
@@ -108,7 +97,7 @@ def test_site_files(default):
     for script in (urls.THEME_JS, urls.READER_JS, urls.SEARCH_JS):
         assert b"fetch(" not in files[script] and b"XMLHttpRequest" not in files[script]
     # Deterministic.
-    assert search.site_files(content, analyses, refs) == files
+    assert searchshards.site_files(content, analyses, refs) == files
 
 
 def test_site_files_use_project_overrides(default, tmp_path):
@@ -117,7 +106,7 @@ def test_site_files_use_project_overrides(default, tmp_path):
     content, analyses, refs = default
     (tmp_path / "assets").mkdir()
     (tmp_path / "assets" / "reader.js").write_text("/* custom */\n")
-    files = search.site_files(content, analyses, refs, render.make_environment(tmp_path))
+    files = searchshards.site_files(content, analyses, refs, render.make_environment(tmp_path))
     assert files[urls.READER_JS] == b"/* custom */\n"
 
 

@@ -1,8 +1,9 @@
 """Ranking and typo tolerance of the search engine (templates/assets/search.js), run in Node.
 
-The index is the default briefing's, built by site_builder/search.py; search.js is
-loaded into a bare Node context (no DOM: its UI does not start) and queried through
-window.SBSearch, the same engine the search box and the results page use.
+The index is the default briefing's, built in shards by site_builder/searchshards.py;
+search.js and every shard are loaded into a bare Node context (no DOM: its UI does not
+start) and queried through window.SBSearch, the same engine the search box and the
+results page use.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from site_builder import build, loader, search, xref
+from site_builder import build, loader, search, searchshards
 from site_builder.diagnostics import Diagnostics
 from site_builder.markdown import Markdown
 
@@ -25,17 +26,22 @@ NODE = shutil.which("node") or shutil.which("nodejs")
 
 RUNNER = r"""
 const fs = require("fs"), vm = require("vm");
-const [script, indexFile, requestFile] = process.argv.slice(2);
+const path = require("path");
+const [script, siteDir, requestFile] = process.argv.slice(2);
 const ctx = { window: {}, URL, URLSearchParams, Map, Float64Array, performance };
 ctx.window = ctx;
 vm.createContext(ctx);
 vm.runInContext(fs.readFileSync(script, "utf8"), ctx);
-const S = ctx.SBSearch, index = new S.Index(JSON.parse(fs.readFileSync(indexFile, "utf8")));
+vm.runInContext(fs.readFileSync(path.join(siteDir, "assets", "search-index.js"), "utf8"), ctx);
+for (const f of fs.readdirSync(path.join(siteDir, "assets", "search")).sort())
+  vm.runInContext(fs.readFileSync(path.join(siteDir, "assets", "search", f), "utf8"), ctx);
+const S = ctx.SBSearch, index = new S.Index(ctx.SB_SEARCH, ctx.SB_SEARCH_SHARDS);
 const req = JSON.parse(fs.readFileSync(requestFile, "utf8"));
 const out = {queries: {}, typed: {}, typo: [], keys: {}};
 for (const q of req.queries) {
   const res = index.search(q);
-  out.queries[q] = {urls: res.hits.slice(0, 10).map(h => index.records[h.id][3]), count: res.hits.length,
+  if (res.missing) throw new Error("shards missing: " + JSON.stringify(res.missing));
+  out.queries[q] = {urls: res.hits.slice(0, 10).map(h => index.record(h.id)[3]), count: res.hits.length,
                     partial: res.partial, marks: res.marks.map(m => m.word || m.cjk)};
 }
 for (const q of req.typed) {  // typed one character at a time, as in the search box
@@ -61,10 +67,11 @@ def index_file(tmp_path_factory) -> Path:
     diags = Diagnostics()
     content = loader.load(ROOT, diags)
     analyses = build.analyse_all(content, Markdown(allow_html=content.site.allow_raw_html), None, 1)
-    idx = search.build_index(search.records(content, analyses, xref.build(content, analyses)))
-    path = tmp_path_factory.mktemp("search") / "index.json"
-    path.write_text(json.dumps(idx, ensure_ascii=False), encoding="utf-8")
-    return path
+    site = tmp_path_factory.mktemp("search")
+    for path, data in searchshards.site_files(content, analyses).items():
+        (site / path.path).parent.mkdir(parents=True, exist_ok=True)
+        (site / path.path).write_bytes(data)
+    return site / "assets" / "search-index.js"
 
 
 def run(index_file: Path, queries=(), typed=(), typo=(), keys=()) -> dict:
@@ -73,7 +80,7 @@ def run(index_file: Path, queries=(), typed=(), typo=(), keys=()) -> dict:
     req = folder / "request.json"
     req.write_text(json.dumps({"queries": list(queries), "typed": list(typed), "typo": [list(p) for p in typo],
                                "keys": list(keys)}, ensure_ascii=False), encoding="utf-8")
-    proc = subprocess.run([NODE, str(folder / "runner.js"), str(SEARCH_JS), str(index_file), str(req)],
+    proc = subprocess.run([NODE, str(folder / "runner.js"), str(SEARCH_JS), str(folder.parent), str(req)],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)

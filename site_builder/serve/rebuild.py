@@ -168,10 +168,14 @@ class Builder:
             if published is None or published == self._published:
                 self._publish_deferred(extra, started)
 
-    def _publish_deferred(self, extra: dict[OutPath, bytes], started: float) -> None:
+    def _publish_deferred(self, extra: dict[OutPath, bytes | None], started: float) -> None:
         assert self.files is not None
         files = dict(self.files)
-        files.update(extra)
+        for path, data in extra.items():  # None: a file the deferred outputs no longer make
+            if data is None:
+                files.pop(path, None)
+            else:
+                files[path] = data
         try:
             changed = update_site(self.out, files, self.files)
         except OSError as exc:

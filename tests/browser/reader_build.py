@@ -2,7 +2,7 @@
 
 ``compile_reader(root)`` uses ``build.compile_site``; while build.py does not yet add
 the reader files and the graph page itself, it adds them the way build.py will
-(``search.site_files`` and ``render_site(extra_pages=...)``).  Used by the reader
+(``searchshards.site_files`` and ``render_site(extra_pages=...)``).  Used by the reader
 tests, ``benchmarks/search.py`` and ``scripts/screenshots.py``.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from site_builder import build, graph, loader, render, search, urls, validate, xref
+from site_builder import build, graph, loader, render, searchshards, urls, validate, xref
 from site_builder.diagnostics import Diagnostics
 from site_builder.markdown import Markdown
 from site_builder.urls import OutPath
@@ -35,5 +35,5 @@ def compile_reader(root: Path) -> dict[OutPath, bytes]:
     refs = xref.build(content, analyses)
     env = render.make_environment(root / "templates")
     files = render.render_site(content, analyses, refs, md, env, None, extra_pages=lambda b: [graph.page(b)])
-    files.update(search.site_files(content, analyses, refs, env))
+    files.update(searchshards.site_files(content, analyses, refs, env))
     return files

@@ -1,6 +1,7 @@
-/* site_builder search: a compact inverted index (assets/search-index.js, loaded by a
-   <script> element on first use, never fetched, so it works from file://) and the
-   search box.  fold() and tokenize() must agree with site_builder/search.py.
+/* site_builder search: a compact inverted index in shards (assets/search-index.js, the
+   manifest, loaded by a <script> element on first use; the shards under assets/search/,
+   loaded the same way as a query needs them; never fetched, so it works from file://) and
+   the search box (see site_builder/searchshards.py for the layout).  fold() and tokenize() must agree with site_builder/search.py.
    Latin words match as prefixes of indexed words, and words of five letters or more
    also with one typo; CJK text is matched through character bigrams and then verified
    as a substring.  Results are ranked with BM25; a query that is exactly an entity's
@@ -14,7 +15,7 @@
   var FOLD_RE = /[\u00c0-\u024f\u1e00-\u1eff]/;
   var WORD_CHAR = new RegExp("[\\p{L}\\p{N}]", "u");
   var NON_NAME_RE = new RegExp("[^\\p{L}\\p{N}]+", "gu");
-  var K1 = 1.2, B = 0.75, MAX_EXPANSIONS = 80, SHOWN = 20, PAGE_SHOWN = 50;
+  var K1 = 1.2, B = 0.75, MAX_EXPANSIONS = 80, SHOWN = 20, PAGE_SHOWN = 50, RESCORED = 60;
   var FUZZY_MIN = 5, MAX_FUZZY = 40, FUZZY_FACTOR = 0.35;
 
   /* ------------------------------------------------------------ text */
@@ -77,30 +78,158 @@
 
   /* ------------------------------------------------------------ index */
 
-  function Index(data) {
-    this.records = data.r;
-    this.terms = data.t;
-    this.postings = data.p;
-    this.lengths = data.n;
-    var n = this.records.length, total = 0;
-    for (var i = 0; i < n; i++) total += this.lengths[i];
-    this.n = n;
-    this.avg = n ? total / n : 1;
+  /* The shard key of a term at depth letters (term_key in searchshards.py): a-z and 0-9
+     stand for themselves, any other UTF-16 unit for "~" and its value modulo 32 in base 32. */
+  var PLAIN = /^[a-z0-9]$/, B32 = "0123456789abcdefghijklmnopqrstuv";
+  function keyOf(term, depth) {
+    var out = "";
+    for (var i = 0; i < term.length && i < depth; i++) {
+      var c = term.charAt(i);
+      out += PLAIN.test(c) ? c : "~" + B32.charAt(term.charCodeAt(i) % 32);
+    }
+    return out;
+  }
+
+  /* The index over the manifest (window.SB_SEARCH) and whatever shards are loaded
+     (window.SB_SEARCH_SHARDS: name -> data).  search() answers { missing: [[name, digest], ...] }
+     when a query needs shards that are not loaded yet; once they are, it answers the results. */
+  function Index(data, shards) {
+    this.m = data;
+    this.shards = shards || {};
+    this.n = data.n;
+    this.avg = data.n ? data.L / data.n : 1;
+    this.groups = data.g;
+    this.bases = [];
+    for (var g = 0, base = 0; g < this.groups.length; g++) { this.bases.push(base); base += this.groups[g][0]; }
+    this.units = [];  // by group: [[unit name, digest, first record], ...] once its meta shard is read
+    this.merged = {};  // postings shards merged into the vocabulary
+    this.terms = [];
+    this.postings = [];  // by term: [base, row, base, row, ...] (rows delta-encoded: record, weight, ...)
+    this.dfs = [];
+    this.lengths = new Float64Array(this.n);
     this.folded = new Map();
+    this.titles = new Map();
     this.cache = new Map();
-    this.foldedTitles = this.records.map(function (r) { return fold(r[2]); });
     this.names = new Map();  // nameKey(name or alias) -> record
     var names = data.a || [];
     for (var a = 0; a < names.length; a++) {
-      for (var b = 1; b < names[a].length; b++) {
+      for (var b = 2; b < names[a].length; b++) {
         var key = nameKey(names[a][b]);
-        if (key && !this.names.has(key)) this.names.set(key, names[a][0]);
+        if (key && !this.names.has(key)) this.names.set(key, this.bases[names[a][0]] + names[a][1]);
       }
     }
-    this.langs = data.l || [];  // [title language, text language] by record
-    this.multilingual = this.langs.some(function (l) { return l[0] && l[0].split("-")[0] !== (this.langs[0] || [""])[0].split("-")[0]; }, this);
+    this.multilingual = !!data.m;
     this.fuzzyChecks = 0;  // vocabulary words compared for typos (for tests and the benchmark)
+    this.need = [];
+    this.sync();
   }
+
+  /* Read the group metas and merge the postings shards loaded since the last call. */
+  Index.prototype.sync = function () {
+    var added = false;
+    for (var g = 0; g < this.groups.length; g++) {
+      var meta = this.shards["g" + g];
+      if (meta && !this.units[g]) {
+        var list = [], first = this.bases[g];
+        for (var u = 0; u < meta.u.length; u++) { list.push([meta.u[u][0], meta.u[u][1], first]); first += meta.u[u][2]; }
+        this.units[g] = list;
+        for (var r = 0; r < meta.n.length; r++) this.lengths[this.bases[g] + r] = meta.n[r];
+      }
+      var keys = this.groups[g][2];
+      for (var k in keys) {
+        var name = "g" + g + "-" + k, shard = this.shards[name];
+        if (!shard || this.merged[name]) continue;
+        this.merged[name] = true;
+        added = true;
+        this.mergeShard(this.bases[g], shard);
+      }
+    }
+    if (added) this.sortTerms();
+  };
+
+  Index.prototype.mergeShard = function (base, shard) {
+    var at = this.termAt || (this.termAt = new Map());
+    for (var i = 0; i < shard.t.length; i++) {
+      var t = shard.t[i], j = at.get(t);
+      if (j === undefined) { j = this.terms.length; at.set(t, j); this.terms.push(t); this.postings.push([]); this.dfs.push(0); }
+      this.postings[j].push(base, shard.p[i]);
+      this.dfs[j] += shard.p[i].length / 2;
+    }
+  };
+
+  Index.prototype.sortTerms = function () {
+    var order = this.terms.map(function (t, i) { return i; }), terms = this.terms;
+    order.sort(function (a, b) { return terms[a] < terms[b] ? -1 : terms[a] > terms[b] ? 1 : 0; });
+    var self = this;
+    this.terms = order.map(function (i) { return terms[i]; });
+    this.postings = order.map(function (i) { return self.postings[i]; });
+    this.dfs = order.map(function (i) { return self.dfs[i]; });
+    this.termAt = new Map();
+    for (var j = 0; j < this.terms.length; j++) this.termAt.set(this.terms[j], j);
+  };
+
+  /* The shards a query's terms need that are not loaded: every group's meta, and the
+     postings shards whose key a term can reach (its prefix; for typos, its first letter). */
+  Index.prototype.missingPostings = function (terms) {
+    var wanted = [];
+    terms.forEach(function (q) {
+      if (q.word) {
+        wanted.push(q.word);
+        if (q.word.length >= FUZZY_MIN) wanted.push(q.word.charAt(0), q.word.charAt(1) + q.word.charAt(0), q.word.slice(1));
+      } else if (q.cjk.length === 1) {
+        wanted.push(q.cjk);
+      } else {
+        for (var b = 0; b + 1 < q.cjk.length; b++) wanted.push(q.cjk.substr(b, 2));
+      }
+    });
+    var out = [];
+    for (var g = 0; g < this.groups.length; g++) {
+      if (!this.shards["g" + g]) out.push(["g" + g, this.groups[g][1]]);
+      var keys = this.groups[g][2];
+      for (var k in keys) {
+        var name = "g" + g + "-" + k;
+        if (this.shards[name]) continue;
+        for (var w = 0; w < wanted.length; w++) {
+          var want = keyOf(wanted[w], wanted[w].length);  // one is a prefix of the other
+          if (want.lastIndexOf(k, 0) === 0 || k.lastIndexOf(want, 0) === 0) { out.push([name, keys[k]]); break; }
+        }
+      }
+    }
+    return out;
+  };
+
+  /* The unit (text shard) of a record: [name, digest, first record]. */
+  Index.prototype.unitOf = function (id) {
+    var lo = 0, hi = this.bases.length - 1;
+    while (lo < hi) { var mid = (lo + hi + 1) >>> 1; if (this.bases[mid] <= id) lo = mid; else hi = mid - 1; }
+    var list = this.units[lo] || [];
+    var a = 0, b = list.length - 1;
+    while (a < b) { var m = (a + b + 1) >>> 1; if (list[m][2] <= id) a = m; else b = m - 1; }
+    return list[a];
+  };
+
+  /* A record: [kind, label, title, url, text, title language, text language], or undefined
+     while its text shard is not loaded. */
+  Index.prototype.record = function (id) {
+    var unit = this.unitOf(id), shard = unit && this.shards[unit[0]];
+    return shard ? shard.r[id - unit[2]] : undefined;
+  };
+
+  Index.prototype.foldedTitle = function (id) {
+    var f = this.titles.get(id);
+    if (f === undefined) { var rec = this.record(id); f = rec ? fold(rec[2]) : ""; if (rec) this.titles.set(id, f); }
+    return f;
+  };
+
+  /* The text shards that the records ids need and that are not loaded. */
+  Index.prototype.missingTexts = function (ids) {
+    var out = [], seen = {};
+    for (var i = 0; i < ids.length; i++) {
+      var unit = this.unitOf(ids[i]);
+      if (unit && !this.shards[unit[0]] && !seen[unit[0]]) { seen[unit[0]] = true; out.push([unit[0], unit[1]]); }
+    }
+    return out;
+  };
 
   Index.prototype.lowerBound = function (term) {
     var lo = 0, hi = this.terms.length;
@@ -116,7 +245,7 @@
     return this.terms[i] === term ? i : -1;
   };
 
-  Index.prototype.df = function (t) { return this.postings[t].length / 2; };
+  Index.prototype.df = function (t) { return this.dfs[t]; };
 
   Index.prototype.idf = function (t) {
     var df = this.df(t);
@@ -125,18 +254,21 @@
 
   /* Add the BM25 score of term index t, times factor, into acc (max per record). */
   Index.prototype.accumulate = function (t, factor, acc) {
-    var p = this.postings[t], idf = this.idf(t) * factor, rec = 0, lengths = this.lengths, avg = this.avg;
-    for (var j = 0; j < p.length; j += 2) {
-      rec += p[j];
-      var w = p[j + 1];
-      var s = idf * (w * (K1 + 1)) / (w + K1 * (1 - B + B * lengths[rec] / avg));
-      if (s > acc[rec]) acc[rec] = s;
+    var parts = this.postings[t], idf = this.idf(t) * factor, lengths = this.lengths, avg = this.avg;
+    for (var q = 0; q < parts.length; q += 2) {
+      var rec = parts[q], p = parts[q + 1];
+      for (var j = 0; j < p.length; j += 2) {
+        rec += p[j];
+        var w = p[j + 1];
+        var s = idf * (w * (K1 + 1)) / (w + K1 * (1 - B + B * lengths[rec] / avg));
+        if (s > acc[rec]) acc[rec] = s;
+      }
     }
   };
 
   Index.prototype.foldedText = function (i) {
     var f = this.folded.get(i);
-    if (f === undefined) { f = fold(this.records[i][4]); this.folded.set(i, f); }
+    if (f === undefined) { var rec = this.record(i); f = rec ? fold(rec[4]) : ""; if (rec) this.folded.set(i, f); }
     return f;
   };
 
@@ -145,8 +277,9 @@
   Index.prototype.termScores = function (q) {
     var key = q.word ? "w:" + q.word : "c:" + q.cjk, hit = this.cache.get(key);
     if (hit) return hit;
-    var variants = [];
+    var variants = [], waiting = this.need.length;
     hit = { acc: this.scoreTerm(q, variants), variants: variants };
+    if (this.need.length > waiting) return hit;  // not final: texts to verify it are missing
     if (this.cache.size >= 64) this.cache.delete(this.cache.keys().next().value);
     this.cache.set(key, hit);
     return hit;
@@ -178,7 +311,7 @@
     }
     if (out.length > MAX_FUZZY) {
       var self = this;
-      out.sort(function (a, b) { return self.postings[b].length - self.postings[a].length || a - b; });
+      out.sort(function (a, b) { return self.dfs[b] - self.dfs[a] || a - b; });
       out.length = MAX_FUZZY;
     }
     return out;
@@ -192,7 +325,7 @@
       for (var i = lo; i < hi; i++) range.push(i);
       if (range.length > MAX_EXPANSIONS) {
         var self = this;
-        range.sort(function (a, b) { return self.postings[b].length - self.postings[a].length; });
+        range.sort(function (a, b) { return self.dfs[b] - self.dfs[a]; });
         range.length = MAX_EXPANSIONS;
       }
       for (var k = 0; k < range.length; k++) {
@@ -226,8 +359,13 @@
       }
       first = false;
     }
-    for (var c = 0; c < this.n; c++) {
-      if (acc[c] > 0 && this.foldedTitles[c].indexOf(run) < 0 && this.foldedText(c).indexOf(run) < 0) acc[c] = 0;
+    var candidates = [];
+    for (var c = 0; c < this.n; c++) if (acc[c] > 0) candidates.push(c);
+    var texts = this.missingTexts(candidates);
+    if (texts.length) { this.need = this.need.concat(texts); return acc; }  // verified once they are loaded
+    for (var v = 0; v < candidates.length; v++) {
+      var id = candidates[v];
+      if (this.foldedTitle(id).indexOf(run) < 0 && this.foldedText(id).indexOf(run) < 0) acc[id] = 0;
     }
     return acc;
   };
@@ -238,7 +376,12 @@
     var folded = fold(query).replace(/\s+/g, " ").trim();
     var terms = analyse(folded);
     if (!terms.length) return { terms: terms, marks: terms, hits: [], partial: false };
+    var missing = this.missingPostings(terms);
+    if (missing.length) return { missing: missing };
+    this.sync();
+    this.need = [];
     var scored = terms.map(function (t) { return this.termScores(t); }, this);
+    if (this.need.length) return { missing: this.need };
     var scores = scored.map(function (s) { return s.acc; });
     // Highlighting: the query terms, and the words they reached with a typo (same group).
     var marks = terms.map(function (t, k) { return { word: t.word, cjk: t.cjk, group: k }; });
@@ -249,15 +392,20 @@
     if (!hits.length && terms.length > 1) { hits = collect(this.n, scores, false); partial = true; }
     // Phrase and title bonuses on the best candidates.
     hits.sort(byScore);
-    var top = hits.slice(0, 60);
+    var top = hits.slice(0, RESCORED);
+    var named = this.names.get(nameKey(folded));
+    // The texts of the records ranked here and of the first page of results.
+    var wanted = top.map(function (h) { return h.id; });
+    if (named !== undefined) wanted.push(named);
+    missing = this.missingTexts(wanted);
+    if (missing.length) return { missing: missing };
     for (var i = 0; i < top.length; i++) {
-      var h = top[i], title = this.foldedTitles[h.id];
+      var h = top[i], title = this.foldedTitle(h.id);
       if (title === folded) h.score *= 3;
       else if (title.indexOf(folded) >= 0) h.score *= 2;
       if (terms.length > 1 && this.foldedText(h.id).indexOf(folded) >= 0) h.score *= 1.8;
-      if (this.records[h.id][0] === "e") h.score *= 1.15;
+      if (this.record(h.id)[0] === "e") h.score *= 1.15;
     }
-    var named = this.names.get(nameKey(folded));
     if (named !== undefined) {
       var best = hits.length ? Math.max(hits[0].score, top.length ? top[0].score : 0) : 1, own = null;
       for (var j = 0; j < hits.length && !own; j++) if (hits[j].id === named) own = hits[j];
@@ -382,20 +530,24 @@
 
   var KIND_NAMES = { d: "Document", a: "Annotation", e: "Glossary", p: "Page" };
 
-  /* The index, loaded once by a <script> element (data-index), never fetched. */
-  var shared = { index: null, loading: false, waiting: [] };
+  /* The manifest, loaded once by a <script> element (data-index), never fetched; the shards
+     next to it (search/<name>.js) as queries need them, also by <script> elements.  In the
+     single-file export every shard is already there (window.SB_SEARCH_SHARDS). */
+  var shared = { index: null, loading: false, waiting: [], src: null, pending: {} };
+  function registry() { return window.SB_SEARCH_SHARDS || (window.SB_SEARCH_SHARDS = {}); }
   function withIndex(src, onError, done) {
+    if (src && !shared.src) shared.src = new URL(src, location.href).href;
     if (shared.index) { done(shared.index); return; }
-    if (window.SB_SEARCH) { shared.index = new Index(window.SB_SEARCH); done(shared.index); return; }
+    if (window.SB_SEARCH) { shared.index = new Index(window.SB_SEARCH, registry()); done(shared.index); return; }
     shared.waiting.push([done, onError]);
-    if (shared.loading) return;
+    if (shared.loading || !src) { if (!src) onError(); return; }
     shared.loading = true;
     var s = document.createElement("script");
     s.src = src;
     s.async = true;
     s.onload = function () {
       shared.loading = false;
-      if (window.SB_SEARCH) shared.index = new Index(window.SB_SEARCH);
+      if (window.SB_SEARCH) shared.index = new Index(window.SB_SEARCH, registry());
       var w = shared.waiting; shared.waiting = [];
       w.forEach(function (x) { if (shared.index) x[0](shared.index); else x[1](); });
     };
@@ -405,6 +557,46 @@
       w.forEach(function (x) { x[1](); });
     };
     document.head.appendChild(s);
+  }
+
+  /* Load the shards [[name, digest], ...] that are not loaded yet; then done(every one arrived). */
+  function loadShards(list, done) {
+    var left = 1, ok = true;
+    function one(good) { if (!good) ok = false; if (--left === 0) done(ok); }
+    list.forEach(function (shard) {
+      var name = shard[0];
+      if (registry()[name]) return;
+      left++;
+      if (shared.pending[name]) { shared.pending[name].push(one); return; }
+      if (!shared.src) { one(false); return; }
+      shared.pending[name] = [one];
+      var el = document.createElement("script");
+      el.src = new URL("search/" + name + ".js?v=" + shard[1], shared.src).href;
+      el.async = true;
+      el.setAttribute("data-search-shard", name);
+      el.onload = el.onerror = function () {
+        var w = shared.pending[name] || [];
+        delete shared.pending[name];
+        var good = !!registry()[name];
+        w.forEach(function (f) { f(good); });
+      };
+      document.head.appendChild(el);
+    });
+    one(true);
+  }
+
+  /* index.search(q) once the shards it needs are loaded: done(result, ms of the last search) or fail(). */
+  function searchWith(index, q, done, fail) {
+    var t0 = performance.now(), res = index.search(q), took = performance.now() - t0;
+    if (!res.missing) { done(res, took); return; }
+    loadShards(res.missing, function (ok) { if (ok) searchWith(index, q, done, fail); else fail(); });
+  }
+
+  /* done() once the text shards of res.hits[from..to) are loaded. */
+  function withTexts(index, res, from, to, done, fail) {
+    var missing = index.missingTexts(res.hits.slice(from, to).map(function (h) { return h.id; }));
+    if (!missing.length) { done(); return; }
+    loadShards(missing, function (ok) { if (ok) done(); else fail(); });
   }
 
   function resultUrl(rec, snip, root) {
@@ -429,7 +621,8 @@
   function renderHits(list, index, res, from, to, root) {
     var frag = document.createDocumentFragment();
     for (var i = from; i < to; i++) {
-      var hit = res.hits[i], rec = index.records[hit.id];
+      var hit = res.hits[i], rec = index.record(hit.id);
+      if (!rec) continue;
       var snip = snippet(rec[4], index.foldedText(hit.id), res.marks, res.folded, 180);
       var li = document.createElement("li");
       var a = document.createElement("a");
@@ -444,12 +637,12 @@
       var title = document.createElement("span");
       title.className = "search-title";
       title.dir = "auto";
-      highlighted(title, rec[2], matches(index.foldedTitles[hit.id], res.marks, 50));
+      highlighted(title, rec[2], matches(index.foldedTitle(hit.id), res.marks, 50));
       var text = document.createElement("span");
       text.className = "search-snippet";
       text.dir = "auto";
       highlighted(text, snip.text, snip.marks, snip.offset);
-      var langs = index.langs[hit.id] || [], pageLang = (list.closest("[lang]") || document.documentElement).lang;
+      var langs = [rec[5], rec[6]], pageLang = (list.closest("[lang]") || document.documentElement).lang;
       if (langs[0] && langs[0] !== pageLang) title.lang = langs[0];
       if (langs[1] && langs[1] !== pageLang) text.lang = langs[1];
       if (index.multilingual && langs[0]) {
@@ -517,16 +710,17 @@
       if (!index) { load(); return; }
       if (q === lastQuery) return;
       lastQuery = q;
-      var t0 = performance.now();
-      var res = index.search(q);
-      var t1 = performance.now();
-      lastResult = res;
-      list.textContent = "";
-      shown = Math.min(SHOWN, res.hits.length);
-      renderHits(list, index, res, 0, shown, root);
-      api.timing = { search: t1 - t0, render: performance.now() - t1 };  // for benchmarks/search.py
-      say(summary(res, q));
-      more.hidden = shown >= res.hits.length;
+      searchWith(index, q, function (res, took) {
+        if (input.value !== q) return;  // typed on while shards loaded: the newer query shows
+        var t1 = performance.now();
+        lastResult = res;
+        list.textContent = "";
+        shown = Math.min(SHOWN, res.hits.length);
+        renderHits(list, index, res, 0, shown, root);
+        api.timing = { search: took, render: performance.now() - t1 };  // for benchmarks/search.py
+        say(summary(res, q));
+        more.hidden = shown >= res.hits.length;
+      }, function () { lastQuery = null; say("The search index could not be loaded."); });
     }
 
     function schedule() { clearTimeout(timer); timer = setTimeout(run, 0); }
@@ -544,13 +738,15 @@
     });
     more.addEventListener("click", function () {
       if (!lastResult) return;
-      var next = Math.min(lastResult.hits.length, shown + SHOWN * 2);
-      var firstNew = shown;
-      renderHits(list, index, lastResult, shown, next, root);
-      shown = next;
-      more.hidden = shown >= lastResult.hits.length;
-      var links = list.querySelectorAll("a.search-hit");
-      if (links[firstNew]) links[firstNew].focus();
+      var res = lastResult, next = Math.min(res.hits.length, shown + SHOWN * 2), firstNew = shown;
+      withTexts(index, res, firstNew, next, function () {
+        if (res !== lastResult || shown !== firstNew) return;
+        renderHits(list, index, res, firstNew, next, root);
+        shown = next;
+        more.hidden = shown >= res.hits.length;
+        var links = list.querySelectorAll("a.search-hit");
+        if (links[firstNew]) links[firstNew].focus();
+      }, function () { say("The search index could not be loaded."); });
     });
     function onKey(e) {
       var links = focusables(), i = links.indexOf(document.activeElement);
@@ -605,20 +801,26 @@
       try { history.replaceState(null, "", url.href); } catch (e) { /* the address stays as it was */ }
     }
 
-    function run() {
+    function run(then) {
       var q = input.value;
-      if (q === lastQuery) return;
+      if (q === lastQuery) { if (then && res) then(); return; }
       lastQuery = q;
-      list.textContent = "";
-      more.hidden = true;
-      if (!q.trim()) { status.textContent = "Type a word or a name to search the briefing."; return; }
+      if (!q.trim()) {
+        list.textContent = ""; more.hidden = true; res = null;
+        status.textContent = "Type a word or a name to search the briefing."; return;
+      }
       if (!index) { status.textContent = "Loading the search index…"; return; }
-      res = index.search(q);
-      shown = Math.min(PAGE_SHOWN, res.hits.length);
-      renderHits(list, index, res, 0, shown, root);
-      status.textContent = summary(res, q);
-      more.hidden = shown >= res.hits.length;
-      document.title = document.title.replace(/^(Search)(?:: .*?)?( · |$)/, "$1: " + q.trim() + "$2");
+      searchWith(index, q, function (found) {
+        if (input.value !== q) return;  // edited while shards loaded: the newer query shows
+        res = found;
+        list.textContent = "";
+        shown = Math.min(PAGE_SHOWN, res.hits.length);
+        renderHits(list, index, res, 0, shown, root);
+        status.textContent = summary(res, q);
+        more.hidden = shown >= res.hits.length;
+        document.title = document.title.replace(/^(Search)(?:: .*?)?( · |$)/, "$1: " + q.trim() + "$2");
+        if (then) then();
+      }, function () { lastQuery = null; status.textContent = "The search index could not be loaded."; });
     }
 
     input.addEventListener("input", function () {
@@ -628,19 +830,22 @@
     form.addEventListener("submit", function (e) {
       e.preventDefault();
       remember(input.value);
-      run();
-      var first = list.querySelector("a.search-hit");
-      if (first) first.focus();
+      run(function () {
+        var first = list.querySelector("a.search-hit");
+        if (first) first.focus();
+      });
     });
     more.addEventListener("click", function () {
       if (!res) return;
-      var next = Math.min(res.hits.length, shown + PAGE_SHOWN);
-      var firstNew = shown;
-      renderHits(list, index, res, shown, next, root);
-      shown = next;
-      more.hidden = shown >= res.hits.length;
-      var links = list.querySelectorAll("a.search-hit");
-      if (links[firstNew]) links[firstNew].focus();
+      var shownRes = res, next = Math.min(res.hits.length, shown + PAGE_SHOWN), firstNew = shown;
+      withTexts(index, shownRes, firstNew, next, function () {
+        if (shownRes !== res || shown !== firstNew) return;
+        renderHits(list, index, res, firstNew, next, root);
+        shown = next;
+        more.hidden = shown >= res.hits.length;
+        var links = list.querySelectorAll("a.search-hit");
+        if (links[firstNew]) links[firstNew].focus();
+      }, function () { status.textContent = "The search index could not be loaded."; });
     });
     lastQuery = null;
     run();
@@ -651,7 +856,7 @@
 
   // Exposed for the benchmark and tests.
   var api = window.SBSearch = { fold: fold, analyse: analyse, nameKey: nameKey, oneTypoPrefix: oneTypoPrefix,
-                                Index: Index, snippet: snippet, timing: null };
+                                keyOf: keyOf, Index: Index, snippet: snippet, timing: null };
 
   function init() {
     var box = document.querySelector("[data-search]");
