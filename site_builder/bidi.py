@@ -18,6 +18,7 @@ keeps its plain markup.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 
 from markupsafe import Markup, escape
@@ -41,6 +42,13 @@ def needs_isolation(text: str, page_dir: str = "ltr") -> bool:
         return False
     if page_dir == "rtl":
         return True
+    if text.isascii():  # ASCII holds no right-to-left letter and no directional control
+        return False
+    return _has_disruptive(text)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _has_disruptive(text: str) -> bool:
     return any(unicodedata.bidirectional(c) in _DISRUPTIVE for c in text)
 
 

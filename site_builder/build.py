@@ -14,6 +14,7 @@ produce the same bytes.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import signal
@@ -165,7 +166,8 @@ def compile_site(root: Path, *, strict: bool = False, cache: BuildCache | None =
             def extra(builder):
                 return [editorial.page(builder.content, builder.analyses)]
         rendered = render.render_all(content, analyses, None, md, env, cache.render if cache is not None else None,
-                                     extra_pages=extra, defer=defer and cache is not None, emitters=emitters.SITE_WIDE)
+                                     extra_pages=extra, defer=defer and cache is not None, emitters=emitters.SITE_WIDE,
+                                     workers=_workers(workers))
     except render.TemplateProblem as exc:
         diags.error("template", exc.pos, exc.message)
         return Compiled(diags, stats=stats)
@@ -348,7 +350,7 @@ def analyse_all(content, md: Markdown, cache: BuildCache | None, workers: int | 
             entries[doc.slug] = Analysed(doc, anns, aliases, allow_html, hit.formers, hit.analysis)
         else:
             todo.append((doc, anns, formers[doc.slug]))
-    n_workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
+    n_workers = _workers(workers)
     total, done = len(content.documents), len(results)
 
     def tick() -> None:
@@ -364,6 +366,8 @@ def analyse_all(content, md: Markdown, cache: BuildCache | None, workers: int | 
     else:
         for doc, anns, former in todo:
             results[doc.slug] = xref.analyse_document(doc, anns, md, matcher, former)
+            if not gc.isenabled():
+                gc.collect(1)
             done += 1
             tick()
     if cache is not None:
@@ -372,6 +376,11 @@ def analyse_all(content, md: Markdown, cache: BuildCache | None, workers: int | 
         cache.analysed = [doc.slug for doc, _, _ in todo]
         cache.analyses = entries
     return [results[doc.slug] for doc in content.documents]
+
+
+def _workers(workers: int | None) -> int:
+    """The processes a build may use: ``workers``, or by default one per CPU (at most 8)."""
+    return workers if workers is not None else min(os.cpu_count() or 1, 8)
 
 
 def _analyse_in_pool(todo, n_workers: int, allow_html: bool, entities) -> Iterator[xref.DocumentAnalysis]:

@@ -16,6 +16,7 @@ code with an empty cache, so incremental and full builds agree by construction.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import pickle
@@ -29,7 +30,7 @@ import jinja2.meta
 from markupsafe import Markup
 from pygments.formatters import HtmlFormatter
 
-from . import bidi, language, publish, translation, urls
+from . import bidi, forkmap, language, publish, translation, urls
 from .diagnostics import Pos
 from .markdown import Markdown
 from .model import Annotation, Content, Entity
@@ -448,6 +449,9 @@ class TemplateProblem(Exception):
         self.pos = pos
         self.message = message
 
+    def __reduce__(self):  # raised in a rendering worker, re-raised in the parent
+        return (TemplateProblem, (self.pos, self.message))
+
 
 def _template_pos(env: jinja2.Environment, name: str | None, lineno: int | None) -> Pos:
     filename = None
@@ -507,6 +511,11 @@ def _with_meta(page: Page, metas: "publish.MetaBuilder") -> Page:
     if any(k == "meta" for k, _ in page.extra):
         return page
     return page._replace(extra=page.extra + (("meta", metas.for_page(page.path, page.title)),))
+
+
+def _render_plan(plan: "PagePlan", env: jinja2.Environment, site: SiteView, metas: "publish.MetaBuilder") -> bytes:
+    """One planned page, its view built and rendered (a job for :func:`forkmap.run`)."""
+    return _render_one(_with_meta(plan.build(), metas), env, site).encode("utf-8")
 
 
 def _render_template(page: Page, env: jinja2.Environment, site: SiteView) -> str:
@@ -1016,8 +1025,10 @@ _has_template = has_template  # its earlier name, for code written against it
 def render_all(content: Content, analyses: list[DocumentAnalysis], xref: XRef | None, md: Markdown,
                env: jinja2.Environment, cache: RenderCache | None = None,
                extra_pages: Callable[[ViewBuilder], list[Page]] | None = None, defer: bool = False,
-               emitters: "SiteWide | None" = None) -> Rendered:
+               emitters: "SiteWide | None" = None, workers: int = 1) -> Rendered:
     """Render every page and site-wide file; with a cache, only those whose inputs changed since the last call.
+
+    ``workers``: processes that may render the pages (see :mod:`forkmap`).
 
     With ``defer``, the slow site-wide files (search index, entity graph) whose
     inputs changed keep their last version, and ``pending`` computes the new
@@ -1033,15 +1044,25 @@ def render_all(content: Content, analyses: list[DocumentAnalysis], xref: XRef | 
     rendered: list[OutPath] = []
     metas = publish.MetaBuilder(content, analyses)
     titles: list[tuple[OutPath, str]] = []  # every page and its title, for the social cards
-    for plan in builder.plans():
+    plans = builder.plans()
+    keys = []
+    todo: list[Callable[[], bytes]] = []
+    for plan in plans:
         titles.append((plan.path, plan.title))
         key = _digest(common, templates.get(plan.template, everything), plan.path, plan.template, plan.title,
                       plan.section, plan.inputs)
+        keys.append(key)
+        hit = cache.pages.get(plan.path)
+        if hit is None or hit[0] != key:
+            todo.append(functools.partial(_render_plan, plan, env, site, metas))
+    # The pages to render, in forked workers for a large briefing (see forkmap), in plan order.
+    results = forkmap.run(todo, workers)
+    for plan, key in zip(plans, keys):
         hit = cache.pages.get(plan.path)
         if hit is not None and hit[0] == key:
             out[plan.path] = hit[1]
             continue
-        data = _render_one(_with_meta(plan.build(), metas), env, site).encode("utf-8")
+        data = next(results)
         out[plan.path] = data
         cache.pages[plan.path] = (key, data)
         rendered.append(plan.path)
