@@ -61,4 +61,6 @@ def isolate(text: object, page_dir: str = "ltr") -> str:
 def bdi(text: object, page_dir: str = "ltr") -> Markup:
     """``text``, escaped, in a ``<bdi>`` element when it needs one."""
     safe = text if isinstance(text, Markup) else escape(str(text))
-    return Markup(f"<bdi>{safe}</bdi>") if needs_isolation(str(text), page_dir) else Markup(safe)
+    if needs_isolation(str(text), page_dir):
+        return Markup(f"<bdi>{safe}</bdi>")
+    return safe if type(safe) is Markup else Markup(safe)

@@ -255,8 +255,11 @@ def _page_dir(ctx) -> str:
 @jinja2.pass_context
 def _lang_attr(ctx, tag: str) -> Markup:
     """`` lang="…"`` (and ``dir``) for text in language ``tag`` ("" = the site's) when the page's differs."""
-    tag = tag or ctx["site"].language
-    page = ctx["page_lang"]
+    return _lang_attrs(tag or ctx["site"].language, ctx["page_lang"])
+
+
+@functools.lru_cache(maxsize=1024)
+def _lang_attrs(tag: str, page: str) -> Markup:
     if language.same_language(tag, page):
         return Markup("")
     out = f' lang="{Markup.escape(tag)}"'
