@@ -374,7 +374,7 @@ class _DocParts:
     docref: DocumentRef
     kinds: Counter
     verdicts: Counter
-    mentions: dict[str, tuple[MentionView, ...]]  # entity -> its mentions here
+    mentions: dict[str, tuple[MentionView, ...]]  # entity -> its first MENTIONS_PER_DOCUMENT mentions here
     mention_counts: dict[str, int]
     co: dict[str, Counter]  # entity -> other entities in the same paragraphs
     annotated: dict[str, tuple[NoteView, ...]]  # entity -> notes that name it
@@ -605,11 +605,14 @@ def _doc_parts(an: DocumentAnalysis, refs: dict[str, EntityRef], ref_digest: dic
     p.docref = DocumentRef(slug, d.title, d.date, d.summary, link, doc_lang)
     mentions: dict[str, list[MentionView]] = defaultdict(list)
     by_block: dict[int, set[str]] = defaultdict(set)
+    counts: Counter[str] = Counter()
     for m in an.mentions:
-        mentions[m.entity].append(MentionView(m.before, m.text, m.after, Link(link.path, m.anchor)))
+        counts[m.entity] += 1
+        if counts[m.entity] <= MENTIONS_PER_DOCUMENT:  # the entity page shows these in context
+            mentions[m.entity].append(MentionView(*m.context, Link(link.path, m.anchor)))
         by_block[m.block].add(m.entity)
     p.mentions = {e: tuple(v) for e, v in mentions.items()}
-    p.mention_counts = {e: len(v) for e, v in mentions.items()}
+    p.mention_counts = dict(counts)
     co: dict[str, Counter] = defaultdict(Counter)
     for group in by_block.values():
         for e in group:
@@ -623,7 +626,7 @@ def _doc_parts(an: DocumentAnalysis, refs: dict[str, EntityRef], ref_digest: dic
             annotated[e].append(i)
     p.annotated = {e: tuple(p.notes[i] for i in idx) for e, idx in annotated.items()}
     p.contrib = {
-        e: int(_digest(p.docref, p.mentions.get(e), sorted(p.co.get(e, {}).items()),
+        e: int(_digest(p.docref, p.mentions.get(e), p.mention_counts.get(e), sorted(p.co.get(e, {}).items()),
                        tuple(note_digests[i] for i in annotated.get(e, ()))), 16)
         for e in set(p.mentions) | set(annotated)
     }
@@ -881,7 +884,7 @@ class ViewBuilder:
             co: Counter[str] = Counter()
             for p in touching:
                 co.update(p.co.get(eid, {}))
-            mention_groups = tuple(MentionGroup(p.docref, p.mentions[eid][:MENTIONS_PER_DOCUMENT], len(p.mentions[eid]))
+            mention_groups = tuple(MentionGroup(p.docref, p.mentions[eid], p.mention_counts[eid])
                                    for p in touching if eid in p.mentions)
             view = {
                 "id": e.id, "name": e.name, "type": e.type, "type_label": TYPE_SINGULAR[e.type],
