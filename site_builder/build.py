@@ -359,7 +359,8 @@ def analyse_all(content, md: Markdown, cache: BuildCache | None, workers: int | 
 
     tick()
     if n_workers > 1 and len(todo) >= POOL_THRESHOLD:
-        for (doc, anns, _), an in zip(todo, _analyse_in_pool(todo, n_workers, allow_html, content.entities, matcher)):
+        # The pool's results first: zip then runs it to its end, which shuts the pool down.
+        for an, (doc, anns, _) in zip(_analyse_in_pool(todo, n_workers, allow_html, content.entities, matcher), todo):
             _restore(an, doc, anns)
             results[doc.slug] = an
             done += 1

@@ -64,8 +64,10 @@ def run(jobs: Sequence[Callable[[], T]], workers: int) -> Iterator[T]:
     _JOBS = jobs
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=_worker_init)
     try:
-        for results in pool.map(_run_range, ranges):
+        for results, failure in pool.map(_run_range, ranges):
             yield from results
+            if failure is not None:
+                raise failure
     except BaseException:
         pool.shutdown(wait=True, cancel_futures=True)
         raise
@@ -79,10 +81,14 @@ def _worker_init() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _run_range(bounds: tuple[int, int]) -> list[object]:
+def _run_range(bounds: tuple[int, int]) -> tuple[list[object], Exception | None]:
+    """The results of the jobs in ``bounds`` up to the first that fails, and its exception."""
     assert _JOBS is not None, "forkmap worker started without jobs"
     out = []
     for i in range(*bounds):
-        out.append(_JOBS[i]())
+        try:
+            out.append(_JOBS[i]())
+        except Exception as exc:  # raised in the parent, after the results before it
+            return out, exc
         collect_young()
-    return out
+    return out, None
