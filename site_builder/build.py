@@ -14,7 +14,6 @@ produce the same bytes.
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import os
 import signal
@@ -25,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, NamedTuple
 
-from . import anchorstate, emitters, links, loader, publish, render, translation, validate, webannotation, xref
+from . import anchorstate, emitters, forkmap, links, loader, publish, render, translation, validate, webannotation, xref
 from .diagnostics import Diagnostics, Pos
 from .markdown import Markdown
 from .mentions import Alias, Matcher, aliases_of
@@ -368,8 +367,7 @@ def analyse_all(content, md: Markdown, cache: BuildCache | None, workers: int | 
     else:
         for doc, anns, former in todo:
             results[doc.slug] = xref.analyse_document(doc, anns, md, matcher, former)
-            if not gc.isenabled():
-                gc.collect(1)
+            forkmap.collect_young()
             done += 1
             tick()
     if cache is not None:
@@ -418,7 +416,9 @@ def _worker_init(allow_html: bool, entities, matcher: Matcher | None = None) -> 
 def _worker_analyse(job) -> xref.DocumentAnalysis:
     assert _WORKER is not None
     doc, anns, former = job
-    return _strip(xref.analyse_document(doc, anns, *_WORKER, former), anns)
+    an = _strip(xref.analyse_document(doc, anns, *_WORKER, former), anns)
+    forkmap.collect_young()  # a forked worker inherits the collector switched off
+    return an
 
 
 # The parent already holds each document and its annotations: a worker sends the analysis
