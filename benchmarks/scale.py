@@ -9,7 +9,10 @@ process as a user runs it:
 
 * cold: no build cache (``.site-builder-cache/`` removed);
 * no-op: again, nothing changed (the cache from the cold build);
-* one edit: one sentence appended to one document.
+* one edit: one sentence appended to one document;
+* cold in one process (no worker processes), beside the floor
+  (``benchmarks/floor.py``: the same documents read, rendered with
+  markdown-it-py and one Jinja2 template, and written, in one process).
 
 Each line gives the wall time, the peak memory (maximum resident set) of the
 build process and the bytes written.  With ``--compare`` the documents'
@@ -69,6 +72,22 @@ def site_builder(project: Path, out: Path) -> tuple[float, int]:
 def cold(project: Path, out: Path) -> tuple[float, int]:
     shutil.rmtree(project / ".site-builder-cache", ignore_errors=True)
     return site_builder(project, out)
+
+
+# ``build`` in one process: the analysis and the page rendering get one worker.
+ONE_PROCESS = ("import sys; import site_builder.build as b; b._workers = lambda workers: 1; "
+               "from site_builder.cli import main; sys.exit(main(sys.argv[1:]))")
+
+
+def cold_one_process(project: Path, out: Path) -> tuple[float, int]:
+    shutil.rmtree(project / ".site-builder-cache", ignore_errors=True)
+    return run([sys.executable, "-c", ONE_PROCESS, "build", "--root", str(project), "--out", str(out)])
+
+
+def floor(project: Path, out: Path) -> tuple[float, int]:
+    """benchmarks/floor.py: read + markdown-it-py + one Jinja2 template + write, one process."""
+    shutil.rmtree(out, ignore_errors=True)
+    return run([sys.executable, str(ROOT / "benchmarks/floor.py"), str(project), str(out)])
 
 
 # ------------------------------------------------------------------ the same Markdown for the others
@@ -144,9 +163,16 @@ def main() -> None:
         times: dict[str, list[float]] = {"site_builder": []}
         peaks: dict[str, list[int]] = {"site_builder": []}
         noop, noop_peak, edit, edit_peak = [], [], [], []
+        single, single_peak, bottom, bottom_peak = [], [], [], []
         doc = sorted((project / "content/documents").glob("*.md"))[args.documents // 2]
         for r in range(args.repeat):
             # Tools take turns, so a slow spell on a shared machine hits them alike.
+            t, peak = floor(project, work / "floor-out")
+            bottom.append(t)
+            bottom_peak.append(peak)
+            t, peak = cold_one_process(project, out)
+            single.append(t)
+            single_peak.append(peak)
             t, peak = cold(project, out)
             times["site_builder"].append(t)
             peaks["site_builder"].append(peak)
@@ -166,6 +192,10 @@ def main() -> None:
         ours = statistics.median(times["site_builder"])
         print(f"site_builder cold:     {ours:7.2f} s  peak {mib(max(peaks['site_builder']))}  "
               f"output {size(out) / 1e6:.1f} MB")
+        one, low = statistics.median(single), statistics.median(bottom)
+        print(f"site_builder cold, one process: {one:7.2f} s  peak {mib(max(single_peak))}")
+        print(f"floor (read+markdown-it+Jinja2, one process): {low:7.2f} s  peak {mib(max(bottom_peak))}  "
+              f"site_builder one process/floor = {one / low:.2f}x")
         print(f"site_builder no-op:    {statistics.median(noop):7.2f} s  peak {mib(max(noop_peak))}  "
               f"({statistics.median(noop) / ours:.1%} of cold)")
         print(f"site_builder one edit: {statistics.median(edit):7.2f} s  peak {mib(max(edit_peak))}")

@@ -42,6 +42,8 @@ def needs_isolation(text: str, page_dir: str = "ltr") -> bool:
         return False
     if page_dir == "rtl":
         return True
+    if text.isascii():  # ASCII holds no right-to-left letter and no directional control
+        return False
     if len(text) <= 120:
         return _short_disrupts(text)  # names, repeated in lists across the site: each looked at once
     return _disrupts(text)
@@ -63,4 +65,6 @@ def isolate(text: object, page_dir: str = "ltr") -> str:
 def bdi(text: object, page_dir: str = "ltr") -> Markup:
     """``text``, escaped, in a ``<bdi>`` element when it needs one."""
     safe = text if isinstance(text, Markup) else escape(str(text))
-    return Markup(f"<bdi>{safe}</bdi>") if needs_isolation(str(text), page_dir) else Markup(safe)
+    if needs_isolation(str(text), page_dir):
+        return Markup(f"<bdi>{safe}</bdi>")
+    return safe if type(safe) is Markup else Markup(safe)

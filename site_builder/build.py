@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, NamedTuple
 
-from . import anchorstate, emitters, links, loader, publish, render, translation, validate, webannotation, xref
+from . import anchorstate, emitters, forkmap, links, loader, publish, render, translation, validate, webannotation, xref
 from .diagnostics import Diagnostics, Pos
 from .markdown import Markdown
 from .mentions import Alias, Matcher, aliases_of
@@ -165,7 +165,8 @@ def compile_site(root: Path, *, strict: bool = False, cache: BuildCache | None =
             def extra(builder):
                 return [editorial.page(builder.content, builder.analyses)]
         rendered = render.render_all(content, analyses, None, md, env, cache.render if cache is not None else None,
-                                     extra_pages=extra, defer=defer and cache is not None, emitters=emitters.SITE_WIDE)
+                                     extra_pages=extra, defer=defer and cache is not None, emitters=emitters.SITE_WIDE,
+                                     workers=_workers(workers))
     except render.TemplateProblem as exc:
         diags.error("template", exc.pos, exc.message)
         return Compiled(diags, stats=stats)
@@ -348,7 +349,7 @@ def analyse_all(content, md: Markdown, cache: BuildCache | None, workers: int | 
             entries[doc.slug] = Analysed(doc, anns, aliases, allow_html, hit.formers, hit.analysis)
         else:
             todo.append((doc, anns, formers[doc.slug]))
-    n_workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
+    n_workers = _workers(workers)
     total, done = len(content.documents), len(results)
 
     def tick() -> None:
@@ -357,13 +358,16 @@ def analyse_all(content, md: Markdown, cache: BuildCache | None, workers: int | 
 
     tick()
     if n_workers > 1 and len(todo) >= POOL_THRESHOLD:
-        for an in _analyse_in_pool(todo, n_workers, allow_html, content.entities):
-            results[an.doc.slug] = an
+        # The pool's results first: zip then runs it to its end, which shuts the pool down.
+        for an, (doc, anns, _) in zip(_analyse_in_pool(todo, n_workers, allow_html, content.entities, matcher), todo):
+            _restore(an, doc, anns)
+            results[doc.slug] = an
             done += 1
             tick()
     else:
         for doc, anns, former in todo:
             results[doc.slug] = xref.analyse_document(doc, anns, md, matcher, former)
+            forkmap.collect_young()
             done += 1
             tick()
     if cache is not None:
@@ -374,15 +378,23 @@ def analyse_all(content, md: Markdown, cache: BuildCache | None, workers: int | 
     return [results[doc.slug] for doc in content.documents]
 
 
-def _analyse_in_pool(todo, n_workers: int, allow_html: bool, entities) -> Iterator[xref.DocumentAnalysis]:
+def _workers(workers: int | None) -> int:
+    """The processes a build may use: ``workers``, or by default one per CPU (at most 8)."""
+    return workers if workers is not None else min(os.cpu_count() or 1, 8)
+
+
+def _analyse_in_pool(todo, n_workers: int, allow_html: bool, entities,
+                     matcher: Matcher | None = None) -> Iterator[xref.DocumentAnalysis]:
     # Forking a process that runs other threads (the live server's) can copy a lock
     # held by one of them; a fork server starts workers from a clean process instead.
     ctx = None
     if threading.active_count() > 1 and "forkserver" in multiprocessing.get_all_start_methods():
         ctx = multiprocessing.get_context("forkserver")
     chunk = max(1, len(todo) // (n_workers * 4))
+    # A forked worker inherits the parent's compiled matcher; a fork server's compiles its own.
+    inherited = matcher if ctx is None and multiprocessing.get_start_method() == "fork" else None
     pool = ProcessPoolExecutor(n_workers, mp_context=ctx, initializer=_worker_init,
-                               initargs=(allow_html, entities))
+                               initargs=(allow_html, entities, inherited))
     try:
         yield from pool.map(_worker_analyse, todo, chunksize=chunk)  # in order, as they are done
     except BaseException:
@@ -394,14 +406,34 @@ def _analyse_in_pool(todo, n_workers: int, allow_html: bool, entities) -> Iterat
 _WORKER: tuple[Markdown, Matcher] | None = None
 
 
-def _worker_init(allow_html: bool, entities) -> None:
+def _worker_init(allow_html: bool, entities, matcher: Matcher | None = None) -> None:
     global _WORKER
     # Ctrl-C reaches the whole process group; the parent handles it and stops the pool.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _WORKER = (Markdown(allow_html=allow_html), Matcher(entities))
+    _WORKER = (Markdown(allow_html=allow_html), matcher if matcher is not None else Matcher(entities))
 
 
 def _worker_analyse(job) -> xref.DocumentAnalysis:
     assert _WORKER is not None
     doc, anns, former = job
-    return xref.analyse_document(doc, anns, *_WORKER, former)
+    an = _strip(xref.analyse_document(doc, anns, *_WORKER, former), anns)
+    forkmap.collect_young()  # a forked worker inherits the collector switched off
+    return an
+
+
+# The parent already holds each document and its annotations: a worker sends the analysis
+# back without them (annotations by their place in the file) and the parent puts its own
+# objects back, so they cross the pipe once and exist once in memory.
+
+def _strip(an: xref.DocumentAnalysis, anns: tuple[Annotation, ...]) -> xref.DocumentAnalysis:
+    place = {id(a): i for i, a in enumerate(anns)}
+    an.doc = None  # type: ignore[assignment]
+    an.annotations = [place[id(a)] for a in an.annotations]  # type: ignore[misc]
+    an.orphans = tuple(place[id(a)] for a in an.orphans)  # type: ignore[misc]
+    return an
+
+
+def _restore(an: xref.DocumentAnalysis, doc: Document, anns: tuple[Annotation, ...]) -> None:
+    an.doc = doc
+    an.annotations = [anns[i] for i in an.annotations]  # type: ignore[index]
+    an.orphans = tuple(anns[i] for i in an.orphans)  # type: ignore[index]

@@ -203,6 +203,9 @@ def _projection_rule(state) -> None:
     state.env["projection"] = Projection("".join(parts), segments)
 
 
+BODY_MEMO = 4096  # distinct annotation bodies kept rendered (render_with_links)
+
+
 class Markdown:
     """The one configured MarkdownIt of a build."""
 
@@ -226,6 +229,7 @@ class Markdown:
         md.add_render_rule("table_open", lambda self, tokens, idx, options, env: '<div class="table-wrap"><table>\n')
         md.add_render_rule("table_close", lambda self, tokens, idx, options, env: "</table></div>\n")
         self.md = md
+        self._bodies: dict[str, tuple[str, tuple[LinkProblem, ...], tuple[LinkRef, ...]]] = {}
 
     def parse(self, source: str) -> Parsed:
         env: dict = {alignmarks.ENV_KEY: True}  # a document body: {align: …} lines are markers
@@ -267,11 +271,22 @@ class Markdown:
         return self.md.renderer.render(tokens, self.md.options, {}), problems
 
     def render_with_links(self, source: str) -> tuple[str, list[LinkProblem], list[LinkRef]]:
-        """Render Markdown; report its unsafe links and list every link, from one parse."""
-        tokens = self.md.parse(source, {})
-        problems = _find_link_problems(tokens, source)
-        links = find_links(tokens, source)
-        return self.md.renderer.render(tokens, self.md.options, {}), problems, links
+        """Render Markdown; report its unsafe links and list every link, from one parse.
+
+        Kept by source text (annotation bodies repeat across a briefing: a
+        standard caveat, a recurring source note), so each distinct body is
+        parsed once per process; positions are relative to the source text.
+        """
+        hit = self._bodies.get(source)
+        if hit is None:
+            tokens = self.md.parse(source, {})
+            problems = _find_link_problems(tokens, source)
+            links = find_links(tokens, source)
+            hit = (self.md.renderer.render(tokens, self.md.options, {}), tuple(problems), tuple(links))
+            if len(self._bodies) >= BODY_MEMO:
+                self._bodies.clear()
+            self._bodies[source] = hit
+        return hit[0], list(hit[1]), list(hit[2])
 
     def links(self, source: str) -> list[LinkRef]:
         return find_links(self.md.parse(source, {}), source)

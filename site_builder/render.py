@@ -16,6 +16,7 @@ code with an empty cache, so incremental and full builds agree by construction.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import pickle
@@ -29,7 +30,7 @@ import jinja2.meta
 from markupsafe import Markup
 from pygments.formatters import HtmlFormatter
 
-from . import bidi, language, publish, translation, urls
+from . import bidi, forkmap, language, publish, translation, urls
 from .diagnostics import Pos
 from .markdown import Markdown
 from .model import Annotation, Content, Entity
@@ -275,8 +276,11 @@ def _page_dir(ctx) -> str:
 @jinja2.pass_context
 def _lang_attr(ctx, tag: str) -> Markup:
     """`` lang="…"`` (and ``dir``) for text in language ``tag`` ("" = the site's) when the page's differs."""
-    tag = tag or ctx["site"].language
-    page = ctx["page_lang"]
+    return _lang_attrs(tag or ctx["site"].language, ctx["page_lang"])
+
+
+@functools.lru_cache(maxsize=1024)
+def _lang_attrs(tag: str, page: str) -> Markup:
     if language.same_language(tag, page):
         return Markup("")
     out = f' lang="{Markup.escape(tag)}"'
@@ -391,7 +395,7 @@ class _DocParts:
     docref: DocumentRef
     kinds: Counter
     verdicts: Counter
-    mentions: dict[str, tuple[MentionView, ...]]  # entity -> its mentions here
+    mentions: dict[str, tuple[MentionView, ...]]  # entity -> its first MENTIONS_PER_DOCUMENT mentions here
     mention_counts: dict[str, int]
     co: dict[str, Counter]  # entity -> other entities in the same paragraphs
     annotated: dict[str, tuple[NoteView, ...]]  # entity -> notes that name it
@@ -470,6 +474,9 @@ class TemplateProblem(Exception):
         self.pos = pos
         self.message = message
 
+    def __reduce__(self):  # raised in a rendering worker, re-raised in the parent
+        return (TemplateProblem, (self.pos, self.message))
+
 
 def _template_pos(env: jinja2.Environment, name: str | None, lineno: int | None) -> Pos:
     filename = None
@@ -529,6 +536,11 @@ def _with_meta(page: Page, metas: "publish.MetaBuilder") -> Page:
     if any(k == "meta" for k, _ in page.extra):
         return page
     return page._replace(extra=page.extra + (("meta", metas.for_page(page.path, page.title)),))
+
+
+def _render_plan(plan: "PagePlan", env: jinja2.Environment, site: SiteView, metas: "publish.MetaBuilder") -> bytes:
+    """One planned page, its view built and rendered (a job for :func:`forkmap.run`)."""
+    return _render_one(_with_meta(plan.build(), metas), env, site).encode("utf-8")
 
 
 def _render_template(page: Page, env: jinja2.Environment, site: SiteView) -> str:
@@ -615,11 +627,14 @@ def _doc_parts(an: DocumentAnalysis, refs: dict[str, EntityRef], ref_digest: dic
     p.docref = DocumentRef(slug, d.title, d.date, d.summary, link, doc_lang)
     mentions: dict[str, list[MentionView]] = defaultdict(list)
     by_block: dict[int, set[str]] = defaultdict(set)
+    counts: Counter[str] = Counter()
     for m in an.mentions:
-        mentions[m.entity].append(MentionView(m.before, m.text, m.after, Link(link.path, m.anchor)))
+        counts[m.entity] += 1
+        if counts[m.entity] <= MENTIONS_PER_DOCUMENT:  # the entity page shows these in context
+            mentions[m.entity].append(MentionView(*m.context, Link(link.path, m.anchor)))
         by_block[m.block].add(m.entity)
     p.mentions = {e: tuple(v) for e, v in mentions.items()}
-    p.mention_counts = {e: len(v) for e, v in mentions.items()}
+    p.mention_counts = dict(counts)
     co: dict[str, Counter] = defaultdict(Counter)
     for group in by_block.values():
         for e in group:
@@ -633,7 +648,7 @@ def _doc_parts(an: DocumentAnalysis, refs: dict[str, EntityRef], ref_digest: dic
             annotated[e].append(i)
     p.annotated = {e: tuple(p.notes[i] for i in idx) for e, idx in annotated.items()}
     p.contrib = {
-        e: int(_digest(p.docref, p.mentions.get(e), sorted(p.co.get(e, {}).items()),
+        e: int(_digest(p.docref, p.mentions.get(e), p.mention_counts.get(e), sorted(p.co.get(e, {}).items()),
                        tuple(note_digests[i] for i in annotated.get(e, ()))), 16)
         for e in set(p.mentions) | set(annotated)
     }
@@ -893,7 +908,7 @@ class ViewBuilder:
             co: Counter[str] = Counter()
             for p in touching:
                 co.update(p.co.get(eid, {}))
-            mention_groups = tuple(MentionGroup(p.docref, p.mentions[eid][:MENTIONS_PER_DOCUMENT], len(p.mentions[eid]))
+            mention_groups = tuple(MentionGroup(p.docref, p.mentions[eid], p.mention_counts[eid])
                                    for p in touching if eid in p.mentions)
             view = {
                 "id": e.id, "name": e.name, "type": e.type, "type_label": TYPE_SINGULAR[e.type],
@@ -1078,8 +1093,10 @@ _has_template = has_template  # its earlier name, for code written against it
 def render_all(content: Content, analyses: list[DocumentAnalysis], xref: XRef | None, md: Markdown,
                env: jinja2.Environment, cache: RenderCache | None = None,
                extra_pages: Callable[[ViewBuilder], list[Page]] | None = None, defer: bool = False,
-               emitters: "SiteWide | None" = None) -> Rendered:
+               emitters: "SiteWide | None" = None, workers: int = 1) -> Rendered:
     """Render every page and site-wide file; with a cache, only those whose inputs changed since the last call.
+
+    ``workers``: processes that may render the pages (see :mod:`forkmap`).
 
     With ``defer``, the slow site-wide files (search index, entity graph) whose
     inputs changed keep their last version, and ``pending`` computes the new
@@ -1095,15 +1112,25 @@ def render_all(content: Content, analyses: list[DocumentAnalysis], xref: XRef | 
     rendered: list[OutPath] = []
     metas = publish.MetaBuilder(content, analyses)
     titles: list[tuple[OutPath, str]] = []  # every page and its title, for the social cards
-    for plan in builder.plans():
+    plans = builder.plans()
+    keys = []
+    todo: list[Callable[[], bytes]] = []
+    for plan in plans:
         titles.append((plan.path, plan.title))
         key = _digest(common, templates.get(plan.template, everything), plan.path, plan.template, plan.title,
                       plan.section, plan.inputs)
+        keys.append(key)
+        hit = cache.pages.get(plan.path)
+        if hit is None or hit[0] != key:
+            todo.append(functools.partial(_render_plan, plan, env, site, metas))
+    # The pages to render, in forked workers for a large briefing (see forkmap), in plan order.
+    results = forkmap.run(todo, workers)
+    for plan, key in zip(plans, keys):
         hit = cache.pages.get(plan.path)
         if hit is not None and hit[0] == key:
             out[plan.path] = hit[1]
             continue
-        data = _render_one(_with_meta(plan.build(), metas), env, site).encode("utf-8")
+        data = next(results)
         out[plan.path] = data
         cache.pages[plan.path] = (key, data)
         rendered.append(plan.path)

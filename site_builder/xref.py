@@ -24,15 +24,37 @@ SNIPPET_WIDTH = 70
 
 @dataclass(frozen=True, slots=True)
 class MentionRef:
+    """One mention of an entity in a document's text.
+
+    Its context (``before``, ``text``, ``after``: see :func:`snippet`) is cut
+    from the document's projection when asked for, not stored: a briefing has
+    a hundred mentions a document and the pages show a few of them.
+    """
+
     entity: str
     document: str  # slug
     anchor: str  # element id on the document page, e.g. m-cpc-2
     start: int
     end: int
     block: int
-    before: str
-    text: str
-    after: str
+    source: str  # the document's plain-text projection (the same object for all its mentions)
+
+    @property
+    def context(self) -> tuple[str, str, str]:
+        """(before, match, after), as :func:`snippet` cuts them."""
+        return snippet(self.source, self.start, self.end)
+
+    @property
+    def before(self) -> str:
+        return self.context[0]
+
+    @property
+    def text(self) -> str:
+        return self.context[1]
+
+    @property
+    def after(self) -> str:
+        return self.context[2]
 
 
 @dataclass
@@ -127,9 +149,8 @@ def analyse_document(doc: Document, annotations: tuple[Annotation, ...], md: Mar
         while seg_starts[si].end <= f.start:
             si += 1
         counters[f.entity] += 1
-        before, match, after = snippet(text, f.start, f.end)
         refs.append(MentionRef(f.entity, doc.slug, f"m-{f.entity}-{counters[f.entity]}", f.start, f.end,
-                               seg_starts[si].block, before, match, after))
+                               seg_starts[si].block, text))
     spans = [MentionSpan(m.start, m.end, m.entity, m.anchor, urls.relative_url(page, urls.entity_path(m.entity)))
              for m in refs]
     note_blocks = apply_marks(parsed, marks, spans)
