@@ -24,12 +24,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, NamedTuple
 
-from . import anchorstate, emitters, forkmap, links, loader, publish, render, translation, validate, webannotation, xref
+from . import (
+    anchorstate, emitters, forkmap, links, loader, publish, render, templating, translation, validate, webannotation, xref,
+)
 from .diagnostics import Diagnostics, Pos
 from .markdown import Markdown
 from .mentions import Alias, Matcher, aliases_of
 from .model import Annotation, Content, Document
-from .render import RenderCache
+from .pageviews import RenderCache
 from . import urls
 from .urls import OutPath
 
@@ -167,7 +169,7 @@ def compile_site(root: Path, *, strict: bool = False, cache: BuildCache | None =
         rendered = render.render_all(content, analyses, None, md, env, cache.render if cache is not None else None,
                                      extra_pages=extra, defer=defer and cache is not None, emitters=emitters.SITE_WIDE,
                                      workers=_workers(workers))
-    except render.TemplateProblem as exc:
+    except templating.TemplateProblem as exc:
         diags.error("template", exc.pos, exc.message)
         return Compiled(diags, stats=stats)
     lap("render")
@@ -214,17 +216,17 @@ def _environment(root: Path, cache: BuildCache | None):
     """The Jinja environment; kept between builds while no template's source changed."""
     folder = root / "templates"
     if cache is None:
-        return render.make_environment(folder)
+        return templating.make_environment(folder)
     key = str(folder.resolve()) if folder.is_dir() else None
     if cache.env is not None and cache.env[0] == key:
         env = cache.env[2]
-        sources = render.template_sources(env)  # type: ignore[arg-type]
+        sources = templating.template_sources(env)  # type: ignore[arg-type]
         if sources == cache.env[1]:
             return env
     # A fresh environment compiles every template from its current source (Jinja's own
     # reload check compares modification times, which a quick second save can keep).
-    env = render.make_environment(folder)
-    cache.env = (key, render.template_sources(env), env)
+    env = templating.make_environment(folder)
+    cache.env = (key, templating.template_sources(env), env)
     return env
 
 

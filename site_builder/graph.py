@@ -26,7 +26,7 @@ from .graph_layout import MARGIN, Work, box_reach, label_lines, label_width
 from .labels import TYPE_LABELS, TYPE_SINGULAR
 from .model import Content
 from .schema import ENTITY_TYPES
-from .render import Group, Page, _freeze
+from .views import Group, Page, _freeze
 from .xref import XRef
 
 WIDTH, HEIGHT = 1000, 720

@@ -210,12 +210,13 @@ REPORT_PAGE = urls.REPORT
 class LinkedItem(NamedTuple):
     label: str
     detail: str
-    link: object  # render.Link
+    link: object  # views.Link
 
 
 def page(content: Content, analyses: list[DocumentAnalysis]):
     """The report as a site page (``report.html``), when ``report_page: true``."""
-    from .render import KIND_PLURALS, VERDICT_LABELS, Count, Link, Page, _freeze
+    from .labels import KIND_PLURALS, VERDICT_LABELS
+    from .views import Count, Link, Page, _freeze
 
     r = build(content, analyses)
     names = {e.id: e.name for e in content.entities}

@@ -190,7 +190,7 @@ def test_every_mention_is_reachable_from_its_glossary_page(default_site):
 
 
 def test_glossary_mention_counts_match_the_document(default_site):
-    from site_builder.render import MENTIONS_PER_DOCUMENT
+    from site_builder.views import MENTIONS_PER_DOCUMENT
 
     doc_mentions: dict[str, int] = {}
     listed: dict[str, int] = {}  # mentions an entity page lists in context: a few per document

@@ -9,7 +9,7 @@ import pytest
 
 from site_builder import forkmap
 from site_builder.diagnostics import Pos
-from site_builder.render import TemplateProblem
+from site_builder.templating import TemplateProblem
 
 
 def _job(i: int) -> tuple[int, int]:

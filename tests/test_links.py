@@ -80,13 +80,13 @@ def test_known_targets_agree_with_the_built_example(tmp_path):
     shutil.copytree(ROOT / "content", tmp_path / "content")
     compiled = compile_site(tmp_path)
     assert compiled.ok
-    from site_builder import build, loader, render
+    from site_builder import build, loader, templating
     from site_builder.diagnostics import Diagnostics
     from site_builder.markdown import Markdown
     content = loader.load(tmp_path, Diagnostics())
     md = Markdown(allow_html=content.site.allow_raw_html)
     analyses = build.analyse_all(content, md, None, 1)
-    env = render.make_environment(tmp_path / "templates")
+    env = templating.make_environment(tmp_path / "templates")
     ids = links.template_ids((n, env.loader.get_source(env, n)[0]) for n in env.list_templates())
     from site_builder import publish, webannotation
     files = [urls.ROBOTS, urls.NOJEKYLL] + [webannotation.collection_path(d.slug) for d in content.documents]

@@ -12,7 +12,7 @@ from dataclasses import replace
 import html5lib
 import pytest
 
-from site_builder import publish, render, urls, webannotation
+from site_builder import publish, templating, urls, webannotation
 from site_builder.model import Entity
 from test_publish_support import (DOMAIN_BASE, PROJECT_BASE, broken_links, load_analysed, project_copy,
                                   run_cli, site_map)
@@ -33,7 +33,7 @@ def builder(analysed, **site):
 
 
 def render_meta(meta: dict) -> str:
-    env = render.make_environment(None)
+    env = templating.make_environment(None)
     template = env.from_string('{% from "_meta.html" import meta_tags %}<!DOCTYPE html><html><head>'
                                '<title>t</title>{{ meta_tags(meta) }}</head><body></body></html>')
     return template.render(meta=meta)

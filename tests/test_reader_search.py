@@ -101,12 +101,12 @@ def test_site_files(default):
 
 
 def test_site_files_use_project_overrides(default, tmp_path):
-    from site_builder import render
+    from site_builder import templating
 
     content, analyses, refs = default
     (tmp_path / "assets").mkdir()
     (tmp_path / "assets" / "reader.js").write_text("/* custom */\n")
-    files = searchshards.site_files(content, analyses, refs, render.make_environment(tmp_path))
+    files = searchshards.site_files(content, analyses, refs, templating.make_environment(tmp_path))
     assert files[urls.READER_JS] == b"/* custom */\n"
 
 

@@ -13,7 +13,7 @@ import markdown_it
 import pytest
 
 from site_builder.build import compile_site
-from site_builder.render import MENTIONS_PER_DOCUMENT
+from site_builder.views import MENTIONS_PER_DOCUMENT
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))

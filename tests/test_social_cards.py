@@ -117,8 +117,8 @@ def test_meta_tags_are_escaped():
     site = replace(content.site, base_url=PROJECT_BASE, title='Brief "quoted" <script>x()</script> & co')
     meta = publish.MetaBuilder(replace(content, site=site), analyses, environ={}).for_page(
         urls.document_path(content.documents[0].slug), content.documents[0].title)
-    from site_builder import render
-    env = render.make_environment(None)
+    from site_builder import templating
+    env = templating.make_environment(None)
     page = env.from_string('{% from "_meta.html" import meta_tags %}<!DOCTYPE html><html><head><title>t</title>'
                            '{{ meta_tags(meta) }}</head><body></body></html>').render(meta=meta)
     assert "<script>x()" not in page

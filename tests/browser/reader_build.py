@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from site_builder import build, graph, loader, render, searchshards, urls, validate, xref
+from site_builder import build, graph, loader, render, searchshards, templating, urls, validate, xref
 from site_builder.diagnostics import Diagnostics
 from site_builder.markdown import Markdown
 from site_builder.urls import OutPath
@@ -33,7 +33,7 @@ def compile_reader(root: Path) -> dict[OutPath, bytes]:
     validate.check(content, md, diags)
     analyses = build.analyse_all(content, md, None, None)
     refs = xref.build(content, analyses)
-    env = render.make_environment(root / "templates")
+    env = templating.make_environment(root / "templates")
     files = render.render_site(content, analyses, refs, md, env, None, extra_pages=lambda b: [graph.page(b)])
     files.update(searchshards.site_files(content, analyses, refs, env))
     return files

@@ -1,0 +1,564 @@
+"""Stage 7c: page plans and the views they build, from the analyses.
+
+Each page is planned before its view is built: the plan carries a digest of
+the page's inputs (the document analysis, the entity records and the link data
+the page shows, the digests of its templates), and the view is built only when
+that digest changed since the last build of a long-lived process holding a
+:class:`RenderCache`.  A clean build is the same code with an empty cache, so
+incremental and full builds agree by construction.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter, defaultdict
+from typing import Callable, NamedTuple
+
+from markupsafe import Markup
+
+from . import translation, urls
+from .markdown import Markdown
+from .model import Annotation, Content, Entity
+from .reading import card_summary, table_of_contents
+from .schema import ANNOTATION_KINDS, ENTITY_TYPES, VERDICTS
+from .urls import OutPath
+from .xref import DocumentAnalysis, XRef
+from .views import (
+    BlockView, Count, DocumentAnnotations, DocumentRef, DocumentSummary, EntityLink, EntityRef, Group, Link, MENTIONS_PER_DOCUMENT, MentionGroup, MentionView, NoteView, Page, RowView, SourceView, lang_of, verdict_changes, _digest, _freeze,
+)
+
+from .labels import KIND_LABELS, KIND_PLURALS, TYPE_LABELS, TYPE_SINGULAR, VERDICT_LABELS
+
+class _DocParts:
+    """Everything one document contributes to pages, derived once per analysis.
+
+    Kept across builds by :class:`RenderCache` and reused while the document's
+    analysis object and the entity references its notes show are the same.
+    Each ``*_digest`` and ``contrib`` value digests exactly the views beside it.
+    """
+
+    __slots__ = ("an", "token", "note_entities", "note_key", "notes", "notes_digest", "summary", "summary_digest",
+                 "docref", "kinds", "verdicts", "mentions", "mention_counts", "co", "annotated", "contrib",
+                 "page_entities", "page_inputs", "orphans")
+
+    an: DocumentAnalysis
+    token: int  # unique per analysis object: the document page's own input
+    note_entities: tuple[str, ...]  # entities named by its annotations (their chips)
+    note_key: tuple[str, ...]  # digests of those entities' references
+    notes: tuple[NoteView, ...]  # in reading order
+    notes_digest: str
+    summary: DocumentSummary
+    summary_digest: str  # the summary and the counts by kind and verdict
+    docref: DocumentRef
+    kinds: Counter
+    verdicts: Counter
+    mentions: dict[str, tuple[MentionView, ...]]  # entity -> its first MENTIONS_PER_DOCUMENT mentions here
+    mention_counts: dict[str, int]
+    co: dict[str, Counter]  # entity -> other entities in the same paragraphs
+    annotated: dict[str, tuple[NoteView, ...]]  # entity -> notes that name it
+    contrib: dict[str, int]  # entity -> digest of all the above for that entity (as an integer)
+    page_entities: tuple[str, ...]  # entities listed on the document page
+    page_inputs: tuple[int, str] | None  # (entity references generation, document page inputs)
+    orphans: tuple[NoteView, ...]  # annotations that lost their place, in file order
+
+
+_MOD = 1 << 128
+
+
+class _EntityState(NamedTuple):
+    """What the documents contribute to one entity's page, gathered over all of them.
+
+    ``contributions`` adds up each document's contribution digest (which
+    names the document) modulo 2**128: a digest of the set of contributions,
+    hence of the sequence (documents are in file-name order), that a rebuild
+    updates by subtracting a replaced document's digest and adding the new.
+    """
+
+    contributions: int
+    mentions: int  # over the whole briefing
+    co: Counter  # entities mentioned in the same paragraphs -> how often (read-only)
+
+
+class RenderCache:
+    """What the renderer keeps between builds (for the live server).
+
+    ``pages`` holds each page's bytes under a key digested from the page's
+    inputs (never from its built view, which would cost as much as rendering).
+    """
+
+    def __init__(self) -> None:
+        self.pages: dict[OutPath, tuple[str, bytes]] = {}
+        self.rendered: list[OutPath] = []  # pages rendered (not reused) by the last build
+        self.docs: dict[str, _DocParts] = {}
+        self.slugs: tuple[str, ...] = ()  # document order of the last plan
+        self.entity_states: dict[str, _EntityState] = {}
+        self.ref_digests: dict[str, str] = {}
+        self.refs_generation = 0  # advances whenever any entity reference changes
+        self.templates: tuple[tuple, dict[str, str]] | None = None
+        self.assets: tuple[str, dict[OutPath, bytes]] | None = None
+        self.tokens = itertools.count(1)
+        self.site_wide: dict[str, tuple[str, dict[OutPath, bytes]]] = {}  # name -> (inputs, files)
+        self.publish: dict = {}  # publish.site_files' own per-document cache
+        self.cards: dict[str, bytes] = {}  # social cards: content digest -> PNG (cards.site_files)
+        self.search: dict = {}  # the search shards' own per-unit and per-group memo (searchshards.Shards)
+        self.layouts: dict = {}  # entity graph layouts by size, with their inputs (graph.layout)
+
+
+
+# ---------------------------------------------------------------- views
+#
+# Every page is planned as (path, template, title, section, key, build): the
+# key digests the page's inputs and ``build`` makes its view from those same
+# inputs only, so a page whose key is unchanged renders to the same bytes and
+# is taken from the cache without its view being built at all.
+
+class PagePlan(NamedTuple):
+    path: OutPath
+    template: str
+    title: str
+    section: str
+    inputs: str  # digest of everything ``build`` reads
+    build: Callable[[], Page]
+
+
+def note_view(a: Annotation, number: int, doc_title: str, note_html: str, refs: dict[str, EntityRef],
+              orphaned: bool = False, doc_lang: str = "") -> NoteView:
+    label, symbol = VERDICT_LABELS.get(a.verdict, ("", ""))
+    return NoteView(
+        id=a.id, number=number, kind=a.kind, kind_label=KIND_LABELS[a.kind], verdict=a.verdict,
+        verdict_label=label, verdict_symbol=symbol, quote=" ".join(a.quote.exact.split()),
+        body=Markup(note_html), original=a.original.text if a.original else "",
+        original_lang=a.original.lang if a.original else "",
+        entities=tuple(refs[e] for e in a.entities if e in refs),
+        sources=tuple(SourceView(s.title, s.publisher, s.date, s.url, s.excerpt, s.lang) for s in a.sources),
+        tags=a.tags, document_title=doc_title,
+        link=Link(urls.document_path(a.document), f"ann-{a.id}"),
+        updated=a.updated, verdict_changes=verdict_changes(a), orphaned=orphaned,
+        summary=card_summary(a.summary, note_html), lang=a.language, quote_lang=doc_lang,
+    )
+
+
+def _doc_parts(an: DocumentAnalysis, refs: dict[str, EntityRef], ref_digest: dict[str, str],
+               cache: RenderCache) -> _DocParts:
+    slug = an.doc.slug
+    hit = cache.docs.get(slug)
+    if hit is not None and hit.an is an:
+        note_key = tuple(ref_digest.get(e, "") for e in hit.note_entities)
+        if note_key == hit.note_key:
+            return hit
+    p = _DocParts()
+    p.an = an
+    p.token = hit.token if hit is not None and hit.an is an else next(cache.tokens)
+    d = an.doc
+    p.note_entities = tuple(sorted({e for a in (*an.annotations, *an.orphans) for e in a.entities}))
+    p.note_key = tuple(ref_digest.get(e, "") for e in p.note_entities)
+    numbers = {m.id: m.number for m in an.marks}
+    doc_lang = d.lang("")
+    p.notes = tuple(note_view(a, numbers[a.id], d.title, an.note_html[a.id], refs, doc_lang=doc_lang)
+                    for a in an.annotations)
+    p.orphans = tuple(note_view(a, 0, d.title, an.note_html[a.id], refs, orphaned=True, doc_lang=doc_lang)
+                      for a in an.orphans)
+    note_digests = [_digest(n) for n in p.notes]
+    p.notes_digest = _digest(tuple(note_digests), p.orphans)
+    p.kinds = Counter(a.kind for a in an.annotations)
+    p.verdicts = Counter(a.verdict for a in an.annotations if a.verdict)
+    link = Link(urls.document_path(slug))
+    p.summary = DocumentSummary(slug, d.title, d.date, d.summary, link, len(an.annotations), len(an.mentions),
+                                doc_lang)
+    p.summary_digest = _digest(p.summary, sorted(p.kinds.items()), sorted(p.verdicts.items()))
+    p.docref = DocumentRef(slug, d.title, d.date, d.summary, link, doc_lang)
+    mentions: dict[str, list[MentionView]] = defaultdict(list)
+    by_block: dict[int, set[str]] = defaultdict(set)
+    counts: Counter[str] = Counter()
+    for m in an.mentions:
+        counts[m.entity] += 1
+        if counts[m.entity] <= MENTIONS_PER_DOCUMENT:  # the entity page shows these in context
+            mentions[m.entity].append(MentionView(*m.context, Link(link.path, m.anchor)))
+        by_block[m.block].add(m.entity)
+    p.mentions = {e: tuple(v) for e, v in mentions.items()}
+    p.mention_counts = dict(counts)
+    co: dict[str, Counter] = defaultdict(Counter)
+    for group in by_block.values():
+        for e in group:
+            for other in group:
+                if other != e:
+                    co[e][other] += 1
+    p.co = dict(co)
+    annotated: dict[str, list[int]] = defaultdict(list)
+    for i, a in enumerate(an.annotations):
+        for e in a.entities:
+            annotated[e].append(i)
+    p.annotated = {e: tuple(p.notes[i] for i in idx) for e, idx in annotated.items()}
+    p.contrib = {
+        e: int(_digest(p.docref, p.mentions.get(e), p.mention_counts.get(e), sorted(p.co.get(e, {}).items()),
+                       tuple(note_digests[i] for i in annotated.get(e, ()))), 16)
+        for e in set(p.mentions) | set(annotated)
+    }
+    p.page_entities = tuple(sorted(p.mentions))
+    p.page_inputs = None
+    return p
+
+
+class ViewBuilder:
+    """Builds the view of every page from the content and the per-document analyses.
+
+    Documents contribute through :class:`_DocParts`, derived once per
+    analysis; entity pages and the indexes gather those parts.  The
+    cross-reference tables (:class:`xref.XRef`) are not needed for that and
+    are built only when asked for (``builder.xref``).
+    """
+
+    def __init__(self, content: Content, analyses: list[DocumentAnalysis], xref: XRef | None, md: Markdown,
+                 cache: RenderCache | None = None):
+        self.content = content
+        self.analyses = analyses
+        self._xref = xref
+        self.md = md
+        self.cache = cache if cache is not None else RenderCache()
+        self.entities = {e.id: e for e in sorted(content.entities, key=lambda e: e.id)}
+        self.refs = {eid: EntityRef(e.id, e.name, e.type, TYPE_SINGULAR[e.type], e.summary,
+                                    Link(urls.entity_path(e.id)), e.language) for eid, e in self.entities.items()}
+        self.ref_digest = {eid: _digest(r) for eid, r in self.refs.items()}
+        cache = self.cache
+        if self.ref_digest != cache.ref_digests:
+            cache.ref_digests = self.ref_digest
+            cache.refs_generation += 1
+        old = cache.docs
+        self.parts = [_doc_parts(an, self.refs, self.ref_digest, cache) for an in analyses]
+        docs = {p.an.doc.slug: p for p in self.parts}
+        slugs = tuple(docs)
+        # Gather each entity's state over all documents, or, when the same documents
+        # are there, update the last one by the documents whose parts were replaced.
+        if slugs == cache.slugs and cache.entity_states:
+            states = self._update_states(cache.entity_states, [(old.get(slug), p) for slug, p in docs.items()
+                                                               if p is not old.get(slug)])
+        else:
+            states = self._gather(self.entities)
+        cache.docs, cache.slugs, cache.entity_states = docs, slugs, states
+        self.states = states
+        related: dict[str, set[str]] = defaultdict(set)
+        for e in content.entities:
+            for r in e.related:
+                related[e.id].add(r)
+                related[r].add(e.id)
+        self.related = {eid: tuple(sorted(r for r in related.get(eid, ()) if r in self.entities))
+                        for eid in self.entities}
+        self._links = {eid: EntityLink(*ref[:5], ref.link, states[eid].mentions, ref.lang)
+                       for eid, ref in self.refs.items()}
+        self._md_cache: dict[str, Markup] = {}
+        self.translations = translation.views(content, analyses)
+
+    # -- helpers (also for ``extra_pages`` callers)
+
+    @property
+    def xref(self) -> XRef:
+        if self._xref is None:
+            from . import xref as xref_module
+            self._xref = xref_module.build(self.content, self.analyses)
+        return self._xref
+
+    @property
+    def doc_summaries(self) -> dict[str, DocumentSummary]:
+        return {p.an.doc.slug: p.summary for p in self.parts}
+
+    def markdown(self, source: str) -> Markup:
+        html = self._md_cache.get(source)
+        if html is None:
+            html = self._md_cache[source] = Markup(self.md.render(source))
+        return html
+
+    def entity_link(self, eid: str) -> EntityLink:
+        """A link to an entity page, with the entity's mention count over the whole briefing."""
+        return self._links[eid]
+
+    def entity_ref(self, eid: str) -> EntityRef:
+        return self.refs[eid]
+
+    def note(self, a: Annotation, number: int, doc_title: str) -> NoteView:
+        an = next(p.an for p in self.parts if p.an.doc.slug == a.document)
+        return note_view(a, number, doc_title, an.note_html[a.id], self.refs, doc_lang=an.doc.lang(""))
+
+    # -- pages
+
+    def plans(self) -> list[PagePlan]:
+        """Every page of the site, planned (views not built yet), sorted by path."""
+        plans = [self._home_plan(), self._glossary_plan(), self._annotations_plan(), self._not_found_plan(),
+                 self._search_plan()]
+        plans.extend(self._document_plan(p) for p in self.parts)
+        plans.extend(self._annotations_document_plan(p) for p in self.parts if p.notes or p.orphans)
+        plans.extend(self._entity_plan(e) for e in self.entities.values())
+        return sorted(plans, key=lambda p: p.path)
+
+    def pages(self) -> list[Page]:
+        return [plan.build() for plan in self.plans()]
+
+    def home(self) -> Page:
+        return self._home_plan().build()
+
+    def document(self, an: DocumentAnalysis) -> Page:
+        return self._document_plan(next(p for p in self.parts if p.an is an)).build()
+
+    def entity(self, e: Entity) -> Page:
+        return self._entity_plan(e).build()
+
+    def glossary_index(self) -> Page:
+        return self._glossary_plan().build()
+
+    def annotations_index(self) -> Page:
+        return self._annotations_plan().build()
+
+    def not_found(self) -> Page:
+        return self._not_found_plan().build()
+
+    # -- the plans: each digests what its build function reads
+
+    def _home_plan(self) -> PagePlan:
+        ov = self.content.overview
+        parts = self.parts
+        links = tuple(self._links.values())
+        inputs = _digest(ov.title, ov.summary, ov.takeaways, ov.body, links, tuple(p.summary_digest for p in parts))
+
+        def build() -> Page:
+            kinds: Counter[str] = Counter()
+            verdicts: Counter[str] = Counter()
+            for p in parts:
+                kinds.update(p.kinds)
+                verdicts.update(p.verdicts)
+            view = {
+                "title": ov.title,
+                "summary": ov.summary,
+                "takeaways": tuple(Markup(self.md.render_inline(t)) for t in ov.takeaways),
+                "body": self.markdown(ov.body),
+                "documents": tuple(p.summary for p in parts),
+                "entity_groups": _by_type(links),
+                "kind_counts": tuple(Count(k, KIND_PLURALS[k], kinds[k]) for k in ANNOTATION_KINDS),
+                "verdict_counts": tuple(Count(v, VERDICT_LABELS[v][0], verdicts[v], VERDICT_LABELS[v][1])
+                                        for v in VERDICTS),
+                "annotation_total": sum(kinds.values()),
+                "entity_total": len(links),
+            }
+            return Page(urls.HOME, "index.html", self.content.site.title, "home", _freeze(view))
+
+        return PagePlan(urls.HOME, "index.html", self.content.site.title, "home", inputs, build)
+
+    def _document_plan(self, p: _DocParts) -> PagePlan:
+        generation = self.cache.refs_generation
+        if p.page_inputs is not None and p.page_inputs[0] == generation:
+            inputs = p.page_inputs[1]
+        else:
+            inputs = _digest(p.token, p.notes_digest, tuple(self.ref_digest.get(e, "") for e in p.page_entities))
+            p.page_inputs = (generation, inputs)
+        doc = p.an.doc
+        path = urls.document_path(doc.slug)
+        at = next(i for i, q in enumerate(self.parts) if q is p)
+        previous = self.parts[at - 1].docref if at > 0 else None
+        following = self.parts[at + 1].docref if at + 1 < len(self.parts) else None
+        print_notes = self.content.site.print_notes
+        page_lang = doc.lang(self.content.site.language)
+        pair = self.translations.get(doc.slug)
+        inputs = _digest(inputs, previous, following, print_notes, page_lang, pair)
+
+        def build() -> Page:
+            an = p.an
+            notes = {n.id: n for n in p.notes}
+            numbers = {m.id: m.number for m in an.marks}
+            blocks = tuple(
+                BlockView(Markup(b.html), tuple(notes[i] for i in sorted(b.notes, key=numbers.__getitem__)))
+                for b in an.blocks
+            )
+            in_doc = tuple(sorted((self.refs[e] for e in p.page_entities if e in self.refs),
+                                  key=lambda x: x.name.casefold()))
+            src = doc.source
+            view = {
+                "title": doc.title, "date": doc.date, "summary": doc.summary, "tags": doc.tags,
+                "source": {"publisher": src.publisher, "author": src.author, "published": src.published,
+                           "url": src.url, "note": src.note},
+                "blocks": blocks,
+                "entities": tuple((r, p.mention_counts[r.id]) for r in in_doc),
+                "notes": p.notes,
+                "orphans": p.orphans,
+                "kinds_present": tuple(k for k in ANNOTATION_KINDS if p.kinds.get(k)),
+                "toc": table_of_contents([b.html for b in an.blocks]),
+                "previous": previous,
+                "next": following,
+                "print_notes": print_notes,
+                "translation": pair,
+                "rows": tuple(RowView(tuple(blocks[i] for i in r.blocks), Markup(r.original))
+                              for r in pair.rows) if pair else (),
+            }
+            return Page(path, "document.html", doc.title, "documents", _freeze(view), lang=page_lang)
+
+        return PagePlan(path, "document.html", doc.title, "documents", inputs, build)
+
+    def _touching(self, eid: str) -> list[_DocParts]:
+        """The parts of the documents that mention or annotate ``eid``, in document order."""
+        return [p for p in self.parts if eid in p.contrib]
+
+    def _gather(self, eids) -> dict[str, _EntityState]:
+        acc = {eid: [0, 0, Counter()] for eid in eids}
+        for p in self.parts:
+            for e, c in p.contrib.items():
+                a = acc.get(e)
+                if a is not None:
+                    a[0] += c
+                    a[1] += p.mention_counts.get(e, 0)
+                    co = p.co.get(e)
+                    if co:
+                        a[2].update(co)
+        return {e: _EntityState(a[0] % _MOD, a[1], a[2]) for e, a in acc.items()}
+
+    def _update_states(self, previous: dict[str, _EntityState],
+                       replaced: list[tuple[_DocParts | None, _DocParts]]) -> dict[str, _EntityState]:
+        delta: dict[str, list] = {}
+        for sign, parts in [(-1, before) for before, _ in replaced if before is not None] + [(1, after) for _, after in replaced]:
+            for e, c in parts.contrib.items():
+                d = delta.setdefault(e, [0, 0, Counter()])
+                d[0] += sign * c
+                d[1] += sign * parts.mention_counts.get(e, 0)
+                co = parts.co.get(e)
+                if co:
+                    if sign > 0:
+                        d[2].update(co)
+                    else:
+                        d[2].subtract(co)
+        states = {}
+        new = [eid for eid in self.entities if eid not in previous]
+        states.update(self._gather(new) if new else {})
+        for eid in self.entities:
+            if eid in states:
+                continue
+            state = previous[eid]
+            d = delta.get(eid)
+            if d is not None:
+                co = Counter(state.co)
+                co.update(d[2])
+                state = _EntityState((state.contributions + d[0]) % _MOD, state.mentions + d[1], +co)
+            states[eid] = state
+        return states
+
+    def _entity_plan(self, e: Entity) -> PagePlan:
+        eid = e.id
+        state = self.states[eid]
+        related = self.related.get(eid, ())
+        shown = sorted(set(related) | set(state.co))
+        inputs = _digest(e.id, e.name, e.type, e.aliases, e.summary, e.description, e.website, e.wikidata, e.language,
+                         related, tuple(self.ref_digest.get(o, "") for o in shown), state.contributions)
+        path = urls.entity_path(eid)
+
+        def build() -> Page:
+            touching = self._touching(eid)
+            co: Counter[str] = Counter()
+            for p in touching:
+                co.update(p.co.get(eid, {}))
+            mention_groups = tuple(MentionGroup(p.docref, p.mentions[eid], p.mention_counts[eid])
+                                   for p in touching if eid in p.mentions)
+            view = {
+                "id": e.id, "name": e.name, "type": e.type, "type_label": TYPE_SINGULAR[e.type],
+                "aliases": tuple((a, lang_of(a)) for a in e.aliases), "lang": e.language,
+                "summary": e.summary, "description": self.markdown(e.description) if e.description else Markup(""),
+                "website": e.website, "wikidata": e.wikidata,
+                "related": tuple(self.refs[r] for r in related),
+                "co_mentioned": tuple((self.refs[o], n) for o, n in sorted(co.items(), key=lambda kv: (-kv[1], kv[0]))
+                                      if o not in related),
+                "mention_groups": mention_groups,
+                "mention_total": sum(g.total for g in mention_groups),
+                "annotations": tuple(n for p in touching for n in p.annotated.get(eid, ())),
+            }
+            return Page(path, "entity.html", e.name, "glossary", _freeze(view))
+
+        return PagePlan(path, "entity.html", e.name, "glossary", inputs, build)
+
+    def _glossary_plan(self) -> PagePlan:
+        links = tuple(self._links.values())
+
+        def build() -> Page:
+            letters: dict[str, list[EntityLink]] = defaultdict(list)
+            for link in links:
+                first = link.name[:1].upper()
+                key = first if "A" <= first <= "Z" else "#"
+                letters[key].append(link)
+            # Names that do not start with A-Z (Chinese names, digits) go under "#", id "letter-other".
+            az = tuple(Group("other" if k == "#" else k, k, tuple(sorted(v, key=lambda x: x.name.casefold())))
+                       for k, v in sorted(letters.items(), key=lambda kv: (kv[0] == "#", kv[0])))
+            view = {"az": az, "by_type": _by_type(links), "total": len(links)}
+            return Page(urls.GLOSSARY_INDEX, "glossary.html", "Glossary", "glossary", _freeze(view))
+
+        return PagePlan(urls.GLOSSARY_INDEX, "glossary.html", "Glossary", "glossary", _digest(links), build)
+
+    def _annotations_plan(self) -> PagePlan:
+        """The annotation index: counts by kind and verdict, and a row per document linking its own page.
+
+        It grows by one short row per document, never by annotation (docs/performance.md)."""
+        parts = self.parts
+
+        def build() -> Page:
+            kinds: Counter[str] = Counter()
+            verdicts: Counter[str] = Counter()
+            rows = []
+            for p in parts:
+                kinds.update(p.kinds)
+                verdicts.update(p.verdicts)
+                rows.append(_annotation_row(p))
+            view = {
+                "kind_counts": tuple(Count(k, KIND_PLURALS[k], kinds[k]) for k in ANNOTATION_KINDS),
+                "kind_labels": tuple(KIND_PLURALS[k] for k in ANNOTATION_KINDS),
+                "kind_keys": ANNOTATION_KINDS,
+                "verdict_counts": tuple(Count(v, VERDICT_LABELS[v][0], verdicts[v], VERDICT_LABELS[v][1])
+                                        for v in VERDICTS),
+                "total": sum(kinds.values()),
+                "documents": tuple(rows),
+                "orphans": sum(r.orphans for r in rows),
+            }
+            return Page(urls.ANNOTATIONS_INDEX, "annotations.html", "Annotations", "annotations", _freeze(view))
+
+        return PagePlan(urls.ANNOTATIONS_INDEX, "annotations.html", "Annotations", "annotations",
+                        _digest(tuple((p.summary_digest, len(p.orphans)) for p in parts)), build)
+
+    def _annotations_document_plan(self, p: _DocParts) -> PagePlan:
+        """One document's annotations by kind, with its fact-check table (the old index, per document)."""
+        doc = p.an.doc
+        path = urls.annotations_path(doc.slug)
+        title = f"Annotations: {doc.title}"
+        page_lang = doc.lang(self.content.site.language)
+
+        def build() -> Page:
+            by_kind: dict[str, list[NoteView]] = defaultdict(list)
+            for n in p.notes:
+                by_kind[n.kind].append(n)
+            groups = tuple(Group(k, KIND_PLURALS[k], tuple(by_kind[k])) for k in ANNOTATION_KINDS if by_kind.get(k))
+            view = {"document": p.summary, "groups": groups, "total": len(p.notes), "orphans": p.orphans}
+            return Page(path, "annotations_document.html", title, "annotations", _freeze(view))
+
+        return PagePlan(path, "annotations_document.html", title, "annotations",
+                        _digest(p.summary, p.notes_digest, page_lang), build)
+
+    def _not_found_plan(self) -> PagePlan:
+        return PagePlan(urls.NOT_FOUND, "404.html", "Page not found", "", "",
+                        lambda: Page(urls.NOT_FOUND, "404.html", "Page not found", "", _freeze({})))
+
+    def _search_plan(self) -> PagePlan:
+        # The results page: filled in the browser from ?q= and the search index.
+        return PagePlan(urls.SEARCH, "search.html", "Search", "search", "",
+                        lambda: Page(urls.SEARCH, "search.html", "Search", "search", _freeze({})))
+
+
+def _annotation_row(p: _DocParts) -> DocumentAnnotations:
+    d = p.an.doc
+    has_page = bool(p.notes or p.orphans)
+    return DocumentAnnotations(
+        d.title, d.date, Link(urls.annotations_path(d.slug)) if has_page else None, p.summary.link, len(p.notes),
+        tuple(p.kinds.get(k, 0) for k in ANNOTATION_KINDS),
+        tuple((v, *VERDICT_LABELS[v], p.verdicts[v]) for v in VERDICTS if p.verdicts.get(v)),
+        len(p.orphans), p.summary.lang)
+
+
+def _by_type(links: tuple[EntityLink, ...]) -> tuple[Group, ...]:
+    groups: dict[str, list[EntityLink]] = defaultdict(list)
+    for link in links:
+        groups[link.type].append(link)
+    return tuple(
+        Group(t, TYPE_LABELS[t], tuple(sorted(groups[t], key=lambda x: x.name.casefold())))
+        for t in ENTITY_TYPES if groups.get(t)
+    )
+
+
