@@ -231,11 +231,14 @@ class Markdown:
         self.md = md
         self._bodies: dict[str, tuple[str, tuple[LinkProblem, ...], tuple[LinkRef, ...]]] = {}
 
-    def parse(self, source: str) -> Parsed:
-        env: dict = {alignmarks.ENV_KEY: True}  # a document body: {align: …} lines are markers
+    def parse(self, source: str, body: bool = True) -> Parsed:
+        """Parse Markdown; in a document ``body``, ``{align: …}`` lines are alignment markers,
+        elsewhere (the overview, a description) they are text like any other."""
+        env: dict = {alignmarks.ENV_KEY: True} if body else {}
         tokens = self.md.parse(source, env)
+        layout = env.get(alignmarks.ENV_KEY)
         return Parsed(tokens, env["projection"], _find_link_problems(tokens, source), find_links(tokens, source),
-                      env[alignmarks.ENV_KEY])
+                      layout if isinstance(layout, BodyLayout) else BodyLayout())
 
     def render_blocks(self, tokens: list[Token], note_blocks: dict[int, list[str]] | None = None) -> list[Block]:
         """Render top-level blocks; ``note_blocks`` maps an inline token index to annotation ids."""

@@ -217,7 +217,7 @@ def _build_time() -> str:
 
 def _plain(md: Markdown, source: str) -> str:
     """Markdown as the plain text a reader sees (whitespace collapsed)."""
-    return " ".join(md.parse(source).projection.text.split())
+    return " ".join(md.parse(source, body=False).projection.text.split())
 
 
 def atom_feed(content: Content, analyses: list, base: str) -> bytes:

@@ -179,7 +179,7 @@ def entity_records(entities, site_lang: str, md: Markdown) -> list[Record]:
 
 
 def _plain(md: Markdown, source: str) -> str:
-    return md.parse(source).projection.text if source.strip() else ""
+    return md.parse(source, body=False).projection.text if source.strip() else ""
 
 
 def records(content: Content, analyses: list[DocumentAnalysis], refs: XRef | None = None) -> list[Record]:

@@ -252,3 +252,19 @@ annotations:
     page = (tmp_path / "out" / "documents" / "notice-en.html").read_text(encoding="utf-8")
     marks = re.findall(r'<mark class="counterpart" data-counterpart="opening">(.*?)</mark>', page)
     assert marks == ["现就有关事项通知如下。", "一、加强算力基础设施建设。"]
+
+
+def test_markers_are_text_outside_document_bodies():
+    """An {align: …} line in the overview or a description stays text for search and page metadata,
+    as it does on the page; only document bodies take it as a marker."""
+    from site_builder import search
+    from site_builder.markdown import Markdown
+
+    md = Markdown()
+    source = "First paragraph.\n\n{align: closing}\n\nLast paragraph.\n"
+    assert "{align: closing}" not in md.parse(source).projection.text
+    assert md.parse(source).layout.markers
+    assert "{align: closing}" in md.parse(source, body=False).projection.text
+    assert not md.parse(source, body=False).layout.markers
+    assert "{align: closing}" in search._plain(md, source)
+    assert "{align: closing}" in md.render(source)
