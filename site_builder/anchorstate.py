@@ -22,6 +22,7 @@ knows the former state too.  A missing file means no annotation has a record.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from pathlib import Path
@@ -46,6 +47,7 @@ class Entry(NamedTuple):
 State = dict[str, dict[str, Entry]]  # document slug -> annotation id -> entry
 
 
+@functools.lru_cache(maxsize=1 << 17)  # every build hashes every exact anchoring; most quotes are unchanged
 def selector_hash(quote: Quote) -> str:
     data = json.dumps([quote.exact, quote.prefix, quote.suffix], ensure_ascii=False)
     return hashlib.sha256(data.encode("utf-8")).hexdigest()[:16]

@@ -284,7 +284,7 @@ class ViewBuilder:
         """Every page of the site, planned (views not built yet), sorted by path."""
         plans = [self._home_plan(), self._glossary_plan(), self._annotations_plan(), self._not_found_plan(),
                  self._search_plan()]
-        plans.extend(self._document_plan(p) for p in self.parts)
+        plans.extend(self._document_plan(p, at) for at, p in enumerate(self.parts))
         plans.extend(self._annotations_document_plan(p) for p in self.parts if p.notes or p.orphans)
         plans.extend(self._entity_plan(e) for e in self.entities.values())
         return sorted(plans, key=lambda p: p.path)
@@ -296,7 +296,8 @@ class ViewBuilder:
         return self._home_plan().build()
 
     def document(self, an: DocumentAnalysis) -> Page:
-        return self._document_plan(next(p for p in self.parts if p.an is an)).build()
+        at = next(i for i, p in enumerate(self.parts) if p.an is an)
+        return self._document_plan(self.parts[at], at).build()
 
     def entity(self, e: Entity) -> Page:
         return self._entity_plan(e).build()
@@ -341,7 +342,8 @@ class ViewBuilder:
 
         return PagePlan(urls.HOME, "index.html", self.content.site.title, "home", inputs, build)
 
-    def _document_plan(self, p: _DocParts) -> PagePlan:
+    def _document_plan(self, p: _DocParts, at: int) -> PagePlan:
+        """The document page of ``p``, the ``at``-th document (its neighbours are in the pager)."""
         generation = self.cache.refs_generation
         if p.page_inputs is not None and p.page_inputs[0] == generation:
             inputs = p.page_inputs[1]
@@ -350,7 +352,6 @@ class ViewBuilder:
             p.page_inputs = (generation, inputs)
         doc = p.an.doc
         path = urls.document_path(doc.slug)
-        at = next(i for i, q in enumerate(self.parts) if q is p)
         previous = self.parts[at - 1].docref if at > 0 else None
         following = self.parts[at + 1].docref if at + 1 < len(self.parts) else None
         print_notes = self.content.site.print_notes
