@@ -27,18 +27,18 @@ def outputs(builder: pageviews.ViewBuilder, env: jinja2.Environment, site: views
     """
     out = []
     content = builder.content
-    whole = views._digest(common, content.overview, tuple(content.entities), tuple(p.token for p in builder.parts),
+    whole = views.digest(common, content.overview, tuple(content.entities), tuple(p.token for p in builder.parts),
                            sorted(templates.items()))
     def reader() -> dict[OutPath, bytes]:
         files = search.static_scripts(env)
         files[urls.ENTITIES_JS] = search.entities_js(content)
         return files
-    out.append(("reader", views._digest(tuple(content.entities), sorted(templates.items())), reader))
+    out.append(("reader", views.digest(tuple(content.entities), sorted(templates.items())), reader))
     # The search index in shards, each keyed by the units (documents) it covers: an edit remakes one group.
     memo = getattr(builder.cache, "search", None)
     if memo is None:  # a cache pickled before the memo existed
         memo = builder.cache.search = {}
-    units = searchshards.units(content, builder.analyses, [str(p.token) for p in builder.parts], views._digest)
+    units = searchshards.units(content, builder.analyses, [str(p.token) for p in builder.parts], views.digest)
     out.extend(searchshards.Shards(content, units, memo).outputs())
     if templating.has_template(env, "graph.html"):
         def make_graph() -> dict[OutPath, bytes]:
@@ -46,12 +46,12 @@ def outputs(builder: pageviews.ViewBuilder, env: jinja2.Environment, site: views
             # (the layout is memoised), rendering it is not, so the bytes are kept with the
             # digest of the view they were rendered from.
             metas = publish.MetaBuilder(content, builder.analyses)
-            page = templating._with_meta(graph.page(builder), metas)
-            key = render._page_digest(page, views._digest(common, sorted(templates.items())))
+            page = templating.with_meta(graph.page(builder), metas)
+            key = render.page_digest(page, views.digest(common, sorted(templates.items())))
             kept = builder.cache.layouts.get("page")
             if kept is not None and kept[0] == key:
                 return {urls.GRAPH: kept[1]}
-            data = templating._render_one(page, env, site).encode("utf-8")
+            data = templating.render_one(page, env, site).encode("utf-8")
             builder.cache.layouts["page"] = (key, data)
             return {urls.GRAPH: data}
         out.append(("graph", whole, make_graph))

@@ -26,7 +26,7 @@ from .graph_layout import MARGIN, Work, box_reach, label_lines, label_width
 from .labels import TYPE_LABELS, TYPE_SINGULAR
 from .model import Content
 from .schema import ENTITY_TYPES
-from .views import Group, Page, _freeze
+from .views import Group, Page, freeze
 from .xref import XRef
 
 WIDTH, HEIGHT = 1000, 720
@@ -288,4 +288,4 @@ def page(builder):
         "legend": legend,
         "groups": groups,
     }
-    return Page(urls.GRAPH, "graph.html", "Entity graph", "graph", _freeze(view))
+    return Page(urls.GRAPH, "graph.html", "Entity graph", "graph", freeze(view))

@@ -24,7 +24,9 @@ from .schema import ANNOTATION_KINDS, ENTITY_TYPES, VERDICTS
 from .urls import OutPath
 from .xref import DocumentAnalysis, XRef
 from .views import (
-    BlockView, Count, DocumentAnnotations, DocumentRef, DocumentSummary, EntityLink, EntityRef, Group, Link, MENTIONS_PER_DOCUMENT, MentionGroup, MentionView, NoteView, Page, RowView, SourceView, lang_of, verdict_changes, _digest, _freeze,
+    MENTIONS_PER_DOCUMENT, BlockView, Count, DocumentAnnotations, DocumentRef, DocumentSummary, EntityLink,
+    EntityRef, Group, Link, MentionGroup, MentionView, NoteView, Page, RowView, SourceView, digest, freeze,
+    lang_of, verdict_changes,
 )
 
 from .labels import KIND_LABELS, KIND_PLURALS, TYPE_LABELS, TYPE_SINGULAR, VERDICT_LABELS
@@ -34,7 +36,7 @@ class _DocParts:
 
     Kept across builds by :class:`RenderCache` and reused while the document's
     analysis object and the entity references its notes show are the same.
-    Each ``*_digest`` and ``contrib`` value digests exactly the views beside it.
+    Each ``*digest`` and ``contrib`` value digests exactly the views beside it.
     """
 
     __slots__ = ("an", "token", "note_entities", "note_key", "notes", "notes_digest", "summary", "summary_digest",
@@ -158,14 +160,14 @@ def _doc_parts(an: DocumentAnalysis, refs: dict[str, EntityRef], ref_digest: dic
                     for a in an.annotations)
     p.orphans = tuple(note_view(a, 0, d.title, an.note_html[a.id], refs, orphaned=True, doc_lang=doc_lang)
                       for a in an.orphans)
-    note_digests = [_digest(n) for n in p.notes]
-    p.notes_digest = _digest(tuple(note_digests), p.orphans)
+    note_digests = [digest(n) for n in p.notes]
+    p.notes_digest = digest(tuple(note_digests), p.orphans)
     p.kinds = Counter(a.kind for a in an.annotations)
     p.verdicts = Counter(a.verdict for a in an.annotations if a.verdict)
     link = Link(urls.document_path(slug))
     p.summary = DocumentSummary(slug, d.title, d.date, d.summary, link, len(an.annotations), len(an.mentions),
                                 doc_lang)
-    p.summary_digest = _digest(p.summary, sorted(p.kinds.items()), sorted(p.verdicts.items()))
+    p.summary_digest = digest(p.summary, sorted(p.kinds.items()), sorted(p.verdicts.items()))
     p.docref = DocumentRef(slug, d.title, d.date, d.summary, link, doc_lang)
     mentions: dict[str, list[MentionView]] = defaultdict(list)
     by_block: dict[int, set[str]] = defaultdict(set)
@@ -190,7 +192,7 @@ def _doc_parts(an: DocumentAnalysis, refs: dict[str, EntityRef], ref_digest: dic
             annotated[e].append(i)
     p.annotated = {e: tuple(p.notes[i] for i in idx) for e, idx in annotated.items()}
     p.contrib = {
-        e: int(_digest(p.docref, p.mentions.get(e), p.mention_counts.get(e), sorted(p.co.get(e, {}).items()),
+        e: int(digest(p.docref, p.mentions.get(e), p.mention_counts.get(e), sorted(p.co.get(e, {}).items()),
                        tuple(note_digests[i] for i in annotated.get(e, ()))), 16)
         for e in set(p.mentions) | set(annotated)
     }
@@ -218,7 +220,7 @@ class ViewBuilder:
         self.entities = {e.id: e for e in sorted(content.entities, key=lambda e: e.id)}
         self.refs = {eid: EntityRef(e.id, e.name, e.type, TYPE_SINGULAR[e.type], e.summary,
                                     Link(urls.entity_path(e.id)), e.language) for eid, e in self.entities.items()}
-        self.ref_digest = {eid: _digest(r) for eid, r in self.refs.items()}
+        self.ref_digest = {eid: digest(r) for eid, r in self.refs.items()}
         cache = self.cache
         if self.ref_digest != cache.ref_digests:
             cache.ref_digests = self.ref_digest
@@ -317,7 +319,7 @@ class ViewBuilder:
         ov = self.content.overview
         parts = self.parts
         links = tuple(self._links.values())
-        inputs = _digest(ov.title, ov.summary, ov.takeaways, ov.body, links, tuple(p.summary_digest for p in parts))
+        inputs = digest(ov.title, ov.summary, ov.takeaways, ov.body, links, tuple(p.summary_digest for p in parts))
 
         def build() -> Page:
             kinds: Counter[str] = Counter()
@@ -338,7 +340,7 @@ class ViewBuilder:
                 "annotation_total": sum(kinds.values()),
                 "entity_total": len(links),
             }
-            return Page(urls.HOME, "index.html", self.content.site.title, "home", _freeze(view))
+            return Page(urls.HOME, "index.html", self.content.site.title, "home", freeze(view))
 
         return PagePlan(urls.HOME, "index.html", self.content.site.title, "home", inputs, build)
 
@@ -348,7 +350,7 @@ class ViewBuilder:
         if p.page_inputs is not None and p.page_inputs[0] == generation:
             inputs = p.page_inputs[1]
         else:
-            inputs = _digest(p.token, p.notes_digest, tuple(self.ref_digest.get(e, "") for e in p.page_entities))
+            inputs = digest(p.token, p.notes_digest, tuple(self.ref_digest.get(e, "") for e in p.page_entities))
             p.page_inputs = (generation, inputs)
         doc = p.an.doc
         path = urls.document_path(doc.slug)
@@ -357,7 +359,7 @@ class ViewBuilder:
         print_notes = self.content.site.print_notes
         page_lang = doc.lang(self.content.site.language)
         pair = self.translations.get(doc.slug)
-        inputs = _digest(inputs, previous, following, print_notes, page_lang, pair)
+        inputs = digest(inputs, previous, following, print_notes, page_lang, pair)
 
         def build() -> Page:
             an = p.an
@@ -387,7 +389,7 @@ class ViewBuilder:
                 "rows": tuple(RowView(tuple(blocks[i] for i in r.blocks), Markup(r.original))
                               for r in pair.rows) if pair else (),
             }
-            return Page(path, "document.html", doc.title, "documents", _freeze(view), lang=page_lang)
+            return Page(path, "document.html", doc.title, "documents", freeze(view), lang=page_lang)
 
         return PagePlan(path, "document.html", doc.title, "documents", inputs, build)
 
@@ -442,7 +444,7 @@ class ViewBuilder:
         state = self.states[eid]
         related = self.related.get(eid, ())
         shown = sorted(set(related) | set(state.co))
-        inputs = _digest(e.id, e.name, e.type, e.aliases, e.summary, e.description, e.website, e.wikidata, e.language,
+        inputs = digest(e.id, e.name, e.type, e.aliases, e.summary, e.description, e.website, e.wikidata, e.language,
                          related, tuple(self.ref_digest.get(o, "") for o in shown), state.contributions)
         path = urls.entity_path(eid)
 
@@ -465,7 +467,7 @@ class ViewBuilder:
                 "mention_total": sum(g.total for g in mention_groups),
                 "annotations": tuple(n for p in touching for n in p.annotated.get(eid, ())),
             }
-            return Page(path, "entity.html", e.name, "glossary", _freeze(view))
+            return Page(path, "entity.html", e.name, "glossary", freeze(view))
 
         return PagePlan(path, "entity.html", e.name, "glossary", inputs, build)
 
@@ -482,9 +484,9 @@ class ViewBuilder:
             az = tuple(Group("other" if k == "#" else k, k, tuple(sorted(v, key=lambda x: x.name.casefold())))
                        for k, v in sorted(letters.items(), key=lambda kv: (kv[0] == "#", kv[0])))
             view = {"az": az, "by_type": _by_type(links), "total": len(links)}
-            return Page(urls.GLOSSARY_INDEX, "glossary.html", "Glossary", "glossary", _freeze(view))
+            return Page(urls.GLOSSARY_INDEX, "glossary.html", "Glossary", "glossary", freeze(view))
 
-        return PagePlan(urls.GLOSSARY_INDEX, "glossary.html", "Glossary", "glossary", _digest(links), build)
+        return PagePlan(urls.GLOSSARY_INDEX, "glossary.html", "Glossary", "glossary", digest(links), build)
 
     def _annotations_plan(self) -> PagePlan:
         """The annotation index: counts by kind and verdict, and a row per document linking its own page.
@@ -510,10 +512,10 @@ class ViewBuilder:
                 "documents": tuple(rows),
                 "orphans": sum(r.orphans for r in rows),
             }
-            return Page(urls.ANNOTATIONS_INDEX, "annotations.html", "Annotations", "annotations", _freeze(view))
+            return Page(urls.ANNOTATIONS_INDEX, "annotations.html", "Annotations", "annotations", freeze(view))
 
         return PagePlan(urls.ANNOTATIONS_INDEX, "annotations.html", "Annotations", "annotations",
-                        _digest(tuple((p.summary_digest, len(p.orphans)) for p in parts)), build)
+                        digest(tuple((p.summary_digest, len(p.orphans)) for p in parts)), build)
 
     def _annotations_document_plan(self, p: _DocParts) -> PagePlan:
         """One document's annotations by kind, with its fact-check table (the old index, per document)."""
@@ -528,19 +530,19 @@ class ViewBuilder:
                 by_kind[n.kind].append(n)
             groups = tuple(Group(k, KIND_PLURALS[k], tuple(by_kind[k])) for k in ANNOTATION_KINDS if by_kind.get(k))
             view = {"document": p.summary, "groups": groups, "total": len(p.notes), "orphans": p.orphans}
-            return Page(path, "annotations_document.html", title, "annotations", _freeze(view))
+            return Page(path, "annotations_document.html", title, "annotations", freeze(view))
 
         return PagePlan(path, "annotations_document.html", title, "annotations",
-                        _digest(p.summary, p.notes_digest, page_lang), build)
+                        digest(p.summary, p.notes_digest, page_lang), build)
 
     def _not_found_plan(self) -> PagePlan:
         return PagePlan(urls.NOT_FOUND, "404.html", "Page not found", "", "",
-                        lambda: Page(urls.NOT_FOUND, "404.html", "Page not found", "", _freeze({})))
+                        lambda: Page(urls.NOT_FOUND, "404.html", "Page not found", "", freeze({})))
 
     def _search_plan(self) -> PagePlan:
         # The results page: filled in the browser from ?q= and the search index.
         return PagePlan(urls.SEARCH, "search.html", "Search", "search", "",
-                        lambda: Page(urls.SEARCH, "search.html", "Search", "search", _freeze({})))
+                        lambda: Page(urls.SEARCH, "search.html", "Search", "search", freeze({})))
 
 
 def _annotation_row(p: _DocParts) -> DocumentAnnotations:

@@ -24,18 +24,18 @@ from .urls import OutPath
 from .xref import DocumentAnalysis, XRef
 from .pageviews import PagePlan, RenderCache, ViewBuilder
 from .templating import (
-    TemplateProblem, has_template, static_assets, template_digests, template_sources, _render_one, _with_meta,
+    TemplateProblem, has_template, static_assets, template_digests, template_sources, render_one, with_meta,
 )
-from .views import Page, SiteView, site_view, _digest
+from .views import Page, SiteView, site_view, digest
 
 
 
 def _render_plan(plan: PagePlan, env: jinja2.Environment, site: SiteView, metas: publish.MetaBuilder) -> bytes:
     """One planned page, its view built and rendered (a job for :func:`forkmap.run`)."""
-    return _render_one(_with_meta(plan.build(), metas), env, site).encode("utf-8")
+    return render_one(with_meta(plan.build(), metas), env, site).encode("utf-8")
 
 
-def _page_digest(page: Page, templates_digest: str) -> str:
+def page_digest(page: Page, templates_digest: str) -> str:
     h = hashlib.sha256(templates_digest.encode())
     h.update(pickle.dumps((page.path, page.template, page.title, page.section, page.view, page.extra),
                           protocol=5))
@@ -92,8 +92,8 @@ def render_all(content: Content, analyses: list[DocumentAnalysis], xref: XRef | 
     builder = ViewBuilder(content, analyses, xref, md, cache)
     site = site_view(content)
     templates = _templates_for(env, cache)
-    everything = _digest(sorted(templates.items()))
-    common = _digest(content.site)  # the site view, and allow_raw_html for the Markdown rendered here
+    everything = digest(sorted(templates.items()))
+    common = digest(content.site)  # the site view, and allow_raw_html for the Markdown rendered here
     out: dict[OutPath, bytes] = {}
     rendered: list[OutPath] = []
     metas = publish.MetaBuilder(content, analyses)
@@ -103,7 +103,7 @@ def render_all(content: Content, analyses: list[DocumentAnalysis], xref: XRef | 
     todo: list[Callable[[], bytes]] = []
     for plan in plans:
         titles.append((plan.path, plan.title))
-        key = _digest(common, templates.get(plan.template, everything), plan.path, plan.template, plan.title,
+        key = digest(common, templates.get(plan.template, everything), plan.path, plan.template, plan.title,
                       plan.section, plan.inputs)
         keys.append(key)
         hit = cache.pages.get(plan.path)
@@ -121,15 +121,15 @@ def render_all(content: Content, analyses: list[DocumentAnalysis], xref: XRef | 
         cache.pages[plan.path] = (key, data)
         rendered.append(plan.path)
     if extra_pages is not None:
-        templates_digest = _digest(common, everything)
+        templates_digest = digest(common, everything)
         for page in extra_pages(builder):
             titles.append((page.path, page.title))
-            key = _page_digest(page, templates_digest)
+            key = page_digest(page, templates_digest)
             hit = cache.pages.get(page.path)
             if hit is not None and hit[0] == key:
                 out[page.path] = hit[1]
                 continue
-            data = _render_one(_with_meta(page, metas), env, site).encode("utf-8")
+            data = render_one(with_meta(page, metas), env, site).encode("utf-8")
             out[page.path] = data
             cache.pages[page.path] = (key, data)
             rendered.append(page.path)

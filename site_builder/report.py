@@ -216,7 +216,7 @@ class LinkedItem(NamedTuple):
 def page(content: Content, analyses: list[DocumentAnalysis]):
     """The report as a site page (``report.html``), when ``report_page: true``."""
     from .labels import KIND_PLURALS, VERDICT_LABELS
-    from .views import Count, Link, Page, _freeze
+    from .views import Count, Link, Page, freeze
 
     r = build(content, analyses)
     names = {e.id: e.name for e in content.entities}
@@ -236,4 +236,4 @@ def page(content: Content, analyses: list[DocumentAnalysis]):
         "unmentioned": tuple(LinkedItem(names[e], e, Link(urls.entity_path(e))) for e in r.unmentioned),
         "unlisted": r.unlisted,
     }
-    return Page(REPORT_PAGE, "report.html", "Editorial report", "report", _freeze(view))
+    return Page(REPORT_PAGE, "report.html", "Editorial report", "report", freeze(view))

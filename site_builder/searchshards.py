@@ -41,7 +41,7 @@ import json
 from collections import Counter, defaultdict
 from typing import Callable, NamedTuple
 
-from . import search, urls
+from . import search, urls, views
 from .markdown import Markdown
 from .model import Content
 from .urls import OutPath
@@ -231,7 +231,7 @@ def units(content: Content, analyses: list[DocumentAnalysis], doc_keys: list[str
 
     ``doc_keys``: a key per analysis that changes whenever it does (the renderer's
     tokens); without them a document's key digests its records."""
-    digest = digest or _digest
+    digest = digest or views.digest
     md = Markdown(allow_html=content.site.allow_raw_html)
     site_lang = content.site.language
     common = digest(site_lang, content.site.allow_raw_html, INDEX_VERSION)
@@ -247,10 +247,6 @@ def units(content: Content, analyses: list[DocumentAnalysis], doc_keys: list[str
         out.append(Unit(f"e-{letter}", digest(common, tuple(ents)),
                         lambda ents=ents: search.entity_records(ents, site_lang, md)))
     return out
-
-
-def _digest(*parts) -> str:
-    return hashlib.blake2b(repr(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 class Shards:
@@ -271,7 +267,7 @@ class Shards:
         for u in all_units:  # units keep their order within a group
             members[group_of(u.name, self.count)].append(u)
         self.members = [members.get(i, []) for i in range(self.count)]
-        self.keys = [_digest(INDEX_VERSION, self.count, i, [(u.name, u.key) for u in m])
+        self.keys = [views.digest(INDEX_VERSION, self.count, i, [(u.name, u.key) for u in m])
                      for i, m in enumerate(self.members)]
         live = {u.name for u in all_units}
         for name in [n for n in self.unit_memo if n not in live]:
@@ -304,7 +300,7 @@ class Shards:
     def outputs(self) -> list[tuple[str, str, Callable[[], dict[OutPath, bytes]]]]:
         out: list[tuple[str, str, Callable[[], dict[OutPath, bytes]]]] = [
             (f"search-group-{self.count}-{i}", self.keys[i], (lambda i=i: self.group(i))) for i in range(self.count)]
-        out.append(("search-manifest", _digest(INDEX_VERSION, self.keys), self.manifest))
+        out.append(("search-manifest", views.digest(INDEX_VERSION, self.keys), self.manifest))
         return out
 
     def files(self) -> dict[OutPath, bytes]:

@@ -23,7 +23,7 @@ from pygments.formatters import HtmlFormatter
 from . import bidi, language, publish, urls
 from .diagnostics import Pos
 from .urls import OutPath, relative_url
-from .views import Link, Page, SiteView, _digest
+from .views import Link, Page, SiteView, digest
 
 if TYPE_CHECKING:
     from .pageviews import RenderCache
@@ -131,7 +131,7 @@ def template_digests(env: jinja2.Environment, sources: dict[str, str] | None = N
             found = [None]
         deps[name] = None if None in found else set(found)
     out = {}
-    everything = _digest(sorted(sources.items()))
+    everything = digest(sorted(sources.items()))
     for name in sources:
         seen: set[str] = set()
         stack = [name]
@@ -146,7 +146,7 @@ def template_digests(env: jinja2.Environment, sources: dict[str, str] | None = N
                 dynamic = True
             else:
                 stack.extend(d)
-        out[name] = everything if dynamic else _digest(sorted((n, sources.get(n, "")) for n in seen))
+        out[name] = everything if dynamic else digest(sorted((n, sources.get(n, "")) for n in seen))
     return out
 
 
@@ -177,7 +177,7 @@ def _template_pos(env: jinja2.Environment, name: str | None, lineno: int | None)
     return Pos(shown, lineno or 0, 1)
 
 
-def _render_one(page: Page, env: jinja2.Environment, site: SiteView) -> str:
+def render_one(page: Page, env: jinja2.Environment, site: SiteView) -> str:
     try:
         return _render_template(page, env, site)
     except jinja2.TemplateSyntaxError as exc:
@@ -216,7 +216,7 @@ def _traceback_line(exc: BaseException, env: jinja2.Environment) -> tuple[int | 
     return found
 
 
-def _with_meta(page: Page, metas: "publish.MetaBuilder") -> Page:
+def with_meta(page: Page, metas: "publish.MetaBuilder") -> Page:
     """The page with its head metadata (canonical URL, OpenGraph, JSON-LD) in ``extra.meta``."""
     if any(k == "meta" for k, _ in page.extra):
         return page

@@ -228,7 +228,7 @@ class Page(NamedTuple):
 
 
 
-def _digest(*parts: Any) -> str:
+def digest(*parts: Any) -> str:
     """A digest of plain values (strings, numbers, tuples and NamedTuples of them) by their repr."""
     return hashlib.blake2b(repr(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
@@ -244,8 +244,8 @@ class FrozenDict(dict):
             raise AttributeError(name) from exc
 
 
-def _freeze(view: dict) -> FrozenDict:
-    return FrozenDict((k, _freeze(v) if isinstance(v, dict) and not isinstance(v, FrozenDict) else v)
+def freeze(view: dict) -> FrozenDict:
+    return FrozenDict((k, freeze(v) if isinstance(v, dict) and not isinstance(v, FrozenDict) else v)
                       for k, v in view.items())
 
 
