@@ -15,7 +15,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from . import graphemes, reanchor
@@ -66,7 +66,9 @@ class Outcome:
 
 
 _FOLD_TABLE = str.maketrans(_FOLD)
-_SPACE_RUN = re.compile(r"\s+")
+# Whitespace runs that need a chunk of the offset map: anything but a single plain space
+# (a space followed by more whitespace, or a run that starts with another whitespace character).
+_SPACE_RUN = re.compile(r" \s+|[^\S ]\s*")
 
 
 _COMPOSES_BACKWARDS: frozenset[str] | None = None
@@ -136,7 +138,8 @@ def normalize(raw: str) -> NormText:
 
 
 def _fold(raw: str) -> NormText:
-    folded = raw.translate(_FOLD_TABLE)
+    # Every character _FOLD changes is outside ASCII.
+    folded = raw if raw.isascii() else raw.translate(_FOLD_TABLE)
     parts: list[str] = []
     starts = [0]
     raw_starts = [0]
@@ -144,8 +147,6 @@ def _fold(raw: str) -> NormText:
     out_len = 0
     for m in _SPACE_RUN.finditer(folded):
         a, b = m.span()
-        if b - a == 1 and folded[a] == " ":
-            continue  # a single plain space needs no chunk of its own
         parts.append(folded[pos:a])
         out_len += a - pos
         if out_len != starts[-1] or a != raw_starts[-1]:
@@ -170,6 +171,8 @@ def _fold(raw: str) -> NormText:
 
 
 def normalize_str(s: str) -> str:
+    if s.isascii() and _SPACE_RUN.search(s) is None:
+        return s  # ASCII is in NFC, has nothing to fold, and no whitespace run to collapse
     return normalize(s).text
 
 
@@ -186,10 +189,10 @@ def find(norm: NormText, exact: str, prefix: str = "", suffix: str = "") -> Outc
         i = text.find(needle, i + 1)
     if prefix.strip():
         p = normalize_str(prefix).strip()
-        hits = [h for h in hits if text[:h].rstrip().endswith(p)]
+        hits = [h for h in hits if reanchor.prefix_before(text, h, p)]
     if suffix.strip():
         s = normalize_str(suffix).strip()
-        hits = [h for h in hits if text[h + len(needle):].lstrip().startswith(s)]
+        hits = [h for h in hits if reanchor.suffix_after(text, h + len(needle), s)]
     matches = tuple(_to_raw(norm, h, h + len(needle)) for h in hits)
     if matches:
         return Outcome(matches)
@@ -388,6 +391,26 @@ def _source_line_col(doc, parsed, offset: int) -> tuple[int, int]:
         if col >= 0:
             return line, col + 1
     return line, 1
+
+
+def line_finder(doc, parsed):
+    """``_source_line`` for many offsets of one document: each in logarithmic time."""
+    segments = parsed.projection.segments
+    ends = [s.end for s in segments]
+    breaks: dict[int, list[int]] = {}  # block -> the starts of its line breaks, in order
+    for s in segments:
+        if s.kind == "break":
+            breaks.setdefault(s.block, []).append(s.start)
+
+    def line_of(offset: int) -> int:
+        i = bisect_right(ends, offset)
+        if i == len(segments):
+            return doc.body_pos.line
+        seg = segments[i]
+        block = parsed.tokens[seg.block]
+        first = block.map[0] if block.map else 0
+        return doc.body_pos.line + first + bisect_left(breaks.get(seg.block, ()), offset)
+    return line_of
 
 
 def _source_line(doc, parsed, offset: int) -> int:

@@ -16,7 +16,9 @@ position.  Raw HTML is escaped unless the site opted in.
 
 from __future__ import annotations
 
+import heapq
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
@@ -375,9 +377,10 @@ def apply_marks(parsed: Parsed, marks: list[MarkSpan], mentions: list[MentionSpa
     notes: dict[int, list[str]] = {}
     # The last segment each annotation covers receives its reference marker.
     end_seg: dict[str, Segment] = {}
+    seg_ends = [s.end for s in segs]  # in order: the segments follow each other
     for m in marks:
         last = None
-        for s in _segments_overlapping(segs, m.start, m.end):
+        for s in _segments_overlapping(segs, bisect_right(seg_ends, m.start), m.start, m.end):
             if s.kind != "break":
                 last = s
         if last is not None:
@@ -389,7 +392,9 @@ def apply_marks(parsed: Parsed, marks: list[MarkSpan], mentions: list[MentionSpa
         if s is not None:
             refs_at.setdefault((s.block, s.child), []).append(m)
     started: set[str] = set()
-    mention_list = sorted(mentions, key=lambda x: x.start)
+    # The marks and mentions over each leaf, found as the leaves come in order.
+    active_marks = _Overlapping(marks)
+    active_mentions = _Overlapping(sorted(mentions, key=lambda x: x.start))
     for bi, block_segs in by_block.items():
         inline = tokens[bi]
         children = inline.children or []
@@ -411,7 +416,9 @@ def apply_marks(parsed: Parsed, marks: list[MarkSpan], mentions: list[MentionSpa
             else:
                 # Each number goes right after the words its annotation ends on; a number that
                 # cannot go there (inside a link or a mention) waits for the link to close.
-                pieces, late = _split_leaf(child, seg, marks, mention_list, started, open_mention,
+                pieces, late = _split_leaf(child, seg, active_marks.over(seg.start, seg.end),
+                                           active_mentions.over(seg.start, seg.end) if seg.linkable else [],
+                                           started, open_mention,
                                            ending if link_depth == 0 else [])
                 out.extend(pieces)
                 pending_refs.extend(late if link_depth == 0 else ending)
@@ -428,13 +435,41 @@ def apply_marks(parsed: Parsed, marks: list[MarkSpan], mentions: list[MentionSpa
     return notes
 
 
-def _segments_overlapping(segs: list[Segment], start: int, end: int):
-    for s in segs:
-        if s.end <= start:
-            continue
+def _segments_overlapping(segs: list[Segment], first: int, start: int, end: int):
+    """The segments over [start, end); ``first`` is the first segment that ends after ``start``."""
+    for i in range(first, len(segs)):
+        s = segs[i]
         if s.start >= end:
             break
         yield s
+
+
+class _Overlapping:
+    """The spans of a list that overlap each of a series of ranges, in list order.
+
+    The ranges must come in order (neither end ever goes back, as the leaves of a
+    document do), so each span is added and dropped once: linear in the spans plus
+    the answers, however many leaves and spans a document has.
+    """
+
+    def __init__(self, spans: list) -> None:
+        self.spans = spans
+        self.by_start = sorted(range(len(spans)), key=lambda i: spans[i].start)
+        self.next = 0  # in by_start: the first span not yet added
+        self.live: list[tuple[int, int]] = []  # a heap of (end, index) of the spans added and not dropped
+
+    def over(self, start: int, end: int) -> list:
+        """The spans with ``span.start < end`` and ``span.end > start``, in list order."""
+        spans, by_start, live = self.spans, self.by_start, self.live
+        while self.next < len(by_start) and spans[by_start[self.next]].start < end:
+            i = by_start[self.next]
+            heapq.heappush(live, (spans[i].end, i))
+            self.next += 1
+        while live and live[0][0] <= start:
+            heapq.heappop(live)
+        if not live:
+            return []
+        return [spans[i] for i in sorted(i for _, i in live)]
 
 
 def _token(type_: str, content: str = "", meta: dict | None = None) -> Token:
@@ -452,10 +487,10 @@ def _split_leaf(child: Token, seg: Segment, marks: list[MarkSpan], mentions: lis
     (across a line break) into this one, and out again if it goes on.
     ``ending`` are the annotations whose last piece is in this leaf: each one's
     reference number is put right after that piece (after the mention it ends
-    in, if any).  Returns the tokens and the numbers that could not be placed.
+    in, if any).  ``marks`` and ``mentions`` are those over this leaf, in order.
+    Returns the tokens and the numbers that could not be placed.
     """
-    active_marks = [m for m in marks if m.start < seg.end and m.end > seg.start]
-    active_mentions = [m for m in mentions if m.start < seg.end and m.end > seg.start] if seg.linkable else []
+    active_marks, active_mentions = marks, mentions
     if not active_marks and not active_mentions:
         return [child], list(ending)
     waiting = sorted(ending, key=lambda m: (min(m.end, seg.end), m.number))

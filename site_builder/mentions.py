@@ -100,8 +100,7 @@ def _compile(aliases: list[Alias], fold: bool) -> tuple[re.Pattern | None, dict[
         if node.entity is not None:
             name = f"e{len(groups)}"
             groups[name] = node.entity
-            end = f"(?!{_WORD_CLASS})" if is_word_char(ch) else ""
-            parts.append(f"{end}(?P<{name}>)")
+            parts.append(f"(?P<{name}>)")
         body = parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
         return (r"\s+" if ch == " " else re.escape(ch)) + body
 
@@ -115,7 +114,12 @@ def _compile(aliases: list[Alias], fold: bool) -> tuple[re.Pattern | None, dict[
             branches.append(f"{first}(?<!{_WORD_CLASS}{first})" + emit(child, c)[len(first):])
         else:
             branches.append(emit(child, c))
-    return re.compile("|".join(branches)), groups
+    # An alias that ends in a word character must not be followed by one.  The check is
+    # written once, after the whole trie (the engine backtracks into the trie for a shorter
+    # alias when it fails), rather than after each alias: compiling the word class is the
+    # costly part of compiling the pattern, and a glossary has hundreds of aliases.
+    ending = f"(?:(?<!{_WORD_CLASS})|(?!{_WORD_CLASS}))"
+    return re.compile("(?:" + "|".join(branches) + ")" + ending), groups
 
 
 class Matcher:
@@ -167,6 +171,8 @@ _BARE_ADDRESS = re.compile(
     r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
 )
 
+_ADDRESS_HINT = re.compile(r"[@:]|(?i:www\.)")
+
 
 def find_in_runs(runs: Iterable[tuple[int, str]], matcher: Matcher) -> list[Found]:
     """Mentions in (offset, text) runs, with offsets into the whole projection.
@@ -180,11 +186,16 @@ def find_in_runs(runs: Iterable[tuple[int, str]], matcher: Matcher) -> list[Foun
         found = matcher.find(text)
         if not found:
             continue
-        addresses = [m.span() for m in _BARE_ADDRESS.finditer(text)]
+        # Every address has an '@', a ':' or 'www.'; most runs have none, and the address
+        # pattern is slow to rule out (it tries each word as the start of an e-mail address).
+        addresses = ([m.span() for m in _BARE_ADDRESS.finditer(text)]
+                     if _ADDRESS_HINT.search(text) is not None else [])
+        # Between two ASCII characters there is always a cluster boundary, except in CR LF.
+        simple = text.isascii() and "\r" not in text
         for f in found:
-            if any(a < f.end and f.start < b for a, b in addresses):
+            if addresses and any(a < f.end and f.start < b for a, b in addresses):
                 continue
-            if not (is_boundary(text, f.start) and is_boundary(text, f.end)):
+            if not simple and not (is_boundary(text, f.start) and is_boundary(text, f.end)):
                 continue
             out.append(Found(offset + f.start, offset + f.end, f.entity))
     return out

@@ -100,10 +100,25 @@ def _position(start: int, expected: int) -> float:
 
 def _selector_hits(text: str, needle: str, prefix: str, suffix: str, hits: list[int]) -> list[int]:
     if prefix:
-        hits = [h for h in hits if text[:h].rstrip().endswith(prefix)]
+        hits = [h for h in hits if prefix_before(text, h, prefix)]
     if suffix:
-        hits = [h for h in hits if text[h + len(needle):].lstrip().startswith(suffix)]
+        hits = [h for h in hits if suffix_after(text, h + len(needle), suffix)]
     return hits
+
+
+def prefix_before(text: str, at: int, prefix: str) -> bool:
+    """``text[:at].rstrip().endswith(prefix)``, without copying the text (so each hit costs its own length)."""
+    while at > 0 and text[at - 1].isspace():
+        at -= 1
+    return text.endswith(prefix, 0, at)
+
+
+def suffix_after(text: str, at: int, suffix: str) -> bool:
+    """``text[at:].lstrip().startswith(suffix)``, without copying the text."""
+    n = len(text)
+    while at < n and text[at].isspace():
+        at += 1
+    return text.startswith(suffix, at)
 
 
 def resolve(text: str, needle: str, prefix: str, suffix: str, former: Former) -> Resolution:

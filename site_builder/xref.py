@@ -134,8 +134,9 @@ def analyse_document(doc: Document, annotations: tuple[Annotation, ...], md: Mar
         hand += links.place(refs, a.body_pos, page)
     states: list[reanchor.Anchored] = []
     marks = anchoring.anchor_annotations(doc, parsed, annotations, diags, formers or {}, states)
-    states = [x._replace(line=anchoring._source_line(doc, parsed, x.start)) if x.start >= 0 else x for x in states]
-    reanchor.report(doc, annotations, states, lambda off: anchoring._source_line(doc, parsed, off), diags)
+    line_of = anchoring.line_finder(doc, parsed)
+    states = [x._replace(line=line_of(x.start)) if x.start >= 0 else x for x in states]
+    reanchor.report(doc, annotations, states, line_of, diags)
     orphaned = {x.id for x in states if x.state == reanchor.ORPHANED}
     by_id = {a.id: a for a in annotations}
     ordered = [by_id[m.id] for m in marks]
