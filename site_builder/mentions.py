@@ -138,21 +138,34 @@ class Matcher:
             return self._scan(self._ci, self._ci_groups, fold_case(text))
         # Interleave the two passes: leftmost, then longest (case-sensitive on a tie), never
         # overlapping.  A pass whose next match overlaps the one kept searches again from
-        # its end, so a dropped match never hides a later one of the same pass.
-        passes = ((self._cs, self._cs_groups, text), (self._ci, self._ci_groups, fold_case(text)))
-        nxt = [pattern.search(t) for pattern, _, t in passes]
+        # its end, so a dropped match never hides a later one of the same pass.  (The pass
+        # whose match is kept goes on from that match's end, which is where its iterator is.)
+        texts = (text, fold_case(text))
+        patterns = (self._cs, self._ci)
+        groups = (self._cs_groups, self._ci_groups)
+        its = [patterns[0].finditer(texts[0]), patterns[1].finditer(texts[1])]
+        nxt = [next(its[0], None), next(its[1], None)]
         out: list[Found] = []
         while True:
-            live = [(m.start(), m.start() - m.end(), k) for k, m in enumerate(nxt) if m is not None]
-            if not live:
-                return out
-            k = min(live)[2]
+            a, b = nxt
+            if a is None:
+                if b is None:
+                    return out
+                k = 1
+            elif b is None:
+                k = 0
+            else:
+                sa, sb = a.start(), b.start()
+                k = 0 if sa < sb or (sa == sb and a.end() >= b.end()) else 1
             m = nxt[k]
-            out.append(Found(m.start(), m.end(), passes[k][1][m.lastgroup]))
-            for j, (pattern, _, t) in enumerate(passes):
-                other = nxt[j]
-                if other is not None and other.start() < m.end():
-                    nxt[j] = pattern.search(t, m.end())
+            end = m.end()
+            out.append(Found(m.start(), end, groups[k][m.lastgroup]))
+            nxt[k] = next(its[k], None)
+            j = 1 - k
+            other = nxt[j]
+            if other is not None and other.start() < end:
+                its[j] = patterns[j].finditer(texts[j], end)
+                nxt[j] = next(its[j], None)
 
     @staticmethod
     def _scan(pattern: re.Pattern, groups: dict[str, str], text: str) -> list[Found]:
@@ -171,7 +184,18 @@ _BARE_ADDRESS = re.compile(
     r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
 )
 
-_ADDRESS_HINT = re.compile(r"[@:]|(?i:www\.)")
+_ADDRESS_HINT = re.compile(r"@|://|(?i:www\.|mailto:)")
+
+
+def _boundary(text: str, i: int) -> bool:
+    """:func:`graphemes.is_boundary`, answered at once between two characters that never join
+    (below U+0300, where combining marks begin, or common punctuation such as curly quotes
+    and dashes), except CR LF."""
+    if 0 < i < len(text):
+        a, b = text[i - 1], text[i]
+        if (a < "\u0300" or "\u2010" <= a <= "\u2027") and (b < "\u0300" or "\u2010" <= b <= "\u2027") and a != "\r":
+            return True
+    return is_boundary(text, i)
 
 
 def find_in_runs(runs: Iterable[tuple[int, str]], matcher: Matcher) -> list[Found]:
@@ -186,16 +210,14 @@ def find_in_runs(runs: Iterable[tuple[int, str]], matcher: Matcher) -> list[Foun
         found = matcher.find(text)
         if not found:
             continue
-        # Every address has an '@', a ':' or 'www.'; most runs have none, and the address
+        # Every address has '@', '://', 'www.' or 'mailto:'; most runs have none, and the address
         # pattern is slow to rule out (it tries each word as the start of an e-mail address).
         addresses = ([m.span() for m in _BARE_ADDRESS.finditer(text)]
                      if _ADDRESS_HINT.search(text) is not None else [])
-        # Between two ASCII characters there is always a cluster boundary, except in CR LF.
-        simple = text.isascii() and "\r" not in text
         for f in found:
             if addresses and any(a < f.end and f.start < b for a, b in addresses):
                 continue
-            if not simple and not (is_boundary(text, f.start) and is_boundary(text, f.end)):
+            if not (_boundary(text, f.start) and _boundary(text, f.end)):
                 continue
             out.append(Found(offset + f.start, offset + f.end, f.entity))
     return out
