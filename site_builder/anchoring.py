@@ -176,23 +176,93 @@ def normalize_str(s: str) -> str:
     return normalize(s).text
 
 
+# Index a document's text by word when finding its quotes by scanning would read more
+# characters than this (quotes times text length): a long document with many annotations.
+INDEX_FROM = 2_000_000
+
+
+class Occurrences:
+    """Every start of a needle in a normalised text, overlapping ones included.
+
+    Words in a normalised text are separated by single spaces.  With ``indexed``,
+    the text's words are listed with their starts, and a needle with a whole word
+    inside it (a space on each side) is looked for only where the rarest such word
+    stands: finding N quotes then costs N look-ups instead of N scans of the text,
+    with the same answers.  Other needles are found by scanning.
+    """
+
+    def __init__(self, text: str, indexed: bool = False) -> None:
+        self.text = text
+        self.words: dict[str, list[int]] | None = None
+        self.scans = 0  # needles found by scanning the text (tests count them)
+        if indexed:
+            words: dict[str, list[int]] = {}
+            pos = 0
+            for w in text.split(" "):
+                starts = words.get(w)
+                if starts is None:
+                    words[w] = [pos]
+                else:
+                    starts.append(pos)
+                pos += len(w) + 1
+            self.words = words
+
+    def starts(self, needle: str) -> list[int]:
+        text = self.text
+        parts = needle.split(" ") if self.words is not None else ()
+        if len(parts) >= 3 and all(parts[1:-1]):
+            assert self.words is not None
+            best: list[int] | None = None
+            best_at = at = len(parts[0]) + 1
+            for w in parts[1:-1]:
+                starts = self.words.get(w)
+                if starts is None:
+                    return []
+                if best is None or len(starts) < len(best):
+                    best, best_at = starts, at
+                at += len(w) + 1
+            assert best is not None
+            return [q - best_at for q in best if q >= best_at and text.startswith(needle, q - best_at)]
+        self.scans += 1
+        hits: list[int] = []
+        i = text.find(needle)
+        while i >= 0:
+            hits.append(i)
+            i = text.find(needle, i + 1)
+        return hits
+
+
 def find(norm: NormText, exact: str, prefix: str = "", suffix: str = "") -> Outcome:
     """Anchor ``exact`` (with optional ``prefix``/``suffix``) in ``norm``."""
+    return _outcome(norm, *_search(Occurrences(norm.text), exact, prefix, suffix))
+
+
+def _search(occurrences: Occurrences, exact: str, prefix: str, suffix: str) -> tuple[str, list[int]]:
+    """The normalised quote, and where it starts in the normalised text with this prefix and suffix."""
     needle = normalize_str(exact).strip()
     if not needle:
-        return Outcome(())
-    text = norm.text
-    hits: list[int] = []
-    i = text.find(needle)
-    while i >= 0:
-        hits.append(i)
-        i = text.find(needle, i + 1)
-    if prefix.strip():
-        p = normalize_str(prefix).strip()
-        hits = [h for h in hits if reanchor.prefix_before(text, h, p)]
+        return needle, []
+    text = occurrences.text
+    p = normalize_str(prefix).strip() if prefix.strip() else ""
+    if p and occurrences.words is not None:
+        # A quote that stands in many places (three common words) is found with its prefix: the
+        # prefix ends right before it, or one space before it (the only whitespace normalised
+        # text has), and the two strings are looked up together through their rarest word.
+        hits = sorted([h + len(p) for h in occurrences.starts(p + needle)]
+                      + [h + len(p) + 1 for h in occurrences.starts(p + " " + needle)])
+    else:
+        hits = occurrences.starts(needle)
+        if p:
+            hits = [h for h in hits if reanchor.prefix_before(text, h, p)]
     if suffix.strip():
         s = normalize_str(suffix).strip()
         hits = [h for h in hits if reanchor.suffix_after(text, h + len(needle), s)]
+    return needle, hits
+
+
+def _outcome(norm: NormText, needle: str, hits: list[int]) -> Outcome:
+    if not needle:
+        return Outcome(())
     matches = tuple(_to_raw(norm, h, h + len(needle)) for h in hits)
     if matches:
         return Outcome(matches)
@@ -259,6 +329,7 @@ def anchor_annotations(doc, parsed, annotations, diags, formers=None, states=Non
 
     projection = parsed.projection
     norm = normalize(projection.text)
+    occurrences = Occurrences(norm.text, indexed=len(annotations) * len(norm.text) > INDEX_FROM)
     anchored = []
     for a in annotations:
         former = formers.get(a.id) if formers else None
@@ -271,14 +342,17 @@ def anchor_annotations(doc, parsed, annotations, diags, formers=None, states=Non
             if states is not None:
                 states.append(reanchor.anchored(a.id, res, m, norm.text, selector[0]))
             continue
-        outcome = find(norm, a.quote.exact, a.quote.prefix, a.quote.suffix)
-        if outcome.ok:
-            m = outcome.matches[0]
+        needle, hits = _search(occurrences, a.quote.exact, a.quote.prefix, a.quote.suffix)
+        if len(hits) == 1:
+            h = hits[0]
+            m = _to_raw(norm, h, h + len(needle))
             start, end = graphemes.snap(projection.text, m.start, m.end)
             anchored.append((start, end, a))
-            if states is not None:
-                states.append(reanchor.anchored(a.id, reanchor.first(norm.text, *selector), m, norm.text, selector[0]))
+            if states is not None:  # what reanchor.first finds, from the same search
+                states.append(reanchor.anchored(a.id, reanchor.Resolution(reanchor.EXACT, h, h + len(needle)), m,
+                                                norm.text, selector[0]))
             continue
+        outcome = _outcome(norm, needle, hits)
         shown = " ".join(a.quote.exact.split())
         if len(shown) > 80:
             shown = shown[:77] + "..."

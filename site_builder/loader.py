@@ -149,7 +149,7 @@ def compose_yaml(text: str, rel: str, diags: Diagnostics, line_offset: int = 0) 
         diags.error("yaml-syntax", Pos(rel, m.line + 1 + line_offset, 1), "more than one YAML document in this file")
     if not nodes:
         return None
-    if not yamlcheck.check_tree(nodes[0], rel, diags, line_offset):
+    if not yamlcheck.check_tree(nodes[0], rel, diags, line_offset, text):
         return None
     _check_duplicate_keys(nodes[0], rel, diags, line_offset)
     return nodes[0]

@@ -503,16 +503,18 @@ def _split_leaf(child: Token, seg: Segment, marks: list[MarkSpan], mentions: lis
     out: list[Token] = []
     content = child.content
     open_mention: MentionSpan | None = state[0]
+    mention_at: dict[int, MentionSpan] = {}  # the first mention starting at each offset
+    for mn in active_mentions:
+        mention_at.setdefault(mn.start, mn)
     for a, b in zip(points, points[1:]):
         if open_mention is not None and a >= open_mention.end:
             out.append(_token("mention_close"))
             open_mention = None
         if open_mention is None:
-            for mn in active_mentions:
-                if mn.start == a:
-                    open_mention = mn
-                    out.append(_token("mention_open", meta={"href": mn.href, "anchor": mn.anchor, "entity": mn.entity}))
-                    break
+            mn = mention_at.get(a)
+            if mn is not None:
+                open_mention = mn
+                out.append(_token("mention_open", meta={"href": mn.href, "anchor": mn.anchor, "entity": mn.entity}))
         covering = [m for m in active_marks if m.start <= a and m.end >= b]
         for m in covering:
             if m.id not in started:

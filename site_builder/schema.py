@@ -128,10 +128,13 @@ def check_name(value: str) -> str | None:
 
 def control_character(value: str) -> str | None:
     """A description of the first control character in ``value`` (tabs and line breaks excepted), else None."""
-    for i, c in enumerate(value):
-        if c not in "\n\t" and unicodedata.category(c) == "Cc":
-            return f"U+{ord(c):04X} at character {i + 1}"
-    return None
+    m = _CONTROL.search(value)
+    return None if m is None else f"U+{ord(m.group()):04X} at character {m.start() + 1}"
+
+
+# Unicode's control characters (category Cc, fixed by its stability policy): C0, DEL and C1; tab and line feed
+# excepted.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def _is_null(node: yaml.Node) -> bool:

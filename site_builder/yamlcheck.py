@@ -112,12 +112,15 @@ def _hint(exc: yaml.MarkedYAMLError, text: str) -> str:
     return ""
 
 
-def check_tree(node: yaml.Node, rel: str, diags: Diagnostics, line_offset: int = 0) -> bool:
+def check_tree(node: yaml.Node, rel: str, diags: Diagnostics, line_offset: int = 0, text: str | None = None) -> bool:
     """Report tags that are not plain data, runaway or recursive aliases, and deep nesting.
 
     Returns False when the tree must not be converted (any of those problems).
+    ``text``, the YAML the tree was composed from: without an anchor (``&``) in it
+    the nodes form a plain tree, checked by a cheaper walk.
     """
-    ok = True
+    if text is not None and "&" not in text:
+        return _check_plain_tree(node, rel, diags, line_offset)
     bad_tags: list[yaml.Node] = []
     # Iterative walk over the node graph (aliases make it a DAG, or a cycle).
     size: dict[int, int] = {}
@@ -150,16 +153,7 @@ def check_tree(node: yaml.Node, rel: str, diags: Diagnostics, line_offset: int =
         stack.append((n, depth, True))
         for child in reversed(_children(n)):
             stack.append((child, depth + 1, False))
-    for n in bad_tags:
-        tag = n.tag.replace(_CORE, "!!", 1) if n.tag.startswith(_CORE) else n.tag
-        diags.error("yaml-tag", _pos(rel, n.start_mark, line_offset),
-                    f"YAML tag '{tag}' is not allowed: content files hold plain text, lists and mappings only; "
-                    "remove the tag (quote the value if it should be text)")
-        ok = False
-    if deepest is not None:
-        diags.error("yaml-syntax", _pos(rel, deepest.start_mark, line_offset),
-                    f"YAML nested more than {MAX_DEPTH} levels deep; no content file needs that")
-        ok = False
+    ok = _report_tags_and_depth(bad_tags, deepest, rel, diags, line_offset)
     total = size.get(id(node), 1)
     if deepest is None and total > max(MIN_EXPANSION, 20 * distinct):
         diags.error("yaml-alias", _pos(rel, node.start_mark, line_offset),
@@ -167,6 +161,40 @@ def check_tree(node: yaml.Node, rel: str, diags: Diagnostics, line_offset: int =
                     "write repeated values out instead of nesting aliases")
         ok = False
     return ok
+
+
+def _check_plain_tree(node: yaml.Node, rel: str, diags: Diagnostics, line_offset: int) -> bool:
+    """:func:`check_tree` for a tree without aliases: no node is shared, so none can contain
+    itself or expand; the tags and the depth are checked in the same order."""
+    bad_tags: list[yaml.Node] = []
+    deepest: yaml.Node | None = None
+    stack: list[tuple[yaml.Node, int]] = [(node, 1)]
+    scalar = yaml.ScalarNode
+    while stack:
+        n, depth = stack.pop()
+        tag = n.tag
+        if tag not in PLAIN_TAGS and not (tag == "!" and isinstance(n, scalar)):
+            bad_tags.append(n)
+        if depth > MAX_DEPTH:
+            deepest = deepest or n
+            continue
+        if not isinstance(n, scalar):
+            depth += 1
+            stack.extend((child, depth) for child in reversed(_children(n)))
+    return _report_tags_and_depth(bad_tags, deepest, rel, diags, line_offset)
+
+
+def _report_tags_and_depth(bad_tags: list[yaml.Node], deepest: yaml.Node | None, rel: str, diags: Diagnostics,
+                           line_offset: int) -> bool:
+    for n in bad_tags:
+        tag = n.tag.replace(_CORE, "!!", 1) if n.tag.startswith(_CORE) else n.tag
+        diags.error("yaml-tag", _pos(rel, n.start_mark, line_offset),
+                    f"YAML tag '{tag}' is not allowed: content files hold plain text, lists and mappings only; "
+                    "remove the tag (quote the value if it should be text)")
+    if deepest is not None:
+        diags.error("yaml-syntax", _pos(rel, deepest.start_mark, line_offset),
+                    f"YAML nested more than {MAX_DEPTH} levels deep; no content file needs that")
+    return not bad_tags and deepest is None
 
 
 def _children(n: yaml.Node) -> list[yaml.Node]:
