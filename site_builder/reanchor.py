@@ -153,12 +153,7 @@ def resolve(text: str, needle: str, prefix: str, suffix: str, former: Former) ->
         fallback = hits[0]  # one occurrence, new context: long enough, or where it was
 
     # 2. Approximate matches, with the refused exact occurrences blanked out.
-    search = text
-    if hits:
-        chars = list(text)
-        for h in hits:
-            chars[h:h + L] = "\0" * L
-        search = "".join(chars)
+    search = _blank(text, hits, L) if hits else text
     seen: set[tuple[int, int]] = set()
     window = max(256, 2 * L)
     lo = max(0, expected - window)
@@ -192,6 +187,21 @@ def resolve(text: str, needle: str, prefix: str, suffix: str, former: Former) ->
         return Resolution(ORPHANED, -1, -1)  # two places fit equally well: do not guess
     _, s, e = candidates[0]
     return Resolution(RELOCATED if text[s:e] == needle else TEXT_CHANGED, s, e)
+
+
+def _blank(text: str, hits: list[int], length: int) -> str:
+    """``text`` with ``length`` characters from each of ``hits`` (in order, perhaps overlapping) replaced by NUL."""
+    parts: list[str] = []
+    pos = 0
+    for h in hits:
+        if h > pos:
+            parts.append(text[pos:h])
+        end = h + length
+        if end > max(h, pos):
+            parts.append("\0" * (end - max(h, pos)))
+        pos = max(pos, end)
+    parts.append(text[pos:])
+    return "".join(parts)
 
 
 def _bracket(search: str, former: Former, lo: int, hi: int, L: int) -> tuple[int, int] | None:
