@@ -137,9 +137,21 @@ def normalize(raw: str) -> NormText:
     return NormText(folded.text, folded.starts, folded.raw_starts, pre)
 
 
+def _fold_chars(raw: str) -> str:
+    """``raw.translate(_FOLD_TABLE)``: one ``str.replace`` per character present is many times faster than
+    ``translate`` with a mapping (which looks up every character of the text); no replacement makes a
+    character another one replaces, since every character _FOLD changes is outside ASCII and its
+    replacement is in it."""
+    if raw.isascii():
+        return raw
+    for k, v in _FOLD.items():
+        if k in raw:
+            raw = raw.replace(k, v)
+    return raw
+
+
 def _fold(raw: str) -> NormText:
-    # Every character _FOLD changes is outside ASCII.
-    folded = raw if raw.isascii() else raw.translate(_FOLD_TABLE)
+    folded = _fold_chars(raw)
     parts: list[str] = []
     starts = [0]
     raw_starts = [0]

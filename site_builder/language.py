@@ -202,14 +202,36 @@ class Detected(NamedTuple):
     language: str  # the language it implies; "" for Latin (the site's language applies) or no letters
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+_ASCII_SCRIPTS: dict[str, bytes] = {}
+
+
+def _ascii_scripts() -> dict[str, bytes]:
+    """The ASCII characters of each script (the Latin letters), as bytes."""
+    if not _ASCII_SCRIPTS:
+        for o in range(128):
+            script = _script(chr(o))
+            if script:
+                _ASCII_SCRIPTS[script] = _ASCII_SCRIPTS.get(script, b"") + bytes([o])
+    return _ASCII_SCRIPTS
+
+
 def detect(text: str) -> Detected:
     """The dominant script of ``text`` (Markdown: code, links and tags are skipped) and its language."""
-    # Count each distinct character once (Counter counts in C), then classify the few distinct ones.
+    # ASCII letters are counted by deleting them from the text's ASCII bytes; the other characters are
+    # counted once each (Counter counts in C), then the few distinct ones classified.
+    plain = _CODE_RE.sub(" ", text)
     counts: Counter[str] = Counter()
-    for c, n in Counter(_CODE_RE.sub(" ", text)).items():
-        script = _script(c)
-        if script:
+    ascii_bytes = plain.encode("ascii", "ignore")
+    for script, chars in _ascii_scripts().items():
+        n = len(ascii_bytes) - len(ascii_bytes.translate(None, chars))
+        if n:
             counts[script] += n
+    if not plain.isascii():
+        for c, n in Counter("".join(_NON_ASCII.findall(plain))).items():
+            script = _script(c)
+            if script:
+                counts[script] += n
     if not counts:
         return Detected("", "")
     # Japanese mixes Han and Kana: both count towards it; Han text with some Kana (5%) is Japanese.
