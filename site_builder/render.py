@@ -22,7 +22,7 @@ from .markdown import Markdown
 from .model import Content
 from .urls import OutPath
 from .xref import DocumentAnalysis, XRef
-from .pageviews import PagePlan, RenderCache, ViewBuilder
+from .pageviews import PagePlan, RenderCache, ViewBuilder, page_key
 from .templating import (
     TemplateProblem, has_template, static_assets, template_digests, template_sources, render_one, with_meta,
 )
@@ -103,8 +103,8 @@ def render_all(content: Content, analyses: list[DocumentAnalysis], xref: XRef | 
     todo: list[Callable[[], bytes]] = []
     for plan in plans:
         titles.append((plan.path, plan.title))
-        key = digest(common, templates.get(plan.template, everything), plan.path, plan.template, plan.title,
-                      plan.section, plan.inputs)
+        key = page_key(cache, plan.path, (common, templates.get(plan.template, everything), plan.path, plan.template,
+                                          plan.title, plan.section, plan.inputs))
         keys.append(key)
         hit = cache.pages.get(plan.path)
         if hit is None or hit[0] != key:
@@ -135,6 +135,8 @@ def render_all(content: Content, analyses: list[DocumentAnalysis], xref: XRef | 
             rendered.append(page.path)
     for stale in set(cache.pages) - set(out):
         del cache.pages[stale]
+    for stale in set(cache.page_keys) - set(out):
+        del cache.page_keys[stale]
     cache.rendered = rendered
     out.update(static_assets(env, cache))
     html_pages = [p for p in out if p.path.endswith(".html")] + ([urls.GRAPH] if has_template(env, "graph.html") else [])

@@ -126,6 +126,7 @@ class LivePreview:
             self.log(f"built {pages} pages in {self.builder.last_ms:.0f} ms ({result.diagnostics.summary()})")
         else:
             self.builder.fail_with(result.diagnostics, "first build: ")
+        self.builder.collector.after_build()  # the first build's cache leaves the collected generations
         self.server = self._bind()
         if not self.read_only:
             self.server.authoring = authoring.Authoring(self.root, self.host, self.server.server_address[1],
