@@ -349,6 +349,10 @@ class ViewBuilder:
         self.cache.digests += 1
         return digest(*parts)
 
+    def remembered_digest(self, name: str, parts: tuple) -> str:
+        """The digest of ``parts``, remembered under ``name`` (for the site-wide emitters)."""
+        return self._index_inputs(name, parts)
+
     def _index_inputs(self, name: str, parts: tuple) -> str:
         """The digest of ``parts`` (plain values), remembered with them: equal parts, the same digest."""
         hit = self.cache.index_inputs.get(name)
