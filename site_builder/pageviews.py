@@ -108,8 +108,7 @@ class RenderCache:
         self.cards: dict[str, bytes] = {}  # social cards: content digest -> PNG (cards.site_files)
         self.search: dict = {}  # the search shards' own per-unit and per-group memo (searchshards.Shards)
         self.layouts: dict = {}  # entity graph layouts by size, with their inputs (graph.layout)
-        # Page input digests keep what they were computed from, so that planning a page whose
-        # inputs are the same objects as last time costs a comparison, not a digest.
+        # Input digests kept with what they were computed from: the same inputs cost a comparison.
         self.entity_refs: dict[str, tuple[Entity, EntityRef, str]] = {}  # id -> (entity, reference, digest)
         self.entity_inputs: dict[str, tuple[tuple, str]] = {}
         self.index_inputs: dict[str, tuple[tuple, str]] = {}  # home, glossary, annotation index
@@ -350,11 +349,7 @@ class ViewBuilder:
         return digest(*parts)
 
     def remembered_digest(self, name: str, parts: tuple) -> str:
-        """The digest of ``parts``, remembered under ``name`` (for the site-wide emitters)."""
-        return self._index_inputs(name, parts)
-
-    def _index_inputs(self, name: str, parts: tuple) -> str:
-        """The digest of ``parts`` (plain values), remembered with them: equal parts, the same digest."""
+        """The digest of ``parts`` (plain values), remembered under ``name`` with them: equal parts, the same digest."""
         hit = self.cache.index_inputs.get(name)
         if hit is not None and hit[0] == parts:
             return hit[1]
@@ -366,7 +361,7 @@ class ViewBuilder:
         ov = self.content.overview
         parts = self.parts
         links = tuple(self._links.values())
-        inputs = self._index_inputs("home", (ov.title, ov.summary, ov.takeaways, ov.body, links,
+        inputs = self.remembered_digest("home", (ov.title, ov.summary, ov.takeaways, ov.body, links,
                                              tuple(p.summary_digest for p in parts)))
 
         def build() -> Page:
@@ -496,9 +491,8 @@ class ViewBuilder:
         eid = e.id
         state = self.states[eid]
         related = self.related.get(eid, ())
-        # The digest depends on the entity's fields, its relations, the references it shows (all
-        # of them unchanged while the references' generation is) and its state (replaced, never
-        # changed in place, when a document's contribution to it changes).
+        # Its fields, relations, the references it shows (the same while their generation is) and its
+        # state (replaced, never changed in place, when a document's contribution to it changes).
         generation = self.cache.refs_generation
         hit = self.cache.entity_inputs.get(eid)
         if hit is not None and hit[0][3] is state and hit[0][2] == generation and hit[0][1] == related \
@@ -551,7 +545,7 @@ class ViewBuilder:
             return Page(urls.GLOSSARY_INDEX, "glossary.html", "Glossary", "glossary", freeze(view))
 
         return PagePlan(urls.GLOSSARY_INDEX, "glossary.html", "Glossary", "glossary",
-                        self._index_inputs("glossary", (links,)), build)
+                        self.remembered_digest("glossary", (links,)), build)
 
     def _annotations_plan(self) -> PagePlan:
         """The annotation index: counts by kind and verdict, and a row per document linking its own page.
@@ -580,8 +574,8 @@ class ViewBuilder:
             return Page(urls.ANNOTATIONS_INDEX, "annotations.html", "Annotations", "annotations", freeze(view))
 
         return PagePlan(urls.ANNOTATIONS_INDEX, "annotations.html", "Annotations", "annotations",
-                        self._index_inputs("annotations", (tuple((p.summary_digest, len(p.orphans)) for p in parts),)),
-                        build)
+                        self.remembered_digest("annotations", (tuple((p.summary_digest, len(p.orphans))
+                                                                     for p in parts),)), build)
 
     def _annotations_document_plan(self, p: _DocParts) -> PagePlan:
         """One document's annotations by kind, with its fact-check table (the old index, per document)."""
@@ -613,17 +607,6 @@ class ViewBuilder:
         # The results page: filled in the browser from ?q= and the search index.
         return PagePlan(urls.SEARCH, "search.html", "Search", "search", "",
                         lambda: Page(urls.SEARCH, "search.html", "Search", "search", freeze({})))
-
-
-def page_key(cache: RenderCache, path: OutPath, parts: tuple) -> str:
-    """The render cache key of the page at ``path`` from ``parts`` (plain values), remembered with them."""
-    hit = cache.page_keys.get(path)
-    if hit is not None and hit[0] == parts:
-        return hit[1]
-    key = digest(*parts)
-    cache.page_keys[path] = (parts, key)
-    cache.digests += 1
-    return key
 
 
 def _annotation_row(p: _DocParts) -> DocumentAnnotations:

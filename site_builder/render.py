@@ -22,7 +22,7 @@ from .markdown import Markdown
 from .model import Content
 from .urls import OutPath
 from .xref import DocumentAnalysis, XRef
-from .pageviews import PagePlan, RenderCache, ViewBuilder, page_key
+from .pageviews import PagePlan, RenderCache, ViewBuilder
 from .templating import (
     TemplateProblem, has_template, static_assets, template_digests, template_sources, render_one, with_meta,
 )
@@ -40,6 +40,17 @@ def page_digest(page: Page, templates_digest: str) -> str:
     h.update(pickle.dumps((page.path, page.template, page.title, page.section, page.view, page.extra),
                           protocol=5))
     return h.hexdigest()
+
+
+def page_key(cache: RenderCache, path: OutPath, parts: tuple) -> str:
+    """The render cache key of the page at ``path`` from ``parts`` (plain values), remembered with them."""
+    hit = cache.page_keys.get(path)
+    if hit is not None and hit[0] == parts:
+        return hit[1]
+    key = digest(*parts)
+    cache.page_keys[path] = (parts, key)
+    cache.digests += 1
+    return key
 
 
 class SiteWide(NamedTuple):
