@@ -45,6 +45,12 @@ class Collector:
             gc.collect(1)  # the build's own young cycles (Jinja contexts), before they are frozen
             gc.freeze()
 
+    def settle(self) -> None:
+        """Freeze what the deferred site-wide files left (the search index's memo), without a collection."""
+        with self._lock:
+            if self._frozen:
+                gc.freeze()
+
     def full(self) -> None:
         """Collect everything, frozen objects included, then freeze the survivors."""
         with self._lock:

@@ -169,6 +169,7 @@ class Builder:
         with self._publish_lock:
             if published is None or published == self._published:
                 self._publish_deferred(extra, started)
+        self.collector.settle()
 
     def _publish_deferred(self, extra: dict[OutPath, bytes | None], started: float) -> None:
         assert self.files is not None
