@@ -16,6 +16,9 @@ stops together:
   the build events to every open page as server-sent events, and takes the
   authoring writes (:mod:`site_builder.authoring`) unless ``--read-only``.
 
+The builder keeps the cyclic garbage collector off its long-lived cache
+(:mod:`.collector`).
+
 The watcher (watchdog) watches ``content/`` (``site.yml`` is in it) and the
 project's ``templates/``, plus the project folder itself without recursion,
 only to notice those two folders appearing or disappearing.  The output
