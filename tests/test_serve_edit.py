@@ -101,9 +101,11 @@ def test_a_file_added_to_a_listed_folder_is_seen(tmp_path):
 def test_the_server_freezes_what_each_build_leaves_and_collects_in_full_now_and_then():
     collector = Collector(full_every=3)
     keep = [[object()] for _ in range(1000)]  # a long-lived cache
+    thresholds = gc.get_threshold()
     try:
         collector.after_build()  # the first build: a full collection, then everything is frozen
         assert collector.full_collections == 1 and gc.get_freeze_count() >= len(keep)
+        assert gc.get_threshold()[2] >= 100  # the few unfrozen old objects are collected less often
         before = gc.get_freeze_count()
         keep.append([[] for _ in range(500)])
         collector.after_build()
@@ -128,7 +130,7 @@ def test_the_server_freezes_what_each_build_leaves_and_collects_in_full_now_and_
         assert collector.full_collections == 2 and ref() is None and freed
     finally:
         collector.release()
-    assert gc.get_freeze_count() == 0
+    assert gc.get_freeze_count() == 0 and gc.get_threshold() == thresholds
 
 
 @pytest.fixture(autouse=True)

@@ -23,6 +23,7 @@ import gc
 import threading
 
 FULL_EVERY = 25  # builds between full collections
+OLDEST_EVERY = 100  # young collections between collections of the oldest unfrozen objects (Python's default: 10)
 
 
 class Collector:
@@ -34,6 +35,7 @@ class Collector:
         self.full_collections = 0  # for tests
         self._lock = threading.Lock()
         self._frozen = False
+        self._thresholds: tuple[int, int, int] | None = None
 
     def after_build(self) -> None:
         """Called once a build is published: its survivors leave the collected generations."""
@@ -60,6 +62,11 @@ class Collector:
         gc.unfreeze()
         gc.collect()
         gc.freeze()
+        if not self._frozen:
+            # What is left unfrozen between two builds is small: collecting it as a whole
+            # every 10 young collections (several times per edit) is work for nothing.
+            self._thresholds = gc.get_threshold()
+            gc.set_threshold(self._thresholds[0], self._thresholds[1], max(self._thresholds[2], OLDEST_EVERY))
         self._frozen = True
         self.since_full = 0
         self.full_collections += 1
@@ -70,3 +77,6 @@ class Collector:
             if self._frozen:
                 gc.unfreeze()
                 self._frozen = False
+            if self._thresholds is not None:
+                gc.set_threshold(*self._thresholds)
+                self._thresholds = None
