@@ -45,6 +45,7 @@ class Entry(NamedTuple):
 
 
 State = dict[str, dict[str, Entry]]  # document slug -> annotation id -> entry
+_NO_RECORDS: dict[str, Entry] = {}  # a document without records (one object, so memos can compare it by identity)
 
 
 @functools.lru_cache(maxsize=1 << 17)  # every build hashes every exact anchoring; most quotes are unchanged
@@ -57,8 +58,13 @@ def path_of(root: Path) -> Path:
     return root / FILE_NAME
 
 
-def load(root: Path, diags: Diagnostics | None = None) -> State:
-    """Read the state file; a missing or unreadable one gives no records (with a warning if broken)."""
+def load(root: Path, diags: Diagnostics | None = None, memo: dict | None = None) -> State:
+    """Read the state file; a missing or unreadable one gives no records (with a warning if broken).
+
+    ``memo`` (a long-lived process's): while the file's text is the same, the
+    same state object is returned, so that what is derived from it can be
+    reused by identity.
+    """
     path = path_of(root)
     try:
         raw = path.read_text(encoding="utf-8")
@@ -68,6 +74,8 @@ def load(root: Path, diags: Diagnostics | None = None) -> State:
         if diags is not None:
             diags.warning("anchor-state", Pos(FILE_NAME), f"cannot read {FILE_NAME}: {exc}; anchoring starts afresh")
         return {}
+    if memo is not None and memo.get("text") == raw:
+        return memo["state"]
     try:
         data = json.loads(raw)
         state: State = {}
@@ -77,6 +85,8 @@ def load(root: Path, diags: Diagnostics | None = None) -> State:
                                                       int(r["start"]), int(r["length"])))
                 for aid, r in records.items()
             }
+        if memo is not None:
+            memo.update(text=raw, state=state)
         return state
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         if diags is not None:
@@ -86,11 +96,21 @@ def load(root: Path, diags: Diagnostics | None = None) -> State:
         return {}
 
 
-def formers(state: State, slug: str, annotations: tuple[Annotation, ...]) -> dict[str, Former]:
-    """The records that still apply to ``annotations`` (their selectors are unchanged)."""
+def formers(state: State, slug: str, annotations: tuple[Annotation, ...], memo: dict | None = None) -> dict[str, Former]:
+    """The records that still apply to ``annotations`` (their selectors are unchanged).
+
+    ``memo``: slug -> (records, annotations, result), reused while both are the same objects.
+    """
     records = state.get(slug)
     if not records:
         return {}
+    if memo is not None:
+        hit = memo.get(slug)
+        if hit is not None and hit[0] is records and hit[1] is annotations:
+            return hit[2]
+        result = formers({slug: records}, slug, annotations)
+        memo[slug] = (records, annotations, result)
+        return result
     out = {}
     for a in annotations:
         entry = records.get(a.id)
@@ -100,17 +120,29 @@ def formers(state: State, slug: str, annotations: tuple[Annotation, ...]) -> dic
 
 
 def updated(state: State, annotations: dict[str, tuple[Annotation, ...]],
-            anchors: dict[str, tuple[Anchored, ...]], accept: frozenset[tuple[str, str]] = frozenset()) -> State:
+            anchors: dict[str, tuple[Anchored, ...]], accept: frozenset[tuple[str, str]] = frozenset(),
+            memo: dict | None = None) -> State:
     """The state after a build: ``exact`` anchorings (and the ``accept``-ed (slug, id) pairs) get
     fresh records, drifted ones keep theirs, and records of annotations that are gone are dropped.
 
     ``annotations`` and ``anchors`` are by document slug; an accepted annotation's selector
     hash is that of its quote in ``annotations`` (so rewrite the quote there first).
+
+    ``memo`` (a long-lived process's): slug -> (annotations, anchors, former records,
+    records), reused while all three are the same objects (and nothing is accepted).
     """
     out: State = {}
+    fresh: dict = {}
     for slug, anns in annotations.items():
-        by_id = {x.id: x for x in anchors.get(slug, ())}
-        old = state.get(slug, {})
+        mine = anchors.get(slug, ())
+        old = state.get(slug, _NO_RECORDS)
+        hit = memo.get(slug) if memo is not None and not accept else None
+        if hit is not None and hit[0] is anns and hit[1] is mine and hit[2] is old:
+            fresh[slug] = hit
+            if hit[3]:
+                out[slug] = hit[3]
+            continue
+        by_id = {x.id: x for x in mine}
         records: dict[str, Entry] = {}
         for a in anns:
             x = by_id.get(a.id)
@@ -118,8 +150,12 @@ def updated(state: State, annotations: dict[str, tuple[Annotation, ...]],
                 records[a.id] = Entry(selector_hash(a.quote), x.record)
             elif a.id in old:
                 records[a.id] = old[a.id]
+        fresh[slug] = (anns, mine, old, records)
         if records:
             out[slug] = records
+    if memo is not None and not accept:
+        memo.clear()
+        memo.update(fresh)
     return out
 
 

@@ -66,7 +66,7 @@ class BuildCache:
     analyses: dict[str, Analysed] = field(default_factory=dict)
     render: RenderCache = field(default_factory=RenderCache)
     analysed: list[str] = field(default_factory=list)  # slugs analysed (not reused) by the last build
-    matcher: tuple[tuple[Alias, ...], Matcher, frozenset[Alias]] | None = None
+    matcher: tuple[tuple[Alias, ...], Matcher, frozenset[Alias], tuple] | None = None  # ..., the entities
     validation: tuple[tuple, tuple] | None = None  # (inputs, diagnostics) of the cross-checks
     used: dict[str, tuple[object, frozenset[str]]] = field(default_factory=dict)  # slug -> (analysis, entities it names)
     env: tuple[object, dict[str, str], object] | None = None  # (templates folder, sources, environment)
@@ -74,6 +74,9 @@ class BuildCache:
     links: dict = field(default_factory=dict)  # hand-written links of the overview and glossary, by source
     link_targets: dict = field(default_factory=dict)  # slug -> (analysis, ids on its page)
     template_ids: tuple[object, links.TemplateIds] | None = None  # (template digests, ids the templates write)
+    anchor_file: dict = field(default_factory=dict)  # anchors.lock.json's text and state (anchorstate.load)
+    formers: dict = field(default_factory=dict)  # slug -> its records that still apply (anchorstate.formers)
+    anchor_records: dict = field(default_factory=dict)  # slug -> its records after the build (anchorstate.updated)
 
 
 class Stats(NamedTuple):
@@ -140,10 +143,11 @@ def compile_site(root: Path, *, strict: bool = False, cache: BuildCache | None =
     _validate(content, md, diags, cache)
     lap("validate")
 
-    state = anchorstate.load(root, diags)
+    state = anchorstate.load(root, diags, cache.anchor_file if cache is not None else None)
     analyses = analyse_all(content, md, cache, workers, state, progress=progress)
     new_state = anchorstate.updated(state, {af.slug: af.annotations for af in content.annotation_files},
-                                    {an.doc.slug: an.anchors for an in analyses})
+                                    {an.doc.slug: an.anchors for an in analyses},
+                                    memo=cache.anchor_records if cache is not None else None)
     for an in analyses:
         diags.extend(an.diagnostics)
     env = _environment(root, cache)  # its templates write ids that links may point to
@@ -325,14 +329,18 @@ def analyse_all(content, md: Markdown, cache: BuildCache | None, workers: int | 
     removed since is absent from the document's text (so its mentions cannot
     have changed).
     """
-    alias_list = tuple(aliases_of(content.entities))
+    if cache is not None and cache.matcher is not None and cache.matcher[3] == content.entities:
+        alias_list = cache.matcher[0]  # the same glossary: the same aliases
+    else:
+        alias_list = tuple(aliases_of(content.entities))
     if cache is not None and cache.matcher is not None and cache.matcher[0] == alias_list:
-        _, matcher, aliases = cache.matcher  # the same set object, so cached analyses compare by identity
+        cache.matcher = (*cache.matcher[:3], content.entities)
+        _, matcher, aliases, _ = cache.matcher  # the same set object, so cached analyses compare by identity
     else:
         matcher = Matcher(content.entities)
         aliases = frozenset(alias_list)
         if cache is not None:
-            cache.matcher = (alias_list, matcher, aliases)
+            cache.matcher = (alias_list, matcher, aliases, content.entities)
     allow_html = content.site.allow_raw_html
     annotations = {af.slug: af.annotations for af in content.annotation_files}
     results: dict[str, xref.DocumentAnalysis] = {}
@@ -341,7 +349,7 @@ def analyse_all(content, md: Markdown, cache: BuildCache | None, workers: int | 
     formers: dict[str, dict] = {}
     for doc in content.documents:
         anns = annotations.get(doc.slug, ())
-        formers[doc.slug] = anchorstate.formers(state or {}, doc.slug, anns)
+        formers[doc.slug] = anchorstate.formers(state or {}, doc.slug, anns, cache.formers if cache is not None else None)
         hit = cache.analyses.get(doc.slug) if cache is not None else None
         if (hit is not None and hit.allow_html == allow_html and _same_document(hit.doc, doc)
                 and _same_annotations(hit.annotations, anns) and hit.formers == formers[doc.slug]

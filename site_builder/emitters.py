@@ -27,18 +27,20 @@ def outputs(builder: pageviews.ViewBuilder, env: jinja2.Environment, site: views
     """
     out = []
     content = builder.content
-    whole = views.digest(common, content.overview, tuple(content.entities), tuple(p.token for p in builder.parts),
+    entities = builder.remembered_digest("entities", (tuple(content.entities),))  # one digest per glossary change
+    whole = views.digest(common, content.overview, entities, tuple(p.token for p in builder.parts),
                            sorted(templates.items()))
     def reader() -> dict[OutPath, bytes]:
         files = search.static_scripts(env)
         files[urls.ENTITIES_JS] = search.entities_js(content)
         return files
-    out.append(("reader", views.digest(tuple(content.entities), sorted(templates.items())), reader))
+    out.append(("reader", views.digest(entities, sorted(templates.items())), reader))
     # The search index in shards, each keyed by the units (documents) it covers: an edit remakes one group.
     memo = getattr(builder.cache, "search", None)
     if memo is None:  # a cache pickled before the memo existed
         memo = builder.cache.search = {}
-    units = searchshards.units(content, builder.analyses, [str(p.token) for p in builder.parts], views.digest)
+    units = searchshards.units(content, builder.analyses, [str(p.token) for p in builder.parts],
+                               _strings_digest(memo.setdefault("digests", {})))
     out.extend(searchshards.Shards(content, units, memo).outputs())
     if templating.has_template(env, "graph.html"):
         def make_graph() -> dict[OutPath, bytes]:
@@ -56,6 +58,20 @@ def outputs(builder: pageviews.ViewBuilder, env: jinja2.Environment, site: views
             return {urls.GRAPH: data}
         out.append(("graph", whole, make_graph))
     return out
+
+
+def _strings_digest(store: dict[tuple, str]) -> Callable[..., str]:
+    """``views.digest``, remembering the digests of strings alone (a document unit's key) from build to build."""
+    def remembered(*parts) -> str:
+        if not all(type(p) is str for p in parts):
+            return views.digest(*parts)
+        hit = store.get(parts)
+        if hit is None:
+            if len(store) > 100_000:  # keys of replaced analyses pile up in a long session
+                store.clear()
+            hit = store[parts] = views.digest(*parts)
+        return hit
+    return remembered
 
 
 def social_cards(content, analyses, titles, cache) -> dict[OutPath, bytes]:

@@ -51,6 +51,33 @@ class FileCache:
         self.entries: dict[str, tuple] = {}
         self.parsed: list[str] = []  # files parsed (not reused) by the last load
         self._seen: set[str] = set()
+        # folder -> (signature, trusted, files, diagnostics): a folder's listing (see ``listing``)
+        self.listings: dict[Path, tuple] = {}
+        self.listed = 0  # folders listed (not reused) by the last load
+
+    def listing(self, folder: Path, key: tuple, diags: Diagnostics, make):
+        """``make(diags)``, the files of ``folder``, or its last result while the folder is unchanged.
+
+        Adding, removing or renaming an entry (an editor's atomic save too)
+        changes a folder's modification time; the racy rule of ``get``
+        applies, so a folder changed within its granularity is listed again.
+        """
+        try:
+            st = os.stat(folder)
+        except OSError:
+            return make(diags)
+        sig = (st.st_mtime_ns, st.st_ino, key, diags.ignore)
+        hit = self.listings.get(folder)
+        if hit is not None and hit[1] and hit[0] == sig:
+            diags.extend(hit[3])
+            return hit[2]
+        now = time.time_ns()
+        sub = Diagnostics(ignore=diags.ignore)
+        value = make(sub)
+        self.listings[folder] = (sig, now - st.st_mtime_ns > self.RACY_NS, value, tuple(sub.items))
+        self.listed += 1
+        diags.extend(sub.items)
+        return value
 
     def get(self, path: Path, rel: str, diags: Diagnostics, parse, *args):
         """``parse(*args, path, rel, diags)``, or its cached result and diagnostics."""
@@ -83,6 +110,7 @@ class FileCache:
 
     def begin(self) -> None:
         self.parsed = []
+        self.listed = 0
         self._seen = set()
 
     def end(self) -> None:
@@ -277,11 +305,15 @@ def _overview(path: Path, rel: str, diags: Diagnostics) -> Overview | None:
 
 
 def _stem_files(folder: Path, suffix: str, rel_folder: str, diags: Diagnostics,
-                refused: frozenset[Path] = frozenset()) -> list[tuple[str, Path, str]]:
+                refused: frozenset[Path] = frozenset(), cache: FileCache | None = None) -> list[tuple[str, Path, str]]:
     """(slug, path, rel) for files in folder with suffix; reports bad names and case collisions.
 
     ``refused``: symbolic links :func:`sourcefiles.scan` reported, never read.
+    With a cache, the listing is reused while the folder is unchanged.
     """
+    if cache is not None:
+        return cache.listing(folder, (suffix, rel_folder, refused), diags,
+                             lambda sub: _stem_files(folder, suffix, rel_folder, sub, refused))
     if sourcefiles.is_refused(folder, refused) or not folder.is_dir():
         return []
     out = []
@@ -325,7 +357,7 @@ def _stem_files(folder: Path, suffix: str, rel_folder: str, diags: Diagnostics,
 def load_documents(root: Path, diags: Diagnostics, cache: FileCache | None = None,
                    refused: frozenset[Path] = frozenset()) -> list[Document]:
     docs = []
-    for slug, path, rel in _stem_files(root / "content" / "documents", ".md", "content/documents", diags, refused):
+    for slug, path, rel in _stem_files(root / "content" / "documents", ".md", "content/documents", diags, refused, cache):
         doc = _cached(cache, path, rel, diags, _document, slug)
         if doc is not None:
             docs.append(doc)
@@ -355,7 +387,7 @@ def _document(slug: str, path: Path, rel: str, diags: Diagnostics) -> Document |
 def load_annotation_files(root: Path, diags: Diagnostics, cache: FileCache | None = None,
                           refused: frozenset[Path] = frozenset()) -> list[AnnotationFile]:
     files = []
-    for slug, path, rel in _stem_files(root / "content" / "annotations", ".yml", "content/annotations", diags, refused):
+    for slug, path, rel in _stem_files(root / "content" / "annotations", ".yml", "content/annotations", diags, refused, cache):
         af = _cached(cache, path, rel, diags, _annotation_file, slug)
         if af is not None:
             files.append(af)
@@ -443,7 +475,7 @@ def _annotation(value: dict, slug: str, ctx: schema.Ctx, path: tuple) -> Annotat
 def load_entities(root: Path, diags: Diagnostics, cache: FileCache | None = None,
                   refused: frozenset[Path] = frozenset()) -> list[Entity]:
     entities = []
-    for eid, path, rel in _stem_files(root / "content" / "glossary", ".yml", "content/glossary", diags, refused):
+    for eid, path, rel in _stem_files(root / "content" / "glossary", ".yml", "content/glossary", diags, refused, cache):
         entity = _cached(cache, path, rel, diags, _entity, eid)
         if entity is not None:
             entities.append(entity)

@@ -41,7 +41,7 @@ class _DocParts:
 
     __slots__ = ("an", "token", "note_entities", "note_key", "notes", "notes_digest", "summary", "summary_digest",
                  "docref", "kinds", "verdicts", "mentions", "mention_counts", "co", "annotated", "contrib",
-                 "page_entities", "page_inputs", "orphans")
+                 "page_entities", "page_inputs", "orphans", "generation", "plan_inputs", "annotations_inputs")
 
     an: DocumentAnalysis
     token: int  # unique per analysis object: the document page's own input
@@ -62,6 +62,10 @@ class _DocParts:
     page_entities: tuple[str, ...]  # entities listed on the document page
     page_inputs: tuple[int, str] | None  # (entity references generation, document page inputs)
     orphans: tuple[NoteView, ...]  # annotations that lost their place, in file order
+    generation: int  # the entity references generation ``note_key`` was last checked at
+    # The document page's and its annotations page's input digests, each with what it was computed from.
+    plan_inputs: tuple[tuple, str] | None
+    annotations_inputs: tuple[str, str] | None
 
 
 _MOD = 1 << 128
@@ -104,6 +108,12 @@ class RenderCache:
         self.cards: dict[str, bytes] = {}  # social cards: content digest -> PNG (cards.site_files)
         self.search: dict = {}  # the search shards' own per-unit and per-group memo (searchshards.Shards)
         self.layouts: dict = {}  # entity graph layouts by size, with their inputs (graph.layout)
+        # Input digests kept with what they were computed from: the same inputs cost a comparison.
+        self.entity_refs: dict[str, tuple[Entity, EntityRef, str]] = {}  # id -> (entity, reference, digest)
+        self.entity_inputs: dict[str, tuple[tuple, str]] = {}
+        self.index_inputs: dict[str, tuple[tuple, str]] = {}  # home, glossary, annotation index
+        self.page_keys: dict[OutPath, tuple[tuple, str]] = {}  # render.render_all's cache key per page
+        self.digests = 0  # page input digests computed by the last build (tests count them)
 
 
 
@@ -145,8 +155,11 @@ def _doc_parts(an: DocumentAnalysis, refs: dict[str, EntityRef], ref_digest: dic
     slug = an.doc.slug
     hit = cache.docs.get(slug)
     if hit is not None and hit.an is an:
+        if hit.generation == cache.refs_generation:
+            return hit  # no entity reference changed since its notes were checked
         note_key = tuple(ref_digest.get(e, "") for e in hit.note_entities)
         if note_key == hit.note_key:
+            hit.generation = cache.refs_generation
             return hit
     p = _DocParts()
     p.an = an
@@ -198,6 +211,9 @@ def _doc_parts(an: DocumentAnalysis, refs: dict[str, EntityRef], ref_digest: dic
     }
     p.page_entities = tuple(sorted(p.mentions))
     p.page_inputs = None
+    p.generation = cache.refs_generation
+    p.plan_inputs = None
+    p.annotations_inputs = None
     return p
 
 
@@ -218,10 +234,20 @@ class ViewBuilder:
         self.md = md
         self.cache = cache if cache is not None else RenderCache()
         self.entities = {e.id: e for e in sorted(content.entities, key=lambda e: e.id)}
-        self.refs = {eid: EntityRef(e.id, e.name, e.type, TYPE_SINGULAR[e.type], e.summary,
-                                    Link(urls.entity_path(e.id)), e.language) for eid, e in self.entities.items()}
-        self.ref_digest = {eid: digest(r) for eid, r in self.refs.items()}
         cache = self.cache
+        cache.digests = 0
+        known = cache.entity_refs
+        fresh: dict[str, tuple[Entity, EntityRef, str]] = {}
+        for eid, e in self.entities.items():
+            hit = known.get(eid)
+            if hit is None or hit[0] is not e:  # an entity file parsed again
+                ref = EntityRef(e.id, e.name, e.type, TYPE_SINGULAR[e.type], e.summary, Link(urls.entity_path(e.id)),
+                                e.language)
+                hit = (e, ref, digest(ref))
+            fresh[eid] = hit
+        cache.entity_refs = fresh
+        self.refs = {eid: hit[1] for eid, hit in fresh.items()}
+        self.ref_digest = {eid: hit[2] for eid, hit in fresh.items()}
         if self.ref_digest != cache.ref_digests:
             cache.ref_digests = self.ref_digest
             cache.refs_generation += 1
@@ -289,6 +315,8 @@ class ViewBuilder:
         plans.extend(self._document_plan(p, at) for at, p in enumerate(self.parts))
         plans.extend(self._annotations_document_plan(p) for p in self.parts if p.notes or p.orphans)
         plans.extend(self._entity_plan(e) for e in self.entities.values())
+        for gone in set(self.cache.entity_inputs) - set(self.entities):
+            del self.cache.entity_inputs[gone]
         return sorted(plans, key=lambda p: p.path)
 
     def pages(self) -> list[Page]:
@@ -315,11 +343,26 @@ class ViewBuilder:
 
     # -- the plans: each digests what its build function reads
 
+    def _digest(self, *parts) -> str:
+        """A page's input digest, counted (``RenderCache.digests``)."""
+        self.cache.digests += 1
+        return digest(*parts)
+
+    def remembered_digest(self, name: str, parts: tuple) -> str:
+        """The digest of ``parts`` (plain values), remembered under ``name`` with them: equal parts, the same digest."""
+        hit = self.cache.index_inputs.get(name)
+        if hit is not None and hit[0] == parts:
+            return hit[1]
+        value = self._digest(*parts)
+        self.cache.index_inputs[name] = (parts, value)
+        return value
+
     def _home_plan(self) -> PagePlan:
         ov = self.content.overview
         parts = self.parts
         links = tuple(self._links.values())
-        inputs = digest(ov.title, ov.summary, ov.takeaways, ov.body, links, tuple(p.summary_digest for p in parts))
+        inputs = self.remembered_digest("home", (ov.title, ov.summary, ov.takeaways, ov.body, links,
+                                             tuple(p.summary_digest for p in parts)))
 
         def build() -> Page:
             kinds: Counter[str] = Counter()
@@ -350,7 +393,7 @@ class ViewBuilder:
         if p.page_inputs is not None and p.page_inputs[0] == generation:
             inputs = p.page_inputs[1]
         else:
-            inputs = digest(p.token, p.notes_digest, tuple(self.ref_digest.get(e, "") for e in p.page_entities))
+            inputs = self._digest(p.token, p.notes_digest, tuple(self.ref_digest.get(e, "") for e in p.page_entities))
             p.page_inputs = (generation, inputs)
         doc = p.an.doc
         path = urls.document_path(doc.slug)
@@ -359,7 +402,12 @@ class ViewBuilder:
         print_notes = self.content.site.print_notes
         page_lang = doc.lang(self.content.site.language)
         pair = self.translations.get(doc.slug)
-        inputs = digest(inputs, previous, following, print_notes, page_lang, pair)
+        parts = (inputs, previous, following, print_notes, page_lang, pair)
+        if p.plan_inputs is not None and p.plan_inputs[0] == parts:
+            inputs = p.plan_inputs[1]
+        else:
+            inputs = self._digest(*parts)
+            p.plan_inputs = (parts, inputs)
 
         def build() -> Page:
             an = p.an
@@ -432,7 +480,7 @@ class ViewBuilder:
                 continue
             state = previous[eid]
             d = delta.get(eid)
-            if d is not None:
+            if d is not None and (d[0] % _MOD or d[1] or any(d[2].values())):
                 co = Counter(state.co)
                 co.update(d[2])
                 state = _EntityState((state.contributions + d[0]) % _MOD, state.mentions + d[1], +co)
@@ -443,9 +491,19 @@ class ViewBuilder:
         eid = e.id
         state = self.states[eid]
         related = self.related.get(eid, ())
-        shown = sorted(set(related) | set(state.co))
-        inputs = digest(e.id, e.name, e.type, e.aliases, e.summary, e.description, e.website, e.wikidata, e.language,
-                         related, tuple(self.ref_digest.get(o, "") for o in shown), state.contributions)
+        # Its fields, relations, the references it shows (the same while their generation is) and its
+        # state (replaced, never changed in place, when a document's contribution to it changes).
+        generation = self.cache.refs_generation
+        hit = self.cache.entity_inputs.get(eid)
+        if hit is not None and hit[0][3] is state and hit[0][2] == generation and hit[0][1] == related \
+                and (hit[0][0] is e or hit[0][0] == e):
+            inputs = hit[1]
+        else:
+            shown = sorted(set(related) | set(state.co))
+            inputs = self._digest(e.id, e.name, e.type, e.aliases, e.summary, e.description, e.website, e.wikidata,
+                                  e.language, related, tuple(self.ref_digest.get(o, "") for o in shown),
+                                  state.contributions)
+            self.cache.entity_inputs[eid] = ((e, related, generation, state), inputs)
         path = urls.entity_path(eid)
 
         def build() -> Page:
@@ -486,7 +544,8 @@ class ViewBuilder:
             view = {"az": az, "by_type": _by_type(links), "total": len(links)}
             return Page(urls.GLOSSARY_INDEX, "glossary.html", "Glossary", "glossary", freeze(view))
 
-        return PagePlan(urls.GLOSSARY_INDEX, "glossary.html", "Glossary", "glossary", digest(links), build)
+        return PagePlan(urls.GLOSSARY_INDEX, "glossary.html", "Glossary", "glossary",
+                        self.remembered_digest("glossary", (links,)), build)
 
     def _annotations_plan(self) -> PagePlan:
         """The annotation index: counts by kind and verdict, and a row per document linking its own page.
@@ -515,7 +574,8 @@ class ViewBuilder:
             return Page(urls.ANNOTATIONS_INDEX, "annotations.html", "Annotations", "annotations", freeze(view))
 
         return PagePlan(urls.ANNOTATIONS_INDEX, "annotations.html", "Annotations", "annotations",
-                        digest(tuple((p.summary_digest, len(p.orphans)) for p in parts)), build)
+                        self.remembered_digest("annotations", (tuple((p.summary_digest, len(p.orphans))
+                                                                     for p in parts),)), build)
 
     def _annotations_document_plan(self, p: _DocParts) -> PagePlan:
         """One document's annotations by kind, with its fact-check table (the old index, per document)."""
@@ -532,8 +592,12 @@ class ViewBuilder:
             view = {"document": p.summary, "groups": groups, "total": len(p.notes), "orphans": p.orphans}
             return Page(path, "annotations_document.html", title, "annotations", freeze(view))
 
-        return PagePlan(path, "annotations_document.html", title, "annotations",
-                        digest(p.summary, p.notes_digest, page_lang), build)
+        if p.annotations_inputs is not None and p.annotations_inputs[0] == page_lang:
+            inputs = p.annotations_inputs[1]  # p.summary and p.notes_digest are fixed for p
+        else:
+            inputs = self._digest(p.summary, p.notes_digest, page_lang)
+            p.annotations_inputs = (page_lang, inputs)
+        return PagePlan(path, "annotations_document.html", title, "annotations", inputs, build)
 
     def _not_found_plan(self) -> PagePlan:
         return PagePlan(urls.NOT_FOUND, "404.html", "Page not found", "", "",

@@ -42,6 +42,17 @@ def page_digest(page: Page, templates_digest: str) -> str:
     return h.hexdigest()
 
 
+def page_key(cache: RenderCache, path: OutPath, parts: tuple) -> str:
+    """The render cache key of the page at ``path`` from ``parts`` (plain values), remembered with them."""
+    hit = cache.page_keys.get(path)
+    if hit is not None and hit[0] == parts:
+        return hit[1]
+    key = digest(*parts)
+    cache.page_keys[path] = (parts, key)
+    cache.digests += 1
+    return key
+
+
 class SiteWide(NamedTuple):
     """The site-wide emitters the build hands to :func:`render_all` (see ``emitters.py``).
 
@@ -103,8 +114,8 @@ def render_all(content: Content, analyses: list[DocumentAnalysis], xref: XRef | 
     todo: list[Callable[[], bytes]] = []
     for plan in plans:
         titles.append((plan.path, plan.title))
-        key = digest(common, templates.get(plan.template, everything), plan.path, plan.template, plan.title,
-                      plan.section, plan.inputs)
+        key = page_key(cache, plan.path, (common, templates.get(plan.template, everything), plan.path, plan.template,
+                                          plan.title, plan.section, plan.inputs))
         keys.append(key)
         hit = cache.pages.get(plan.path)
         if hit is None or hit[0] != key:
@@ -135,6 +146,8 @@ def render_all(content: Content, analyses: list[DocumentAnalysis], xref: XRef | 
             rendered.append(page.path)
     for stale in set(cache.pages) - set(out):
         del cache.pages[stale]
+    for stale in set(cache.page_keys) - set(out):
+        del cache.page_keys[stale]
     cache.rendered = rendered
     out.update(static_assets(env, cache))
     html_pages = [p for p in out if p.path.endswith(".html")] + ([urls.GRAPH] if has_template(env, "graph.html") else [])

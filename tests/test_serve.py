@@ -515,6 +515,15 @@ def _edits(root: Path):
         encoding="utf-8"))
     yield "template edit", lambda: edit(tpl, "note-head x", "note-head y")
     yield "template removed", lambda: tpl.unlink()
+    saved = root / "annotations-saved.yml"  # outside content/: not a source
+    yield "annotation file removed", lambda: ann.rename(saved)
+    yield "annotation file restored", lambda: saved.rename(ann)
+    lock = root / "anchors.lock.json"
+    yield "anchor state written", lambda: lock.write_text(
+        (REPO / "anchors.lock.json").read_text(encoding="utf-8").replace('"start": 2516', '"start": 2400', 1)
+        .replace('"prefix": "se AI models', '"prefix": "se AI systems', 1), encoding="utf-8")
+    yield "anchor state edited", lambda: edit(lock, '"start": 2400', '"start": 2300')
+    yield "anchor state removed", lambda: lock.unlink()
     site = root / "content/site.yml"
     yield "site settings", lambda: edit(site, 'title: "', 'title: "Renamed: ')
 

@@ -16,6 +16,9 @@ stops together:
   the build events to every open page as server-sent events, and takes the
   authoring writes (:mod:`site_builder.authoring`) unless ``--read-only``.
 
+The builder keeps the cyclic garbage collector off its long-lived cache
+(:mod:`.collector`).
+
 The watcher (watchdog) watches ``content/`` (``site.yml`` is in it) and the
 project's ``templates/``, plus the project folder itself without recursion,
 only to notice those two folders appearing or disappearing.  The output
@@ -126,6 +129,7 @@ class LivePreview:
             self.log(f"built {pages} pages in {self.builder.last_ms:.0f} ms ({result.diagnostics.summary()})")
         else:
             self.builder.fail_with(result.diagnostics, "first build: ")
+        self.builder.collector.after_build()  # the first build's cache leaves the collected generations
         self.server = self._bind()
         if not self.read_only:
             self.server.authoring = authoring.Authoring(self.root, self.host, self.server.server_address[1],

@@ -19,6 +19,7 @@ from ..build import BuildCache, Compiled, compile_site
 from ..diagnostics import Diagnostic, Diagnostics
 from ..urls import OutPath
 from ..writer import OutputError, update_site, write_site
+from .collector import Collector
 from .reload import Events
 
 QUIET_SECONDS = 0.03  # a burst of events ends after this long without another
@@ -47,6 +48,7 @@ class Builder:
         self.diagnostic = diagnostic or (lambda d: log(d.format()))  # one problem in the content
         self.alert = alert or log  # what must be seen even with --quiet: a failed build, a bug
         self.cache = BuildCache()
+        self.collector = Collector()  # the cyclic collector over the long-lived cache (see .collector)
         self.files: dict[OutPath, bytes] | None = None  # the last good build, as served
         self.instance = uuid.uuid4().hex[:8]
         self.generation = 0
@@ -167,6 +169,7 @@ class Builder:
         with self._publish_lock:
             if published is None or published == self._published:
                 self._publish_deferred(extra, started)
+        self.collector.settle()
 
     def _publish_deferred(self, extra: dict[OutPath, bytes | None], started: float) -> None:
         assert self.files is not None
@@ -221,6 +224,7 @@ class Builder:
             if thread is not None:
                 thread.join()
         self._thread = self._job_thread = None
+        self.collector.release()
 
     def _run_jobs(self) -> None:
         """Compute deferred site-wide files (search index, graph) beside the page rebuilds.
@@ -280,6 +284,7 @@ class Builder:
                 self._burst_start = None if not self._wake.is_set() else time.monotonic()
             try:
                 self.publish(result, paths)
+                self.collector.after_build()  # after the reload event, never before it
             finally:
                 self._building = False
 
