@@ -49,7 +49,49 @@ def make_environment(project_templates: Path | None) -> jinja2.Environment:
     env.globals["lang_attr"] = _lang_attr
     env.globals["link_lang"] = _link_lang
     env.globals["hreflang"] = _hreflang
+    env.globals["reuse"] = _reuse
+    # reuse(): macro output by key, for this environment only (a template edit makes a new one).
+    env.site_builder_reused = {}  # type: ignore[attr-defined]
+    env.site_builder_package_history = not (  # type: ignore[attr-defined]
+        project_templates is not None and (project_templates / "_history.html").exists())
     return env
+
+
+# The package's macros whose output depends only on their arguments and on the page's
+# folder (relative links), language and direction: nothing else of the page's context.
+_REUSABLE = {("_macros.html", "note_card")}
+_REUSED_MAX = 1 << 16
+
+
+@jinja2.pass_context
+def _reuse(ctx, macro, *args) -> Markup:
+    """``macro(*args)``, rendered once per page folder and language and reused.
+
+    A note's card shows the same on every entity page that names it, so the
+    package's ``note_card`` is rendered once per note (and page folder and
+    language) and its HTML reused.  Any other macro (a project's own, or one
+    whose package template a project overrides) is simply called.
+    """
+    template = getattr(getattr(macro, "_func", None), "__globals__", {}).get("__jinja_template__")
+    env = ctx.environment
+    cache = getattr(env, "site_builder_reused", None)
+    if (cache is None or template is None or (template.name, macro.name) not in _REUSABLE
+            or not env.site_builder_package_history
+            or not template.filename or not Path(template.filename).is_relative_to(PACKAGE_TEMPLATES)):
+        return macro(*args)
+    page = ctx["page"]
+    # The 404 page's links are absolute (see _render_template): its own key.
+    where = page.path if page.path == urls.NOT_FOUND else page.path.rpartition("/")[0]
+    try:
+        key = (macro.name, args, where, ctx["page_lang"], ctx["site"].language)
+        hit = cache.get(key)
+    except TypeError:  # an argument that cannot be hashed
+        return macro(*args)
+    if hit is None:
+        if len(cache) >= _REUSED_MAX:
+            cache.clear()
+        hit = cache[key] = macro(*args)
+    return hit
 
 
 def _page_dir(ctx) -> str:
