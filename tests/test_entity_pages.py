@@ -1,0 +1,88 @@
+"""Entity pages paged by documents: an entity named in many documents gets further pages
+(glossary/<id>/2.html, ...), each with the mentions and annotations of the next documents,
+so no entity page grows with the briefing; nothing is dropped on the way."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path, PurePosixPath
+
+from site_builder import pageviews
+from site_builder.build import compile_site
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from generate import generate  # noqa: E402
+
+PER_PAGE = 3
+
+
+def _pages(files: dict, eid: str) -> list[tuple[str, str]]:
+    """The entity's pages in order: (path, html)."""
+    by_path = {k.path: v.decode("utf-8") for k, v in files.items()}
+    out = [(f"glossary/{eid}.html", by_path[f"glossary/{eid}.html"])]
+    n = 2
+    while f"glossary/{eid}/{n}.html" in by_path:
+        out.append((f"glossary/{eid}/{n}.html", by_path[f"glossary/{eid}/{n}.html"]))
+        n += 1
+    return out
+
+
+def _resolve(page: str, href: str) -> str:
+    parts: list[str] = []
+    for part in (PurePosixPath(page).parent / href.split("#", 1)[0]).parts:
+        if part == "..":
+            parts.pop()
+        elif part != ".":
+            parts.append(part)
+    return "/".join(parts)
+
+
+def test_an_entity_in_many_documents_is_paged_and_nothing_is_lost(tmp_path, monkeypatch):
+    generate(tmp_path, 8, words=300, entities=40, per_doc=4)
+    whole = compile_site(tmp_path, workers=1)
+    assert whole.ok
+    monkeypatch.setattr(pageviews, "DOCUMENTS_PER_ENTITY_PAGE", PER_PAGE)
+    paged = compile_site(tmp_path, workers=1)
+    assert paged.ok, [d.format() for d in paged.diagnostics.errors]
+    names = {k.path for k in paged.files}
+
+    (one_path, one), = _pages(whole.files, "xi-jinping")
+    pages = _pages(paged.files, "xi-jinping")
+    docs = re.findall(r"<h3><a href=\"\.\./documents/([^\"]+)\"", one)
+    assert len(docs) > 2 * PER_PAGE  # the generator names Xi Jinping in every document
+    assert len(pages) == -(-len(docs) // PER_PAGE)
+
+    seen_docs, seen_cards = [], []
+    for number, (path, html) in enumerate(pages, 1):
+        # Each page: its documents' groups, the totals over all pages, and a pager.
+        groups = re.findall(r"<h3><a href=\"(?:\.\./)+documents/([^\"]+)\"", html)
+        assert 0 < len(groups) <= PER_PAGE
+        seen_docs += groups
+        seen_cards += re.findall(r"<article class=\"note-card.*?</article>", html, re.S)
+        assert re.search(r'id="mentions-h">Mentions <span class="muted">\((\d+)\)', html).group(1) == \
+            re.search(r'id="mentions-h">Mentions <span class="muted">\((\d+)\)', one).group(1)
+        assert f"(page {number} of {len(pages)})" in html
+        first = (number - 1) * PER_PAGE + 1
+        assert f"Documents {first}–{first + len(groups) - 1} of {len(docs)}" in html
+        assert ('rel="prev"' in html) == (number > 1) and ('rel="next"' in html) == (number < len(pages))
+        # Every relative link of the page lands on a file of the build.
+        for href in re.findall(r'(?:href|src)="([^"#:]+)(?:#[^"]*)?"', html):
+            assert _resolve(path, href) in names, (path, href)
+        # The description and relations are on the first page only.
+        assert ('id="related-h"' in html) == (number == 1)
+    assert seen_docs == docs  # every document once, in order
+    # Every annotation card of the single page is on exactly one of the pages (links one folder deeper).
+    flat = [re.sub(r'href="(\.\./)+', 'href="', c) for c in seen_cards]
+    assert sorted(flat) == sorted(re.sub(r'href="(\.\./)+', 'href="', c)
+                                  for c in re.findall(r"<article class=\"note-card.*?</article>", one, re.S))
+
+
+def test_an_entity_in_few_documents_has_one_page_without_a_pager(tmp_path):
+    generate(tmp_path, 3, words=200, entities=40, per_doc=2)
+    result = compile_site(tmp_path, workers=1)
+    assert result.ok
+    assert not any(k.path.startswith("glossary/xi-jinping/") for k in result.files)
+    assert "entity-pager" not in result.files[next(k for k in result.files if k.path == "glossary/xi-jinping.html")].decode()
