@@ -42,6 +42,9 @@ def make_environment(project_templates: Path | None) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # A build makes a new environment when any template's source changes (build._environment),
+        # so Jinja need not stat every template file again on each page.
+        auto_reload=False,
     )
     env.filters["bdi"] = _bdi_filter
     env.filters["isolate"] = _isolate_filter
@@ -95,6 +98,10 @@ def _reuse(ctx, macro, *args) -> Markup:
 
 
 def _page_dir(ctx) -> str:
+    if "page_lang" not in ctx.vars and "site" not in ctx.vars:  # neither set by the template itself
+        known = ctx.parent.get("_page_dir")  # given by _render_template
+        if known is not None:
+            return known
     return language.direction(ctx.get("page_lang") or getattr(ctx.get("site"), "language", "") or "")
 
 
@@ -112,6 +119,31 @@ def _lang_attrs(tag: str, page: str) -> Markup:
     if language.direction(tag) != language.direction(page):
         out += f' dir="{language.direction(tag)}"'
     return Markup(out)
+
+
+@functools.lru_cache(maxsize=64)
+def _page_helpers(site_lang: str, page_lang: str) -> dict:
+    """``lang_attr``, ``hreflang`` and ``link_lang`` for pages in ``page_lang``, as plain functions.
+
+    The same answers as the context functions (given ``site.language`` and
+    ``page_lang``), but cheaper to call: Jinja copies the whole context for
+    each call of a context function inside a loop.
+    """
+    def lang_attr(tag: str) -> Markup:
+        return _lang_attrs(tag or site_lang, page_lang)
+
+    def hreflang(tag: str) -> Markup:
+        if not lang_attr(tag):
+            return Markup("")
+        return Markup(f' hreflang="{Markup.escape(tag or site_lang)}"')
+
+    def link_lang(tag: str) -> Markup:
+        attrs = lang_attr(tag)
+        if not attrs:
+            return attrs
+        return Markup(f' hreflang="{Markup.escape(tag or site_lang)}"') + attrs
+
+    return {"lang_attr": lang_attr, "hreflang": hreflang, "link_lang": link_lang}
 
 
 @jinja2.pass_context
@@ -278,10 +310,13 @@ def _render_template(page: Page, env: jinja2.Environment, site: SiteView) -> str
         return relative_url(page.path, target, fragment)
 
     template = env.get_template(page.template)
+    page_lang = page.lang or site.language
     return template.render(
         page=page, view=page.view, site=site, url=url, urls=urls, extra=dict(page.extra),
-        page_lang=page.lang or site.language,
+        page_lang=page_lang,
         kind_labels=KIND_LABELS, verdict_labels=VERDICT_LABELS,
+        _page_dir=language.direction(page_lang or ""),
+        **_page_helpers(site.language, page_lang),
     )
 
 
