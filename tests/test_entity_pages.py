@@ -86,3 +86,63 @@ def test_an_entity_in_few_documents_has_one_page_without_a_pager(tmp_path):
     assert result.ok
     assert not any(k.path.startswith("glossary/xi-jinping/") for k in result.files)
     assert "entity-pager" not in result.files[next(k for k in result.files if k.path == "glossary/xi-jinping.html")].decode()
+
+
+def test_a_rebuild_with_the_cache_pages_as_a_clean_build_does(tmp_path, monkeypatch):
+    """The page count follows the documents an entity is in, through the incremental entity state."""
+    from site_builder.build import BuildCache
+
+    generate(tmp_path, 5, words=300, entities=40, per_doc=3)
+    monkeypatch.setattr(pageviews, "DOCUMENTS_PER_ENTITY_PAGE", 2)
+    cache = BuildCache()
+    first = compile_site(tmp_path, cache=cache, workers=1)
+    assert first.ok and len(_pages(first.files, "xi-jinping")) == 3
+    docs = sorted((tmp_path / "content/documents").glob("*.md"))
+    # Two documents leave (one page fewer), then come back under new names (one page more).
+    gone = [(d, d.read_text(encoding="utf-8")) for d in docs[:2]]
+    notes = [tmp_path / f"content/annotations/{d.stem}.yml" for d, _ in gone]
+    kept = {n: n.read_text(encoding="utf-8") for n in notes if n.exists()}
+    for d, _ in gone:
+        d.unlink()
+    for n in kept:
+        n.unlink()
+    for step in ("removed", "added"):
+        if step == "added":
+            for i, (_, text) in enumerate(gone):
+                (tmp_path / f"content/documents/zz-new-{i}.md").write_text(text, encoding="utf-8")
+        cached = compile_site(tmp_path, cache=cache, workers=1)
+        clean = compile_site(tmp_path, workers=1)
+        assert cached.ok and clean.ok, [d.format() for d in cached.diagnostics.errors]
+        assert cached.files == clean.files, step
+        expect = 2 if step == "removed" else 3
+        assert len(_pages(clean.files, "xi-jinping")) == expect, step
+
+
+def test_an_edit_that_adds_a_page_rebuilds_as_a_clean_build_does(tmp_path, monkeypatch):
+    """The same documents, one edited to name an entity: the entity state is updated, not gathered again."""
+    import yaml
+
+    from site_builder.build import BuildCache
+
+    generate(tmp_path, 5, words=300, entities=40, per_doc=3)
+    monkeypatch.setattr(pageviews, "DOCUMENTS_PER_ENTITY_PAGE", 2)
+    cache = BuildCache()
+    first = compile_site(tmp_path, cache=cache, workers=1)
+    assert first.ok
+    by_path = {k.path: v.decode("utf-8") for k, v in first.files.items()}
+    docs = sorted((tmp_path / "content/documents").glob("*.md"))
+    for entry in sorted((tmp_path / "content/glossary").glob("*.yml")):
+        eid = entry.stem
+        named = {d.stem for d in docs if f'href="../glossary/{eid}.html"' in by_path[f"documents/{d.stem}.html"]}
+        if len(named) in (2, 4) and len(_pages(first.files, eid)) == len(named) // 2:
+            break
+    else:
+        raise AssertionError("no entity named in two or four documents")
+    name = yaml.safe_load(entry.read_text(encoding="utf-8"))["name"]
+    other = next(d for d in docs if d.stem not in named)
+    other.write_text(other.read_text(encoding="utf-8") + f"\n{name} said so.\n", encoding="utf-8")
+    cached = compile_site(tmp_path, cache=cache, workers=1)
+    clean = compile_site(tmp_path, workers=1)
+    assert cached.ok and clean.ok
+    assert len(_pages(clean.files, eid)) == len(named) // 2 + 1
+    assert cached.files == clean.files
