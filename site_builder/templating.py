@@ -52,8 +52,8 @@ def make_environment(project_templates: Path | None) -> jinja2.Environment:
     env.globals["lang_attr"] = _lang_attr
     env.globals["link_lang"] = _link_lang
     env.globals["hreflang"] = _hreflang
-    env.globals["reuse"] = _reuse
-    # reuse(): macro output by key, for this environment only (a template edit makes a new one).
+    env.globals["reuse"] = _call  # a page rendered by _render_template gets the reusing one
+    # Its macro output by key, for this environment only (a template edit makes a new one).
     env.site_builder_reused = {}  # type: ignore[attr-defined]
     env.site_builder_package_history = not (  # type: ignore[attr-defined]
         project_templates is not None and (project_templates / "_history.html").exists())
@@ -66,35 +66,49 @@ _REUSABLE = {("_macros.html", "note_card")}
 _REUSED_MAX = 1 << 16
 
 
-@jinja2.pass_context
-def _reuse(ctx, macro, *args) -> Markup:
-    """``macro(*args)``, rendered once per page folder and language and reused.
+def _call(macro, *args):
+    return macro(*args)
+
+
+def _reusable(env: jinja2.Environment, macro) -> bool:
+    """Whether ``macro`` is one of the package's own :data:`_REUSABLE` macros, read from the package's files."""
+    template = getattr(getattr(macro, "_func", None), "__globals__", {}).get("__jinja_template__")
+    if template is None or (template.name, getattr(macro, "name", None)) not in _REUSABLE:
+        return False
+    if not getattr(env, "site_builder_package_history", False) or not template.filename:
+        return False
+    return Path(template.filename).is_relative_to(PACKAGE_TEMPLATES)
+
+
+def _reuse_for(env: jinja2.Environment, folder: str, page_lang: str, site_lang: str):
+    """``reuse(macro, *args)`` for one page: ``macro(*args)``, rendered once per page folder and language.
 
     A note's card shows the same on every entity page that names it, so the
     package's ``note_card`` is rendered once per note (and page folder and
     language) and its HTML reused.  Any other macro (a project's own, or one
     whose package template a project overrides) is simply called.
     """
-    template = getattr(getattr(macro, "_func", None), "__globals__", {}).get("__jinja_template__")
-    env = ctx.environment
-    cache = getattr(env, "site_builder_reused", None)
-    if (cache is None or template is None or (template.name, macro.name) not in _REUSABLE
-            or not env.site_builder_package_history
-            or not template.filename or not Path(template.filename).is_relative_to(PACKAGE_TEMPLATES)):
-        return macro(*args)
-    page = ctx["page"]
-    # The 404 page's links are absolute (see _render_template): its own key.
-    where = page.path if page.path == urls.NOT_FOUND else page.path.rpartition("/")[0]
-    try:
-        key = (macro.name, args, where, ctx["page_lang"], ctx["site"].language)
-        hit = cache.get(key)
-    except TypeError:  # an argument that cannot be hashed
-        return macro(*args)
-    if hit is None:
-        if len(cache) >= _REUSED_MAX:
-            cache.clear()
-        hit = cache[key] = macro(*args)
-    return hit
+    cache: dict = env.site_builder_reused  # type: ignore[attr-defined]
+    checked: dict[int, bool] = {}  # id of a macro object (alive while the page renders) -> reusable
+
+    def reuse(macro, *args):
+        ok = checked.get(id(macro))
+        if ok is None:
+            ok = checked[id(macro)] = _reusable(env, macro)
+        if not ok:
+            return macro(*args)
+        try:
+            key = (macro.name, args, folder, page_lang, site_lang)
+            hit = cache.get(key)
+        except TypeError:  # an argument that cannot be hashed
+            return macro(*args)
+        if hit is None:
+            if len(cache) >= _REUSED_MAX:
+                cache.clear()
+            hit = cache[key] = macro(*args)
+        return hit
+
+    return reuse
 
 
 def _page_dir(ctx) -> str:
@@ -316,6 +330,8 @@ def _render_template(page: Page, env: jinja2.Environment, site: SiteView) -> str
         page_lang=page_lang,
         kind_labels=KIND_LABELS, verdict_labels=VERDICT_LABELS,
         _page_dir=language.direction(page_lang or ""),
+        # The 404 page's links are absolute when the site's address is known: a key of its own.
+        reuse=_reuse_for(env, page.path if base else page.path.rpartition("/")[0], page_lang, site.language),
         **_page_helpers(site.language, page_lang),
     )
 

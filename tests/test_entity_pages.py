@@ -146,3 +146,46 @@ def test_an_edit_that_adds_a_page_rebuilds_as_a_clean_build_does(tmp_path, monke
     assert cached.ok and clean.ok
     assert len(_pages(clean.files, eid)) == len(named) // 2 + 1
     assert cached.files == clean.files
+
+
+# ------------------------------------------------------------ note cards reused
+
+def _example(tmp_path: Path) -> Path:
+    import shutil
+
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    shutil.copy(ROOT / "anchors.lock.json", tmp_path / "anchors.lock.json")
+    return tmp_path
+
+
+def test_note_cards_are_rendered_once_and_reused_with_the_same_bytes(tmp_path, monkeypatch):
+    from site_builder import templating
+
+    root = _example(tmp_path)
+    envs = []
+    make = templating.make_environment
+    monkeypatch.setattr(templating, "make_environment", lambda folder: envs.append(make(folder)) or envs[-1])
+    reused = compile_site(root, workers=1)
+    assert reused.ok
+    cards = sum(v.count(b'<article class="note-card') for k, v in reused.files.items() if k.path.startswith("glossary/"))
+    assert 0 < len(envs[-1].site_builder_reused) < cards  # the example's notes name several entities each
+    monkeypatch.setattr(templating, "_REUSABLE", set())
+    assert compile_site(root, workers=1).files == reused.files
+
+
+def test_a_project_note_card_is_called_for_every_page(tmp_path):
+    from site_builder.labels import PACKAGE_TEMPLATES
+
+    root = _example(tmp_path)
+    macros = (PACKAGE_TEMPLATES / "_macros.html").read_text(encoding="utf-8")
+    head = '<article class="note-card note-{{ note.kind }}"{{ lang_attr(note.lang) }}>'
+    assert head in macros
+    (root / "templates").mkdir()
+    (root / "templates/_macros.html").write_text(
+        macros.replace(head, head + '<span class="on">{{ page.path }}</span>'), encoding="utf-8")
+    result = compile_site(root, workers=1)
+    assert result.ok
+    for path, data in result.files.items():
+        if path.path.startswith("glossary/") and b"note-card" in data:
+            shown = set(re.findall(r'<span class="on">([^<]+)</span>', data.decode("utf-8")))
+            assert shown == {path.path}, path
