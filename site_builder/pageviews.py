@@ -24,7 +24,7 @@ from .schema import ANNOTATION_KINDS, ENTITY_TYPES, VERDICTS
 from .urls import OutPath
 from .xref import DocumentAnalysis, XRef
 from .views import (
-    MENTIONS_PER_DOCUMENT, BlockView, Count, DocumentAnnotations, DocumentRef, DocumentSummary, EntityLink,
+    DOCUMENTS_PER_ENTITY_PAGE, MENTIONS_PER_DOCUMENT, BlockView, Count, DocumentAnnotations, DocumentRef, DocumentSummary, EntityLink,
     EntityRef, Group, Link, MentionGroup, MentionView, NoteView, Page, RowView, SourceView, digest, freeze,
     lang_of, verdict_changes,
 )
@@ -83,6 +83,7 @@ class _EntityState(NamedTuple):
     contributions: int
     mentions: int  # over the whole briefing
     co: Counter  # entities mentioned in the same paragraphs -> how often (read-only)
+    documents: int = 0  # documents that mention or annotate it (its pages: DOCUMENTS_PER_ENTITY_PAGE each)
 
 
 class RenderCache:
@@ -274,6 +275,7 @@ class ViewBuilder:
         self._links = {eid: EntityLink(*ref[:5], ref.link, states[eid].mentions, ref.lang)
                        for eid, ref in self.refs.items()}
         self._md_cache: dict[str, Markup] = {}
+        self._touching_index: dict[str, list[_DocParts]] | None = None
         self.translations = translation.views(content, analyses)
 
     # -- helpers (also for ``extra_pages`` callers)
@@ -314,7 +316,7 @@ class ViewBuilder:
                  self._search_plan()]
         plans.extend(self._document_plan(p, at) for at, p in enumerate(self.parts))
         plans.extend(self._annotations_document_plan(p) for p in self.parts if p.notes or p.orphans)
-        plans.extend(self._entity_plan(e) for e in self.entities.values())
+        plans.extend(plan for e in self.entities.values() for plan in self._entity_plans(e))
         for gone in set(self.cache.entity_inputs) - set(self.entities):
             del self.cache.entity_inputs[gone]
         return sorted(plans, key=lambda p: p.path)
@@ -330,7 +332,7 @@ class ViewBuilder:
         return self._document_plan(self.parts[at], at).build()
 
     def entity(self, e: Entity) -> Page:
-        return self._entity_plan(e).build()
+        return self._entity_plans(e)[0].build()
 
     def glossary_index(self) -> Page:
         return self._glossary_plan().build()
@@ -443,29 +445,37 @@ class ViewBuilder:
 
     def _touching(self, eid: str) -> list[_DocParts]:
         """The parts of the documents that mention or annotate ``eid``, in document order."""
-        return [p for p in self.parts if eid in p.contrib]
+        if self._touching_index is None:  # one pass for all entity pages (built on first use)
+            index: dict[str, list[_DocParts]] = defaultdict(list)
+            for p in self.parts:
+                for e in p.contrib:
+                    index[e].append(p)
+            self._touching_index = index
+        return self._touching_index.get(eid, [])
 
     def _gather(self, eids) -> dict[str, _EntityState]:
-        acc = {eid: [0, 0, Counter()] for eid in eids}
+        acc = {eid: [0, 0, Counter(), 0] for eid in eids}
         for p in self.parts:
             for e, c in p.contrib.items():
                 a = acc.get(e)
                 if a is not None:
                     a[0] += c
                     a[1] += p.mention_counts.get(e, 0)
+                    a[3] += 1
                     co = p.co.get(e)
                     if co:
                         a[2].update(co)
-        return {e: _EntityState(a[0] % _MOD, a[1], a[2]) for e, a in acc.items()}
+        return {e: _EntityState(a[0] % _MOD, a[1], a[2], a[3]) for e, a in acc.items()}
 
     def _update_states(self, previous: dict[str, _EntityState],
                        replaced: list[tuple[_DocParts | None, _DocParts]]) -> dict[str, _EntityState]:
         delta: dict[str, list] = {}
         for sign, parts in [(-1, before) for before, _ in replaced if before is not None] + [(1, after) for _, after in replaced]:
             for e, c in parts.contrib.items():
-                d = delta.setdefault(e, [0, 0, Counter()])
+                d = delta.setdefault(e, [0, 0, Counter(), 0])
                 d[0] += sign * c
                 d[1] += sign * parts.mention_counts.get(e, 0)
+                d[3] += sign
                 co = parts.co.get(e)
                 if co:
                     if sign > 0:
@@ -483,51 +493,71 @@ class ViewBuilder:
             if d is not None and (d[0] % _MOD or d[1] or any(d[2].values())):
                 co = Counter(state.co)
                 co.update(d[2])
-                state = _EntityState((state.contributions + d[0]) % _MOD, state.mentions + d[1], +co)
+                state = _EntityState((state.contributions + d[0]) % _MOD, state.mentions + d[1], +co,
+                                     state.documents + d[3])
             states[eid] = state
         return states
 
-    def _entity_plan(self, e: Entity) -> PagePlan:
+    def _entity_plans(self, e: Entity) -> list[PagePlan]:
+        """The entity's page and, past DOCUMENTS_PER_ENTITY_PAGE documents, its further pages of
+        mentions and annotations (``glossary/<id>/2.html`` ...), each for the next documents in order."""
         eid = e.id
         state = self.states[eid]
         related = self.related.get(eid, ())
+        count = max(1, -(-state.documents // DOCUMENTS_PER_ENTITY_PAGE))
         # Its fields, relations, the references it shows (the same while their generation is) and its
-        # state (replaced, never changed in place, when a document's contribution to it changes).
+        # state (replaced, never changed in place, when a document's contribution to it changes): one
+        # digest for each of its pages.
         generation = self.cache.refs_generation
         hit = self.cache.entity_inputs.get(eid)
         if hit is not None and hit[0][3] is state and hit[0][2] == generation and hit[0][1] == related \
                 and (hit[0][0] is e or hit[0][0] == e):
-            inputs = hit[1]
+            page_inputs = hit[1]
         else:
             shown = sorted(set(related) | set(state.co))
             inputs = self._digest(e.id, e.name, e.type, e.aliases, e.summary, e.description, e.website, e.wikidata,
                                   e.language, related, tuple(self.ref_digest.get(o, "") for o in shown),
-                                  state.contributions)
-            self.cache.entity_inputs[eid] = ((e, related, generation, state), inputs)
-        path = urls.entity_path(eid)
+                                  state.contributions, state.documents)
+            page_inputs = tuple(digest(inputs, number, count) for number in range(1, count + 1))
+            self.cache.entity_inputs[eid] = ((e, related, generation, state), page_inputs)
+        links = tuple(Link(urls.entity_page_path(eid, n)) for n in range(1, count + 1))
 
-        def build() -> Page:
-            touching = self._touching(eid)
-            co: Counter[str] = Counter()
-            for p in touching:
-                co.update(p.co.get(eid, {}))
-            mention_groups = tuple(MentionGroup(p.docref, p.mentions[eid], p.mention_counts[eid])
-                                   for p in touching if eid in p.mentions)
-            view = {
-                "id": e.id, "name": e.name, "type": e.type, "type_label": TYPE_SINGULAR[e.type],
-                "aliases": tuple((a, lang_of(a)) for a in e.aliases), "lang": e.language,
-                "summary": e.summary, "description": self.markdown(e.description) if e.description else Markup(""),
-                "website": e.website, "wikidata": e.wikidata,
-                "related": tuple(self.refs[r] for r in related),
-                "co_mentioned": tuple((self.refs[o], n) for o, n in sorted(co.items(), key=lambda kv: (-kv[1], kv[0]))
-                                      if o not in related),
-                "mention_groups": mention_groups,
-                "mention_total": sum(g.total for g in mention_groups),
-                "annotations": tuple(n for p in touching for n in p.annotated.get(eid, ())),
-            }
-            return Page(path, "entity.html", e.name, "glossary", freeze(view))
+        def plan(number: int) -> PagePlan:
+            path = links[number - 1].path
+            title = e.name if number == 1 else f"{e.name} (page {number} of {count})"
 
-        return PagePlan(path, "entity.html", e.name, "glossary", inputs, build)
+            def build() -> Page:
+                touching = self._touching(eid)
+                first = (number - 1) * DOCUMENTS_PER_ENTITY_PAGE
+                here = touching[first:first + DOCUMENTS_PER_ENTITY_PAGE]
+                mention_groups = tuple(MentionGroup(p.docref, p.mentions[eid], p.mention_counts[eid])
+                                       for p in here if eid in p.mentions)
+                view = {
+                    "id": e.id, "name": e.name, "type": e.type, "type_label": TYPE_SINGULAR[e.type],
+                    "aliases": tuple((a, lang_of(a)) for a in e.aliases), "lang": e.language,
+                    "summary": e.summary, "description": Markup(""), "website": e.website, "wikidata": e.wikidata,
+                    "related": (), "co_mentioned": (),
+                    "mention_groups": mention_groups,
+                    "mention_total": state.mentions,
+                    "annotations": tuple(n for p in here for n in p.annotated.get(eid, ())),
+                    "annotation_total": sum(len(p.annotated.get(eid, ())) for p in touching),
+                    "page_number": number, "page_count": count, "page_links": links,
+                    "documents_from": first + 1 if here else 0, "documents_to": first + len(here),
+                    "document_total": len(touching),
+                }
+                if number == 1:  # the entity's own page: its description and relations too
+                    co: Counter[str] = Counter()
+                    for p in touching:
+                        co.update(p.co.get(eid, {}))
+                    view["description"] = self.markdown(e.description) if e.description else Markup("")
+                    view["related"] = tuple(self.refs[r] for r in related)
+                    view["co_mentioned"] = tuple((self.refs[o], n) for o, n in sorted(co.items(),
+                                                 key=lambda kv: (-kv[1], kv[0])) if o not in related)
+                return Page(path, "entity.html", title, "glossary", freeze(view))
+
+            return PagePlan(path, "entity.html", title, "glossary", page_inputs[number - 1], build)
+
+        return [plan(n) for n in range(1, count + 1)]
 
     def _glossary_plan(self) -> PagePlan:
         links = tuple(self._links.values())

@@ -42,6 +42,9 @@ def make_environment(project_templates: Path | None) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # A build makes a new environment when any template's source changes (build._environment),
+        # so Jinja need not stat every template file again on each page.
+        auto_reload=False,
     )
     env.filters["bdi"] = _bdi_filter
     env.filters["isolate"] = _isolate_filter
@@ -49,10 +52,70 @@ def make_environment(project_templates: Path | None) -> jinja2.Environment:
     env.globals["lang_attr"] = _lang_attr
     env.globals["link_lang"] = _link_lang
     env.globals["hreflang"] = _hreflang
+    env.globals["reuse"] = _call  # a page rendered by _render_template gets the reusing one
+    # Its macro output by key, for this environment only (a template edit makes a new one).
+    env.site_builder_reused = {}  # type: ignore[attr-defined]
+    env.site_builder_package_history = not (  # type: ignore[attr-defined]
+        project_templates is not None and (project_templates / "_history.html").exists())
     return env
 
 
+# The package's macros whose output depends only on their arguments and on the page's
+# folder (relative links), language and direction: nothing else of the page's context.
+_REUSABLE = {("_macros.html", "note_card")}
+_REUSED_MAX = 1 << 16
+
+
+def _call(macro, *args):
+    return macro(*args)
+
+
+def _reusable(env: jinja2.Environment, macro) -> bool:
+    """Whether ``macro`` is one of the package's own :data:`_REUSABLE` macros, read from the package's files."""
+    template = getattr(getattr(macro, "_func", None), "__globals__", {}).get("__jinja_template__")
+    if template is None or (template.name, getattr(macro, "name", None)) not in _REUSABLE:
+        return False
+    if not getattr(env, "site_builder_package_history", False) or not template.filename:
+        return False
+    return Path(template.filename).is_relative_to(PACKAGE_TEMPLATES)
+
+
+def _reuse_for(env: jinja2.Environment, folder: str, page_lang: str, site_lang: str):
+    """``reuse(macro, *args)`` for one page: ``macro(*args)``, rendered once per page folder and language.
+
+    A note's card shows the same on every entity page that names it, so the
+    package's ``note_card`` is rendered once per note (and page folder and
+    language) and its HTML reused.  Any other macro (a project's own, or one
+    whose package template a project overrides) is simply called.
+    """
+    cache: dict = env.site_builder_reused  # type: ignore[attr-defined]
+    checked: dict[int, bool] = {}  # id of a macro object (alive while the page renders) -> reusable
+
+    def reuse(macro, *args):
+        ok = checked.get(id(macro))
+        if ok is None:
+            ok = checked[id(macro)] = _reusable(env, macro)
+        if not ok:
+            return macro(*args)
+        try:
+            key = (macro.name, args, folder, page_lang, site_lang)
+            hit = cache.get(key)
+        except TypeError:  # an argument that cannot be hashed
+            return macro(*args)
+        if hit is None:
+            if len(cache) >= _REUSED_MAX:
+                cache.clear()
+            hit = cache[key] = macro(*args)
+        return hit
+
+    return reuse
+
+
 def _page_dir(ctx) -> str:
+    if "page_lang" not in ctx.vars and "site" not in ctx.vars:  # neither set by the template itself
+        known = ctx.parent.get("_page_dir")  # given by _render_template
+        if known is not None:
+            return known
     return language.direction(ctx.get("page_lang") or getattr(ctx.get("site"), "language", "") or "")
 
 
@@ -70,6 +133,31 @@ def _lang_attrs(tag: str, page: str) -> Markup:
     if language.direction(tag) != language.direction(page):
         out += f' dir="{language.direction(tag)}"'
     return Markup(out)
+
+
+@functools.lru_cache(maxsize=64)
+def _page_helpers(site_lang: str, page_lang: str) -> dict:
+    """``lang_attr``, ``hreflang`` and ``link_lang`` for pages in ``page_lang``, as plain functions.
+
+    The same answers as the context functions (given ``site.language`` and
+    ``page_lang``), but cheaper to call: Jinja copies the whole context for
+    each call of a context function inside a loop.
+    """
+    def lang_attr(tag: str) -> Markup:
+        return _lang_attrs(tag or site_lang, page_lang)
+
+    def hreflang(tag: str) -> Markup:
+        if not lang_attr(tag):
+            return Markup("")
+        return Markup(f' hreflang="{Markup.escape(tag or site_lang)}"')
+
+    def link_lang(tag: str) -> Markup:
+        attrs = lang_attr(tag)
+        if not attrs:
+            return attrs
+        return Markup(f' hreflang="{Markup.escape(tag or site_lang)}"') + attrs
+
+    return {"lang_attr": lang_attr, "hreflang": hreflang, "link_lang": link_lang}
 
 
 @jinja2.pass_context
@@ -236,10 +324,15 @@ def _render_template(page: Page, env: jinja2.Environment, site: SiteView) -> str
         return relative_url(page.path, target, fragment)
 
     template = env.get_template(page.template)
+    page_lang = page.lang or site.language
     return template.render(
         page=page, view=page.view, site=site, url=url, urls=urls, extra=dict(page.extra),
-        page_lang=page.lang or site.language,
+        page_lang=page_lang,
         kind_labels=KIND_LABELS, verdict_labels=VERDICT_LABELS,
+        _page_dir=language.direction(page_lang or ""),
+        # The 404 page's links are absolute when the site's address is known: a key of its own.
+        reuse=_reuse_for(env, page.path if base else page.path.rpartition("/")[0], page_lang, site.language),
+        **_page_helpers(site.language, page_lang),
     )
 
 

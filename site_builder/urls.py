@@ -73,6 +73,12 @@ def entity_path(entity_id: str) -> OutPath:
     return OutPath(f"glossary/{entity_id}.html")
 
 
+def entity_page_path(entity_id: str, number: int) -> OutPath:
+    """Page ``number`` of an entity's mentions and annotations: the entity page itself, then
+    ``glossary/<id>/2.html`` and on (see views.DOCUMENTS_PER_ENTITY_PAGE)."""
+    return entity_path(entity_id) if number <= 1 else OutPath(f"glossary/{entity_id}/{number}.html")
+
+
 @lru_cache(maxsize=None)
 def annotations_path(slug: str) -> OutPath:
     """The annotation index page of one document."""
@@ -89,15 +95,16 @@ def relative_url(from_page: OutPath, to: OutPath, fragment: str = "") -> str:
     """The relative URL of ``to`` as seen from ``from_page``; ``#fragment`` appended."""
     if to == from_page and fragment:
         return f"#{fragment}"
-    rel = _relative(from_page, to)
+    # Only the page's folder matters, so pages of one folder share the cached answers.
+    rel = _relative(from_page.rpartition("/")[0], to)
     return f"{rel}#{fragment}" if fragment else rel
 
 
 @lru_cache(maxsize=1 << 16)
-def _relative(from_path: str, to_path: str) -> str:
-    # Both are output file paths (no '..', no leading '/'), so the relative
+def _relative(from_dir: str, to_path: str) -> str:
+    # Both are output paths (no '..', no leading '/'), so the relative
     # path is: up out of the folders not shared, then down to the target.
-    here = from_path.split("/")[:-1]
+    here = from_dir.split("/") if from_dir else []
     there = to_path.split("/")
     common = 0
     while common < len(here) and common < len(there) - 1 and here[common] == there[common]:

@@ -241,8 +241,72 @@ def collection(site: Site, analysis, *, base: str = "", known_entities: Iterable
 
 
 def dumps(data: Any) -> bytes:
-    """Stable, readable JSON (UTF-8, two-space indent, keys in the order written)."""
-    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    """Stable, readable JSON (UTF-8, two-space indent, keys in the order written).
+
+    The same text as ``json.dumps(data, ensure_ascii=False, indent=2)``, which
+    runs in pure Python when it indents; here each string is encoded by the C
+    encoder and each container joined at once (about 3x faster).
+    """
+    try:
+        text = _indented(data, "\n")
+    except _Unsupported:
+        text = json.dumps(data, ensure_ascii=False, indent=2)
+    return (text + "\n").encode("utf-8")
+
+
+class _Unsupported(Exception):
+    """A value json.dumps would turn into text in its own way (or refuse): left to it."""
+
+
+_encode_str = json.encoder.encode_basestring  # ensure_ascii=False; C-accelerated
+
+
+def _float(o: float) -> str:
+    if o != o:
+        return "NaN"
+    if o in (float("inf"), float("-inf")):
+        return "Infinity" if o > 0 else "-Infinity"
+    return float.__repr__(o)
+
+
+def _key(k) -> str:
+    if isinstance(k, str):
+        return _encode_str(k)
+    if isinstance(k, float):
+        return _encode_str(_float(k))
+    if k is True or k is False or k is None:
+        return _encode_str({True: "true", False: "false", None: "null"}[k])
+    if isinstance(k, int):
+        return _encode_str(int.__repr__(k))
+    raise _Unsupported
+
+
+def _indented(o: Any, newline: str) -> str:
+    """``o`` as json.dumps(indent=2) writes it at the depth ``newline`` (a newline and the indent) gives."""
+    if isinstance(o, str):
+        return _encode_str(o)
+    if o is None:
+        return "null"
+    if o is True:
+        return "true"
+    if o is False:
+        return "false"
+    if isinstance(o, int):
+        return int.__repr__(o)
+    if isinstance(o, float):
+        return _float(o)
+    if isinstance(o, (list, tuple)):
+        if not o:
+            return "[]"
+        inner = newline + "  "
+        return "[" + inner + ("," + inner).join([_indented(v, inner) for v in o]) + newline + "]"
+    if isinstance(o, dict):
+        if not o:
+            return "{}"
+        inner = newline + "  "
+        return "{" + inner + ("," + inner).join([_key(k) + ": " + _indented(v, inner) for k, v in o.items()]) \
+            + newline + "}"
+    raise _Unsupported
 
 
 def collection_files(content, analyses, *, base: str = "", cache: dict | None = None) -> dict[OutPath, bytes]:

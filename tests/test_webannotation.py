@@ -365,3 +365,30 @@ def test_minimal_quote_adds_only_the_context_needed(plain):
 ])
 def test_annotation_ids_from_iris(value, expected):
     assert formats._fragment_id(value) == expected
+
+
+# ------------------------------------------------------------ the JSON text
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True, allow_infinity=True) | st.text(),
+    lambda children: st.lists(children, max_size=4) | st.tuples(children, children)
+    | st.dictionaries(st.text() | st.integers() | st.booleans() | st.floats(allow_nan=False), children, max_size=4),
+    max_leaves=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_json_values)
+def test_dumps_writes_what_json_dumps_writes(value):
+    from site_builder import webannotation
+
+    assert webannotation.dumps(value) == (json.dumps(value, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def test_dumps_leaves_other_values_to_json():
+    from site_builder import webannotation
+
+    with pytest.raises(TypeError):
+        webannotation.dumps({"a": object()})
