@@ -17,56 +17,18 @@ from typing import Callable, NamedTuple
 from markupsafe import Markup
 
 from . import translation, urls
+from .docparts import DocParts, doc_parts, note_view
+from .labels import KIND_PLURALS, TYPE_LABELS, TYPE_SINGULAR, VERDICT_LABELS
 from .markdown import Markdown
 from .model import Annotation, Content, Entity
-from .reading import card_summary, table_of_contents
+from .reading import table_of_contents
 from .schema import ANNOTATION_KINDS, ENTITY_TYPES, VERDICTS
 from .urls import OutPath
-from .xref import DocumentAnalysis, XRef
 from .views import (
-    DOCUMENTS_PER_ENTITY_PAGE, MENTIONS_PER_DOCUMENT, BlockView, Count, DocumentAnnotations, DocumentRef, DocumentSummary, EntityLink,
-    EntityRef, Group, Link, MentionGroup, MentionView, NoteView, Page, RowView, SourceView, digest, freeze,
-    lang_of, verdict_changes,
+    DOCUMENTS_PER_ENTITY_PAGE, BlockView, Count, DocumentAnnotations, DocumentSummary, EntityLink, EntityRef, Group,
+    Link, MentionGroup, NoteView, Page, RowView, digest, freeze, lang_of,
 )
-
-from .labels import KIND_LABELS, KIND_PLURALS, TYPE_LABELS, TYPE_SINGULAR, VERDICT_LABELS
-
-class _DocParts:
-    """Everything one document contributes to pages, derived once per analysis.
-
-    Kept across builds by :class:`RenderCache` and reused while the document's
-    analysis object and the entity references its notes show are the same.
-    Each ``*digest`` and ``contrib`` value digests exactly the views beside it.
-    """
-
-    __slots__ = ("an", "token", "note_entities", "note_key", "notes", "notes_digest", "summary", "summary_digest",
-                 "docref", "kinds", "verdicts", "mentions", "mention_counts", "co", "annotated", "contrib",
-                 "page_entities", "page_inputs", "orphans", "generation", "plan_inputs", "annotations_inputs")
-
-    an: DocumentAnalysis
-    token: int  # unique per analysis object: the document page's own input
-    note_entities: tuple[str, ...]  # entities named by its annotations (their chips)
-    note_key: tuple[str, ...]  # digests of those entities' references
-    notes: tuple[NoteView, ...]  # in reading order
-    notes_digest: str
-    summary: DocumentSummary
-    summary_digest: str  # the summary and the counts by kind and verdict
-    docref: DocumentRef
-    kinds: Counter
-    verdicts: Counter
-    mentions: dict[str, tuple[MentionView, ...]]  # entity -> its first MENTIONS_PER_DOCUMENT mentions here
-    mention_counts: dict[str, int]
-    co: dict[str, Counter]  # entity -> other entities in the same paragraphs
-    annotated: dict[str, tuple[NoteView, ...]]  # entity -> notes that name it
-    contrib: dict[str, int]  # entity -> digest of all the above for that entity (as an integer)
-    page_entities: tuple[str, ...]  # entities listed on the document page
-    page_inputs: tuple[int, str] | None  # (entity references generation, document page inputs)
-    orphans: tuple[NoteView, ...]  # annotations that lost their place, in file order
-    generation: int  # the entity references generation ``note_key`` was last checked at
-    # The document page's and its annotations page's input digests, each with what it was computed from.
-    plan_inputs: tuple[tuple, str] | None
-    annotations_inputs: tuple[str, str] | None
-
+from .xref import DocumentAnalysis, XRef
 
 _MOD = 1 << 128
 
@@ -96,7 +58,7 @@ class RenderCache:
     def __init__(self) -> None:
         self.pages: dict[OutPath, tuple[str, bytes]] = {}
         self.rendered: list[OutPath] = []  # pages rendered (not reused) by the last build
-        self.docs: dict[str, _DocParts] = {}
+        self.docs: dict[str, DocParts] = {}
         self.slugs: tuple[str, ...] = ()  # document order of the last plan
         self.entity_states: dict[str, _EntityState] = {}
         self.ref_digests: dict[str, str] = {}
@@ -134,94 +96,10 @@ class PagePlan(NamedTuple):
     build: Callable[[], Page]
 
 
-def note_view(a: Annotation, number: int, doc_title: str, note_html: str, refs: dict[str, EntityRef],
-              orphaned: bool = False, doc_lang: str = "") -> NoteView:
-    label, symbol = VERDICT_LABELS.get(a.verdict, ("", ""))
-    return NoteView(
-        id=a.id, number=number, kind=a.kind, kind_label=KIND_LABELS[a.kind], verdict=a.verdict,
-        verdict_label=label, verdict_symbol=symbol, quote=" ".join(a.quote.exact.split()),
-        body=Markup(note_html), original=a.original.text if a.original else "",
-        original_lang=a.original.lang if a.original else "",
-        entities=tuple(refs[e] for e in a.entities if e in refs),
-        sources=tuple(SourceView(s.title, s.publisher, s.date, s.url, s.excerpt, s.lang) for s in a.sources),
-        tags=a.tags, document_title=doc_title,
-        link=Link(urls.document_path(a.document), f"ann-{a.id}"),
-        updated=a.updated, verdict_changes=verdict_changes(a), orphaned=orphaned,
-        summary=card_summary(a.summary, note_html), lang=a.language, quote_lang=doc_lang,
-    )
-
-
-def _doc_parts(an: DocumentAnalysis, refs: dict[str, EntityRef], ref_digest: dict[str, str],
-               cache: RenderCache) -> _DocParts:
-    slug = an.doc.slug
-    hit = cache.docs.get(slug)
-    if hit is not None and hit.an is an:
-        if hit.generation == cache.refs_generation:
-            return hit  # no entity reference changed since its notes were checked
-        note_key = tuple(ref_digest.get(e, "") for e in hit.note_entities)
-        if note_key == hit.note_key:
-            hit.generation = cache.refs_generation
-            return hit
-    p = _DocParts()
-    p.an = an
-    p.token = hit.token if hit is not None and hit.an is an else next(cache.tokens)
-    d = an.doc
-    p.note_entities = tuple(sorted({e for a in (*an.annotations, *an.orphans) for e in a.entities}))
-    p.note_key = tuple(ref_digest.get(e, "") for e in p.note_entities)
-    numbers = {m.id: m.number for m in an.marks}
-    doc_lang = d.lang("")
-    p.notes = tuple(note_view(a, numbers[a.id], d.title, an.note_html[a.id], refs, doc_lang=doc_lang)
-                    for a in an.annotations)
-    p.orphans = tuple(note_view(a, 0, d.title, an.note_html[a.id], refs, orphaned=True, doc_lang=doc_lang)
-                      for a in an.orphans)
-    note_digests = [digest(n) for n in p.notes]
-    p.notes_digest = digest(tuple(note_digests), p.orphans)
-    p.kinds = Counter(a.kind for a in an.annotations)
-    p.verdicts = Counter(a.verdict for a in an.annotations if a.verdict)
-    link = Link(urls.document_path(slug))
-    p.summary = DocumentSummary(slug, d.title, d.date, d.summary, link, len(an.annotations), len(an.mentions),
-                                doc_lang)
-    p.summary_digest = digest(p.summary, sorted(p.kinds.items()), sorted(p.verdicts.items()))
-    p.docref = DocumentRef(slug, d.title, d.date, d.summary, link, doc_lang)
-    mentions: dict[str, list[MentionView]] = defaultdict(list)
-    by_block: dict[int, set[str]] = defaultdict(set)
-    counts: Counter[str] = Counter()
-    for m in an.mentions:
-        counts[m.entity] += 1
-        if counts[m.entity] <= MENTIONS_PER_DOCUMENT:  # the entity page shows these in context
-            mentions[m.entity].append(MentionView(*m.context, Link(link.path, m.anchor)))
-        by_block[m.block].add(m.entity)
-    p.mentions = {e: tuple(v) for e, v in mentions.items()}
-    p.mention_counts = dict(counts)
-    co: dict[str, Counter] = defaultdict(Counter)
-    for group in by_block.values():
-        for e in group:
-            for other in group:
-                if other != e:
-                    co[e][other] += 1
-    p.co = dict(co)
-    annotated: dict[str, list[int]] = defaultdict(list)
-    for i, a in enumerate(an.annotations):
-        for e in a.entities:
-            annotated[e].append(i)
-    p.annotated = {e: tuple(p.notes[i] for i in idx) for e, idx in annotated.items()}
-    p.contrib = {
-        e: int(digest(p.docref, p.mentions.get(e), p.mention_counts.get(e), sorted(p.co.get(e, {}).items()),
-                       tuple(note_digests[i] for i in annotated.get(e, ()))), 16)
-        for e in set(p.mentions) | set(annotated)
-    }
-    p.page_entities = tuple(sorted(p.mentions))
-    p.page_inputs = None
-    p.generation = cache.refs_generation
-    p.plan_inputs = None
-    p.annotations_inputs = None
-    return p
-
-
 class ViewBuilder:
     """Builds the view of every page from the content and the per-document analyses.
 
-    Documents contribute through :class:`_DocParts`, derived once per
+    Documents contribute through :class:`DocParts`, derived once per
     analysis; entity pages and the indexes gather those parts.  The
     cross-reference tables (:class:`xref.XRef`) are not needed for that and
     are built only when asked for (``builder.xref``).
@@ -253,7 +131,8 @@ class ViewBuilder:
             cache.ref_digests = self.ref_digest
             cache.refs_generation += 1
         old = cache.docs
-        self.parts = [_doc_parts(an, self.refs, self.ref_digest, cache) for an in analyses]
+        self.parts = [doc_parts(an, self.refs, self.ref_digest, cache.docs, cache.refs_generation, cache.tokens)
+                      for an in analyses]
         docs = {p.an.doc.slug: p for p in self.parts}
         slugs = tuple(docs)
         # Gather each entity's state over all documents, or, when the same documents
@@ -275,7 +154,7 @@ class ViewBuilder:
         self._links = {eid: EntityLink(*ref[:5], ref.link, states[eid].mentions, ref.lang)
                        for eid, ref in self.refs.items()}
         self._md_cache: dict[str, Markup] = {}
-        self._touching_index: dict[str, list[_DocParts]] | None = None
+        self._touching_index: dict[str, list[DocParts]] | None = None
         self.translations = translation.views(content, analyses)
 
     # -- helpers (also for ``extra_pages`` callers)
@@ -389,7 +268,7 @@ class ViewBuilder:
 
         return PagePlan(urls.HOME, "index.html", self.content.site.title, "home", inputs, build)
 
-    def _document_plan(self, p: _DocParts, at: int) -> PagePlan:
+    def _document_plan(self, p: DocParts, at: int) -> PagePlan:
         """The document page of ``p``, the ``at``-th document (its neighbours are in the pager)."""
         generation = self.cache.refs_generation
         if p.page_inputs is not None and p.page_inputs[0] == generation:
@@ -443,10 +322,10 @@ class ViewBuilder:
 
         return PagePlan(path, "document.html", doc.title, "documents", inputs, build)
 
-    def _touching(self, eid: str) -> list[_DocParts]:
+    def _touching(self, eid: str) -> list[DocParts]:
         """The parts of the documents that mention or annotate ``eid``, in document order."""
         if self._touching_index is None:  # one pass for all entity pages (built on first use)
-            index: dict[str, list[_DocParts]] = defaultdict(list)
+            index: dict[str, list[DocParts]] = defaultdict(list)
             for p in self.parts:
                 for e in p.contrib:
                     index[e].append(p)
@@ -468,7 +347,7 @@ class ViewBuilder:
         return {e: _EntityState(a[0] % _MOD, a[1], a[2], a[3]) for e, a in acc.items()}
 
     def _update_states(self, previous: dict[str, _EntityState],
-                       replaced: list[tuple[_DocParts | None, _DocParts]]) -> dict[str, _EntityState]:
+                       replaced: list[tuple[DocParts | None, DocParts]]) -> dict[str, _EntityState]:
         delta: dict[str, list] = {}
         for sign, parts in [(-1, before) for before, _ in replaced if before is not None] + [(1, after) for _, after in replaced]:
             for e, c in parts.contrib.items():
@@ -607,7 +486,7 @@ class ViewBuilder:
                         self.remembered_digest("annotations", (tuple((p.summary_digest, len(p.orphans))
                                                                      for p in parts),)), build)
 
-    def _annotations_document_plan(self, p: _DocParts) -> PagePlan:
+    def _annotations_document_plan(self, p: DocParts) -> PagePlan:
         """One document's annotations by kind, with its fact-check table (the old index, per document)."""
         doc = p.an.doc
         path = urls.annotations_path(doc.slug)
@@ -639,7 +518,7 @@ class ViewBuilder:
                         lambda: Page(urls.SEARCH, "search.html", "Search", "search", freeze({})))
 
 
-def _annotation_row(p: _DocParts) -> DocumentAnnotations:
+def _annotation_row(p: DocParts) -> DocumentAnnotations:
     d = p.an.doc
     has_page = bool(p.notes or p.orphans)
     return DocumentAnnotations(
