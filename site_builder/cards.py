@@ -94,8 +94,8 @@ def cards_for(content: Content, analyses: list, pages: Iterable[tuple[OutPath, s
     by_slug = {an.doc.slug: an for an in analyses}
     out = []
     for path, title in pages:
-        if path == urls.NOT_FOUND or not path.path.endswith(".html"):
-            continue
+        if path == urls.NOT_FOUND or not path.path.endswith(".html") or urls.entity_of_further_page(path):
+            continue  # an entity's further pages show its card (urls.card_path)
         if path == urls.HOME:
             out.append(Card(path, site.title, content.overview.title or site.title, "home", "Briefing"))
         elif path in docs:

@@ -85,9 +85,20 @@ def annotations_path(slug: str) -> OutPath:
     return OutPath(f"annotations/documents/{slug}.html")
 
 
+def entity_of_further_page(page: OutPath) -> str | None:
+    """The entity whose further page (``glossary/<id>/2.html`` ...) ``page`` is, else None."""
+    head, sep, tail = page.path.partition("/")
+    if head != "glossary" or not sep:
+        return None
+    eid, sep, number = tail.partition("/")
+    return eid if sep and number.endswith(".html") and number[:-5].isdigit() else None
+
+
 def card_path(page: OutPath) -> OutPath:
-    """The social card (og:image) of ``page``: ``documents/x.html`` -> ``cards/documents/x.png``."""
-    p = page.path
+    """The social card (og:image) of ``page``: ``documents/x.html`` -> ``cards/documents/x.png``.
+    An entity's further pages share the card of its page."""
+    eid = entity_of_further_page(page)
+    p = entity_path(eid).path if eid is not None else page.path
     return OutPath("cards/" + (p[:-5] if p.endswith(".html") else p) + ".png")
 
 

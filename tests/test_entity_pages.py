@@ -21,7 +21,7 @@ PER_PAGE = 3
 
 def _pages(files: dict, eid: str) -> list[tuple[str, str]]:
     """The entity's pages in order: (path, html)."""
-    by_path = {k.path: v.decode("utf-8") for k, v in files.items()}
+    by_path = {k.path: v.decode("utf-8") for k, v in files.items() if k.path.endswith(".html")}
     out = [(f"glossary/{eid}.html", by_path[f"glossary/{eid}.html"])]
     n = 2
     while f"glossary/{eid}/{n}.html" in by_path:
@@ -189,3 +189,22 @@ def test_a_project_note_card_is_called_for_every_page(tmp_path):
         if path.path.startswith("glossary/") and b"note-card" in data:
             shown = set(re.findall(r'<span class="on">([^<]+)</span>', data.decode("utf-8")))
             assert shown == {path.path}, path
+
+
+def test_further_pages_share_the_entity_card(tmp_path, monkeypatch):
+    """An entity's further pages draw no card of their own: their og:image is the entity's card."""
+    generate(tmp_path, 8, words=300, entities=40, per_doc=4)
+    site = tmp_path / "content" / "site.yml"
+    site.write_text(site.read_text(encoding="utf-8") + "\nbase_url: https://example.org/briefing/\n",
+                    encoding="utf-8")
+    monkeypatch.setattr(pageviews, "DOCUMENTS_PER_ENTITY_PAGE", PER_PAGE)
+    built = compile_site(tmp_path, workers=1)
+    assert built.ok, [d.format() for d in built.diagnostics.errors]
+    names = {k.path for k in built.files}
+    pages = _pages(built.files, "xi-jinping")
+    assert len(pages) > 1
+    assert "cards/glossary/xi-jinping.png" in names
+    assert not any(n.startswith("cards/glossary/xi-jinping/") for n in names)
+    for _, html in pages:
+        assert '<meta property="og:image" content="https://example.org/briefing/cards/glossary/xi-jinping.png">' \
+            in html
