@@ -32,7 +32,7 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-from . import __version__, anchorstate, atomicfile
+from . import __version__, anchorstate, atomicfile, outputstore
 
 FOLDER = ".site-builder-cache"
 PREFIX = "build-"
@@ -130,6 +130,7 @@ def _dump(obj, target: Path, prefix: str) -> None:
 # ------------------------------------------------------------------ the whole output, for a build with nothing changed
 
 OUTPUT_PREFIX = "output-"
+STORE = "files"
 
 
 def source_key(root: Path, strict: bool, publishing: bool = False) -> str | None:
@@ -181,8 +182,28 @@ def output_file(root: Path) -> Path:
     return root / FOLDER / f"{OUTPUT_PREFIX}{tool_digest()}{SUFFIX}"
 
 
+def store(root: Path) -> outputstore.FileStore:
+    """The output files of the last build, by the digest of their bytes (see outputstore.py).
+
+    Not named after the tool's digest: a file's name is the digest of its
+    bytes, whichever tool wrote it, and the build cache and the saved output
+    refer to files by that digest only.
+    """
+    return outputstore.FileStore(root / FOLDER / STORE)
+
+
+def prune_store(root: Path, cache, files) -> None:
+    """Remove the stored files that neither ``cache``'s pages nor ``files`` (the saved output) refer to."""
+    keep = {record.digest for record in files.values() if isinstance(record, outputstore.Stored)}
+    keep.update(kept.digest for _, kept in cache.render.pages.values() if isinstance(kept, outputstore.Stored))
+    store(root).prune(keep)
+
+
 def load_output(root: Path, key: str | None):
-    """(diagnostics, files) of the last successful build, if its sources had digest ``key``."""
+    """(diagnostics, files) of the last successful build, if its sources had digest ``key``.
+
+    ``files`` maps each output path to its :class:`~site_builder.outputstore.Stored` record.
+    """
     if key is None:
         return None
     try:
@@ -196,7 +217,8 @@ def load_output(root: Path, key: str | None):
 
 
 def save_output(root: Path, key: str | None, diagnostics, files) -> None:
-    """Keep a successful build's diagnostics and files under the digest of its sources."""
+    """Keep a successful build's diagnostics and files (records of the files in :func:`store`)
+    under the digest of its sources."""
     folder = root / FOLDER
     target = output_file(root)
     try:
