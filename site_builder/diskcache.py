@@ -74,12 +74,12 @@ def load(root: Path):
     path = cache_file(root)
     try:
         with open(path, "rb") as fh:
-            cache = pickle.load(fh)
+            cache = _load_parts(fh, BuildCache)
     except FileNotFoundError:
         return None
     except Exception:  # a damaged or partly written file: build from scratch
         return None
-    if not isinstance(cache, BuildCache):
+    if cache is None:
         return None
     entries = cache.files.entries
     for rel, entry in entries.items():
@@ -109,22 +109,94 @@ def save(root: Path, cache) -> None:
         ignore = folder / ".gitignore"
         if not ignore.exists():
             ignore.write_text("# site-builder's build cache: never commit it\n*\n", encoding="utf-8")
-        _dump(cache, cache_file(root), PREFIX)
+        _dump(cache, cache_file(root), PREFIX, write=_dump_parts)
     except (OSError, pickle.PicklingError, TypeError, AttributeError):
         pass  # a cache is an optimisation: the build itself succeeded
     finally:
         cache.env, cache.timings = env, timings
 
 
-def _dump(obj, target: Path, prefix: str) -> None:
-    """Pickle ``obj`` into ``target`` atomically, then remove the files of other tool versions
-    (``prefix``*): each cache file is named after the tool's digest."""
+def _dump(obj, target: Path, prefix: str, write=None) -> None:
+    """Pickle ``obj`` into ``target`` atomically (with ``write(obj, file)`` if given), then remove
+    the files of other tool versions (``prefix``*): each cache file is named after the tool's digest."""
     folder = target.parent
     with atomicfile.replacing(target) as fh:
-        pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        if write is not None:
+            write(obj, fh)
+        else:
+            pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
     for old in folder.glob(f"{prefix}*{SUFFIX}"):
         if old != target:
             old.unlink(missing_ok=True)
+
+
+# ------------------------------------------------------------------ the build cache in parts
+#
+# A pickler keeps every object it has written in its memo, with a reference, until the end:
+# at 4,000 documents some eight million objects, the memo table and the temporary tuples
+# it keeps alive as large as a third of the cache (docs/performance.md, "memory-pages").
+# So the cache is written as several pickles one after the other, each with a memo of
+# its own: first the cache without the parts below, with the document analyses; then
+# each part, which refers to an analysis by its place in that list (a persistent id),
+# so that it is still the same object after loading (the caches compare analyses by
+# identity); the render cache's parts that hold no analysis come last.
+
+_ANALYSIS_USERS = ("used", "link_targets", "render")  # BuildCache attributes that refer to analyses
+_RENDER_LEAVES = ("search", "site_wide", "layouts", "pages", "cards")  # RenderCache attributes that do not
+
+
+class _Referring(pickle.Pickler):
+    def __init__(self, fh, ids: dict[int, int]) -> None:
+        super().__init__(fh, protocol=pickle.HIGHEST_PROTOCOL)
+        self.ids = ids
+
+    def persistent_id(self, obj):
+        return self.ids.get(id(obj))  # the analyses are alive, so no other object has their id
+
+
+class _Resolving(pickle.Unpickler):
+    def __init__(self, fh, analyses: list) -> None:
+        super().__init__(fh)
+        self.analyses = analyses
+
+    def persistent_load(self, pid):
+        return self.analyses[pid]
+
+
+def _dump_parts(cache, fh) -> None:
+    analyses = [entry.analysis for entry in cache.analyses.values()]
+    users = {name: getattr(cache, name) for name in _ANALYSIS_USERS}
+    render = users["render"]
+    leaves = {name: getattr(render, name) for name in _RENDER_LEAVES}
+    try:
+        for name in users:
+            setattr(cache, name, None)
+        for name in leaves:
+            setattr(render, name, None)
+        pickle.dump((cache, analyses), fh, protocol=pickle.HIGHEST_PROTOCOL)
+        ids = {id(an): i for i, an in enumerate(analyses)}
+        _Referring(fh, ids).dump(users)
+        _Referring(fh, ids).dump(leaves)
+    finally:
+        for name, value in users.items():
+            setattr(cache, name, value)
+        for name, value in leaves.items():
+            setattr(render, name, value)
+
+
+def _load_parts(fh, kind):
+    """The cache :func:`_dump_parts` wrote, or None if it is not one."""
+    head = pickle.load(fh)
+    if not (isinstance(head, tuple) and len(head) == 2 and isinstance(head[0], kind)):
+        return None
+    cache, analyses = head
+    users = _Resolving(fh, analyses).load()
+    leaves = _Resolving(fh, analyses).load()
+    for name, value in leaves.items():
+        setattr(users["render"], name, value)
+    for name, value in users.items():
+        setattr(cache, name, value)
+    return cache
 
 
 # ------------------------------------------------------------------ the whole output, for a build with nothing changed

@@ -133,3 +133,14 @@ def test_a_store_with_files_missing_makes_the_next_build_render_them(project, tm
     edited = build(project, tmp_path / "site")
     assert edited == build(project, tmp_path / "clean", "--no-cache")
     assert len([p for p in folder.rglob("*") if p.is_file()]) <= count + 2
+
+
+def test_the_cache_written_in_parts_keeps_each_analysis_one_object(project, tmp_path):
+    """The render cache's parts refer to the analyses by identity, through the parts of the cache file."""
+    build(project, tmp_path / "site")
+    cache = diskcache.load(project)
+    assert cache is not None and cache.analyses and cache.render.docs and cache.render.search
+    for slug, entry in cache.analyses.items():
+        assert cache.render.docs[slug].an is entry.analysis
+        assert cache.used[slug][0] is entry.analysis
+    assert all(isinstance(kept, outputstore.Stored) for _, kept in cache.render.pages.values())
