@@ -418,6 +418,7 @@ def _worker_init(allow_html: bool, entities, matcher: Matcher | None = None) -> 
     global _WORKER
     # Ctrl-C reaches the whole process group; the parent handles it and stops the pool.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # ``build`` turns it into an interruption; a worker just ends
     _WORKER = (Markdown(allow_html=allow_html), matcher if matcher is not None else Matcher(entities))
 
 

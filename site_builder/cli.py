@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -66,6 +68,10 @@ def _count(n: int, one: str, many: str = "") -> str:
     return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
+def _terminated(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 def cmd_build(args) -> int:
     root = Path(args.root)
     out = Path(args.out) if args.out else root / "output"
@@ -82,6 +88,8 @@ def cmd_build(args) -> int:
     gc.freeze()
     gc.disable()
     staging = None
+    # Terminated (kill, a CI timeout) as interrupted, so the staging folder is removed on the way out.
+    previous = signal.signal(signal.SIGTERM, _terminated) if threading.current_thread() is threading.main_thread() else None
     try:
         # Every page goes into a staging folder as it is rendered (outputstore.py); the
         # staging folder replaces the output folder only when the whole build succeeded.
@@ -119,6 +127,8 @@ def cmd_build(args) -> int:
     finally:
         if staging is not None:
             staging.discard()  # nothing left behind unless committed
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
         gc.enable()
         gc.unfreeze()
     _print_diagnostics(result.diagnostics, console)

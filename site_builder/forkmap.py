@@ -105,6 +105,7 @@ def run(jobs: Sequence[Callable[[], T]], workers: int) -> Iterator[T]:
 def _worker_init() -> None:
     # Ctrl-C reaches the whole process group; the parent handles it and stops the pool.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # ``build`` turns it into an interruption; a worker just ends
 
 
 def _run_range(bounds: tuple[int, int]) -> tuple[list[object], Exception | None]:
