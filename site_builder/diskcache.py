@@ -25,6 +25,7 @@ it lives beside ``content/``, not in the output folder.
 
 from __future__ import annotations
 
+import copyreg
 import hashlib
 import os
 import pickle
@@ -33,6 +34,7 @@ from importlib import metadata
 from pathlib import Path
 
 from . import __version__, anchorstate, atomicfile, outputstore
+from .xref import DocumentAnalysis
 
 FOLDER = ".site-builder-cache"
 PREFIX = "build-"
@@ -137,21 +139,32 @@ def _dump(obj, target: Path, prefix: str, write=None) -> None:
 # it keeps alive as large as a third of the cache (docs/performance.md, "memory-pages").
 # So the cache is written as several pickles one after the other, each with a memo of
 # its own: first the cache without the parts below, with the document analyses; then
-# each part, which refers to an analysis by its place in that list (a persistent id),
-# so that it is still the same object after loading (the caches compare analyses by
+# each part, which refers to an analysis by its place in that list, so that it is
+# still the same object after loading (the caches compare analyses by
 # identity); the render cache's parts that hold no analysis come last.
 
 _ANALYSIS_USERS = ("used", "link_targets", "render")  # BuildCache attributes that refer to analyses
 _RENDER_LEAVES = ("search", "site_wide", "layouts", "pages", "cards")  # RenderCache attributes that do not
 
 
+def _analysis(index: int):
+    """Stands for the analysis at ``index`` of the first part; :class:`_Resolving` swaps in the object."""
+    raise pickle.UnpicklingError("a cache part read without its analyses")
+
+
 class _Referring(pickle.Pickler):
+    """Writes each of the first part's analyses as a reference to its place in that part's list.
+
+    A dispatch table entry (looked up by type, in C) rather than ``persistent_id``, which
+    would be a Python call for every object written.
+    """
+
     def __init__(self, fh, ids: dict[int, int]) -> None:
         super().__init__(fh, protocol=pickle.HIGHEST_PROTOCOL)
-        self.ids = ids
-
-    def persistent_id(self, obj):
-        return self.ids.get(id(obj))  # the analyses are alive, so no other object has their id
+        self.dispatch_table = copyreg.dispatch_table.copy()
+        # An analysis the first part does not hold (none should) is written whole.
+        self.dispatch_table[DocumentAnalysis] = lambda an: ((_analysis, (ids[id(an)],)) if id(an) in ids
+                                                            else an.__reduce_ex__(pickle.HIGHEST_PROTOCOL))
 
 
 class _Resolving(pickle.Unpickler):
@@ -159,8 +172,10 @@ class _Resolving(pickle.Unpickler):
         super().__init__(fh)
         self.analyses = analyses
 
-    def persistent_load(self, pid):
-        return self.analyses[pid]
+    def find_class(self, module: str, name: str):
+        if module == __name__ and name == "_analysis":
+            return self.analyses.__getitem__
+        return super().find_class(module, name)
 
 
 def _dump_parts(cache, fh) -> None:
