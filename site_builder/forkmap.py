@@ -25,12 +25,18 @@ import gc
 import multiprocessing
 import signal
 import threading
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Callable, Iterator, Sequence, TypeVar
 
 T = TypeVar("T")
 
 THRESHOLD = 64  # jobs; below this, forking costs more than it saves
+RANGE = 32  # jobs per range at most, so that a range's results (pages) are few
+AHEAD = 2  # ranges per worker sent out before their results are taken: the results held at once are bounded
+
+# The most job results the last forked run held at once (sent out but not yet taken), for the tests.
+held_at_most = 0
 
 _JOBS: Sequence[Callable[[], object]] | None = None
 
@@ -52,19 +58,39 @@ def run(jobs: Sequence[Callable[[], T]], workers: int) -> Iterator[T]:
     An exception raised by a job is raised here, for the first failing job in
     order (the jobs after it may or may not have run).
     """
-    global _JOBS
+    global _JOBS, held_at_most
     if workers <= 1 or len(jobs) < THRESHOLD or not forkable():
         for job in jobs:
             yield job()
             collect_young()
         return
-    # Small ranges, so that the workers finish together although pages differ in cost.
-    step = max(1, len(jobs) // (workers * 8))
-    ranges = [(i, min(i + step, len(jobs))) for i in range(0, len(jobs), step)]
+    # Small ranges, so that the workers finish together although pages differ in cost, and only
+    # AHEAD ranges per worker sent out at a time: the results wait here until they are taken,
+    # so a range is sent out only when an earlier one's results have been taken.
+    step = max(1, min(RANGE, len(jobs) // (workers * 8)))
+    ranges = iter([(i, min(i + step, len(jobs))) for i in range(0, len(jobs), step)])
     _JOBS = jobs
+    held_at_most = 0
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=_worker_init)
     try:
-        for results, failure in pool.map(_run_range, ranges):
+        out: deque[tuple[Future, int]] = deque()
+        held = 0
+
+        def send() -> int:
+            bounds = next(ranges, None)
+            if bounds is None:
+                return 0
+            out.append((pool.submit(_run_range, bounds), bounds[1] - bounds[0]))
+            return bounds[1] - bounds[0]
+
+        for _ in range(workers * AHEAD):
+            held += send()
+        while out:
+            future, size = out.popleft()
+            held_at_most = max(held_at_most, held)
+            results, failure = future.result()
+            held -= size
+            held += send()
             yield from results
             if failure is not None:
                 raise failure
@@ -79,6 +105,7 @@ def run(jobs: Sequence[Callable[[], T]], workers: int) -> Iterator[T]:
 def _worker_init() -> None:
     # Ctrl-C reaches the whole process group; the parent handles it and stops the pool.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # ``build`` turns it into an interruption; a worker just ends
 
 
 def _run_range(bounds: tuple[int, int]) -> tuple[list[object], Exception | None]:

@@ -56,7 +56,7 @@ class RenderCache:
     """
 
     def __init__(self) -> None:
-        self.pages: dict[OutPath, tuple[str, bytes]] = {}
+        self.pages: dict[OutPath, tuple[str, object]] = {}  # (key, bytes or what the sink kept: render.Sink)
         self.rendered: list[OutPath] = []  # pages rendered (not reused) by the last build
         self.docs: dict[str, DocParts] = {}
         self.slugs: tuple[str, ...] = ()  # document order of the last plan

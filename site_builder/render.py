@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import pickle
-from typing import Callable, NamedTuple
+from typing import Callable, NamedTuple, Protocol
 
 import jinja2
 
@@ -77,7 +77,37 @@ def _templates_for(env: jinja2.Environment, cache: RenderCache) -> dict[str, str
     return digests
 
 
+class Sink(Protocol):
+    """Where rendered pages go (``outputstore.DiskSink`` for ``build``; by default, memory).
+
+    ``put`` takes a page's bytes as soon as it is rendered and returns what the
+    output files and the render cache keep for it; ``keeps`` says whether a
+    page kept by the cache can be used without rendering it, and ``reuse``
+    puts it into this build.
+    """
+
+    def put(self, path: OutPath, data: bytes) -> object: ...
+
+    def keeps(self, kept: object) -> bool: ...
+
+    def reuse(self, path: OutPath, kept) -> object: ...
+
+
+class InMemory:
+    """The default sink: every page's bytes are kept in the output files."""
+
+    def put(self, path: OutPath, data: bytes) -> bytes:
+        return data
+
+    def keeps(self, kept: object) -> bool:
+        return isinstance(kept, bytes)
+
+    def reuse(self, path: OutPath, kept: bytes) -> bytes:
+        return kept
+
+
 class Rendered(NamedTuple):
+    # A page's bytes, or (with a sink that writes them to disk) what the sink keeps for it.
     files: dict[OutPath, bytes]
     # Site-wide files whose inputs changed but that were left at their last version
     # (``defer=True``): calling this computes them (None for a file they no longer
@@ -90,16 +120,19 @@ class Rendered(NamedTuple):
 def render_all(content: Content, analyses: list[DocumentAnalysis], xref: XRef | None, md: Markdown,
                env: jinja2.Environment, cache: RenderCache | None = None,
                extra_pages: Callable[[ViewBuilder], list[Page]] | None = None, defer: bool = False,
-               emitters: "SiteWide | None" = None, workers: int = 1) -> Rendered:
+               emitters: "SiteWide | None" = None, workers: int = 1, sink: Sink | None = None) -> Rendered:
     """Render every page and site-wide file; with a cache, only those whose inputs changed since the last call.
 
     ``workers``: processes that may render the pages (see :mod:`forkmap`).
+    ``sink``: takes each page as it is rendered (see :class:`Sink`); the
+    site-wide files are returned as bytes.
 
     With ``defer``, the slow site-wide files (search index, entity graph) whose
     inputs changed keep their last version, and ``pending`` computes the new
     ones, so a live preview can show the edited pages first.
     """
     cache = cache if cache is not None else RenderCache()
+    sink = sink if sink is not None else InMemory()
     builder = ViewBuilder(content, analyses, xref, md, cache)
     site = site_view(content)
     templates = _templates_for(env, cache)
@@ -111,6 +144,7 @@ def render_all(content: Content, analyses: list[DocumentAnalysis], xref: XRef | 
     titles: list[tuple[OutPath, str]] = []  # every page and its title, for the social cards
     plans = builder.plans()
     keys = []
+    reuse: list[bool] = []
     todo: list[Callable[[], bytes]] = []
     for plan in plans:
         titles.append((plan.path, plan.title))
@@ -118,18 +152,19 @@ def render_all(content: Content, analyses: list[DocumentAnalysis], xref: XRef | 
                                           plan.title, plan.section, plan.inputs))
         keys.append(key)
         hit = cache.pages.get(plan.path)
-        if hit is None or hit[0] != key:
+        reuse.append(hit is not None and hit[0] == key and sink.keeps(hit[1]))
+        if not reuse[-1]:
             todo.append(functools.partial(_render_plan, plan, env, site, metas))
-    # The pages to render, in forked workers for a large briefing (see forkmap), in plan order.
+    # The pages to render, in forked workers for a large briefing (see forkmap), in plan order;
+    # each goes to the sink as it comes.
     results = forkmap.run(todo, workers)
-    for plan, key in zip(plans, keys):
-        hit = cache.pages.get(plan.path)
-        if hit is not None and hit[0] == key:
-            out[plan.path] = hit[1]
+    for plan, key, hit in zip(plans, keys, reuse):
+        if hit:
+            out[plan.path] = sink.reuse(plan.path, cache.pages[plan.path][1])
             continue
-        data = next(results)
-        out[plan.path] = data
-        cache.pages[plan.path] = (key, data)
+        kept = sink.put(plan.path, next(results))
+        out[plan.path] = kept
+        cache.pages[plan.path] = (key, kept)
         rendered.append(plan.path)
     if extra_pages is not None:
         templates_digest = digest(common, everything)
@@ -137,12 +172,12 @@ def render_all(content: Content, analyses: list[DocumentAnalysis], xref: XRef | 
             titles.append((page.path, page.title))
             key = page_digest(page, templates_digest)
             hit = cache.pages.get(page.path)
-            if hit is not None and hit[0] == key:
-                out[page.path] = hit[1]
+            if hit is not None and hit[0] == key and sink.keeps(hit[1]):
+                out[page.path] = sink.reuse(page.path, hit[1])
                 continue
-            data = render_one(with_meta(page, metas), env, site).encode("utf-8")
-            out[page.path] = data
-            cache.pages[page.path] = (key, data)
+            kept = sink.put(page.path, render_one(with_meta(page, metas), env, site).encode("utf-8"))
+            out[page.path] = kept
+            cache.pages[page.path] = (key, kept)
             rendered.append(page.path)
     for stale in set(cache.pages) - set(out):
         del cache.pages[stale]

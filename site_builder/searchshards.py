@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from collections import Counter, defaultdict
 from typing import Callable, NamedTuple
 
@@ -62,7 +63,9 @@ class UnitIndex(NamedTuple):
     name: str
     text: bytes
     lengths: tuple[int, ...]
-    postings: dict[str, tuple[tuple[int, int], ...]]  # term -> ((record in the unit, weight), ...)
+    # term -> (record in the unit, weight, record, weight, ...): flat, and the terms interned, since a
+    # long-lived process (and the build cache) keeps every unit's postings (docs/performance.md).
+    postings: dict[str, tuple[int, ...]]
     names: tuple[tuple[str, int, tuple[str, ...]], ...]  # (entity id, record in the unit, name and aliases)
     langs: frozenset[str]  # primary language subtags of the records' titles
 
@@ -94,7 +97,7 @@ def shard_path(name: str) -> OutPath:
 def unit_index(name: str, recs: list[search.Record]) -> UnitIndex:
     """Tokenise a unit's records: their lengths, postings (term -> record, weight) and text shard."""
     lengths = []
-    postings: dict[str, list[tuple[int, int]]] = {}
+    postings: dict[str, list[int]] = {}
     for i, r in enumerate(recs):
         body = search.tokenize(search.fold(r.text))
         title = search.tokenize(search.fold(r.title))
@@ -103,12 +106,12 @@ def unit_index(name: str, recs: list[search.Record]) -> UnitIndex:
             weights[t] += search.TITLE_WEIGHT
         lengths.append(len(body) + len(title))
         for t, w in weights.items():
-            postings.setdefault(t, []).append((i, w))
+            postings.setdefault(t, []).extend((i, w))
     text = _register(name, {"r": [[r.kind, r.label, r.title, r.url, r.text, r.lang, r.text_lang or r.lang]
                                   for r in recs]})
     names = tuple((r.url[len("glossary/"):-len(".html")], i, r.names) for i, r in enumerate(recs) if r.names)
     langs = frozenset(r.lang.split("-")[0] for r in recs if r.lang)
-    return UnitIndex(name, text, tuple(lengths), {t: tuple(v) for t, v in postings.items()}, names, langs)
+    return UnitIndex(name, text, tuple(lengths), {sys.intern(t): tuple(v) for t, v in postings.items()}, names, langs)
 
 
 def _code_units(term: str) -> list[int]:
@@ -172,8 +175,9 @@ def group_files(index: int, units: list[UnitIndex]) -> tuple[dict[OutPath, bytes
         files[shard_path(u.name)] = u.text
         unit_rows.append([u.name, _hash(u.text), len(u.lengths)])
         lengths.extend(u.lengths)
-        for term, entries in u.postings.items():
-            merged[term].extend((base + rec, w) for rec, w in entries)
+        for term, flat in u.postings.items():
+            entries = iter(flat)
+            merged[term].extend((base + rec, w) for rec, w in zip(entries, entries))
         names.extend((eid, base + rec, n) for eid, rec, n in u.names)
     rows = {t: _row(v) for t, v in merged.items()}
     sizes = {t: len(t.encode("utf-8")) + 6 + sum(len(str(x)) + 1 for x in row) for t, row in rows.items()}

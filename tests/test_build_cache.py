@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from site_builder import cli, diskcache
+from site_builder import cli, diskcache, outputstore
 from site_builder.build import compile_site
+from site_builder.writer import Staging
 from test_serve import REPO, _edits, copy_project, tree
 
 
@@ -47,7 +48,11 @@ def test_a_build_with_nothing_changed_reuses_everything(project, tmp_path):
     build(project, tmp_path / "out")
     cache = diskcache.load(project)
     assert cache is not None
-    assert compile_site(project, cache=cache).ok
+    # As ``build`` does: the pages go to a staging folder, the unchanged ones copied from the cache's store.
+    with Staging(project, tmp_path / "out") as staging:
+        sink = outputstore.DiskSink(staging, diskcache.store(project))
+        assert compile_site(project, cache=cache, sink=sink).ok
+        assert sink.written == len(cache.render.pages)  # every page copied into the staging folder
     # Every source file is read again and compared by digest, but none is parsed, analysed or rendered.
     assert cache.files.parsed == [] and cache.analysed == [] and cache.render.rendered == []
 
