@@ -107,6 +107,13 @@ class Compiled:
     content: Content | None = None  # the loaded content, when loading got that far
 
 
+def _report_pages(builder) -> list:
+    """The editorial report page (``report_page: true`` in site.yml), planned with the other pages."""
+    from . import report as editorial
+
+    return [editorial.page(builder.content, builder.analyses)]
+
+
 def compile_site(root: Path, *, strict: bool = False, cache: BuildCache | None = None,
                  render_output: bool = True, workers: int | None = None, defer: bool = False,
                  publishing: bool = False, progress: Progress | None = None,
@@ -170,12 +177,7 @@ def compile_site(root: Path, *, strict: bool = False, cache: BuildCache | None =
     stage("rendering pages", 0, 0)
     try:
         # The pages need only the analyses; render builds the cross-reference tables on demand.
-        extra = None
-        if content.site.report_page:
-            from . import report as editorial
-
-            def extra(builder):
-                return [editorial.page(builder.content, builder.analyses)]
+        extra = _report_pages if content.site.report_page else None
         rendered = render.render_all(content, analyses, None, md, env, cache.render if cache is not None else None,
                                      extra_pages=extra, defer=defer and cache is not None, emitters=emitters.SITE_WIDE,
                                      workers=_workers(workers), sink=sink)

@@ -33,7 +33,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from . import exports, urls
+from . import exports
 from .urls import OutPath
 
 CHROMIUM_ENV = "CHROMIUM"
