@@ -23,7 +23,7 @@ from ..writer import OutputError, update_site, write_site
 from .collector import Collector
 from .reload import Events
 
-QUIET_SECONDS = 0.03  # a burst of events ends after this long without another
+QUIET_SECONDS = 0.015  # a burst of events ends after this long without another (an atomic save: about 1 ms)
 MAX_DEFER_SECONDS = 1.5  # publish a build at the latest this long after a burst began
 FULL_CHECK_EVERY = 20  # every this many rebuilds, every source file is checked, not only those reported
 
