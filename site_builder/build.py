@@ -101,6 +101,9 @@ class Compiled:
     # With ``defer``: computes the slow site-wide files (search index, graph) that
     # ``files`` holds at their previous version; None when nothing was deferred.
     pending: Callable[[], dict[OutPath, bytes | None]] | None = None  # None: a file that goes
+    # With ``defer``: renders the entity pages an edit changed, which ``files`` holds at their
+    # previous version (see render.Rendered.later); None when none were left.
+    later: Callable[[], dict[OutPath, bytes]] | None = None
     # The anchor state after this build (see anchorstate); ``build`` saves it when it succeeds.
     anchor_state: anchorstate.State | None = None
     analyses: list[xref.DocumentAnalysis] = field(default_factory=list)
@@ -185,7 +188,7 @@ def compile_site(root: Path, *, strict: bool = False, cache: BuildCache | None =
         diags.error("template", exc.pos, exc.message)
         return Compiled(diags, stats=stats)
     lap("render")
-    return Compiled(diags, rendered.files, ok=True, pending=rendered.pending, anchor_state=new_state,
+    return Compiled(diags, rendered.files, ok=True, pending=rendered.pending, later=rendered.later, anchor_state=new_state,
                     analyses=analyses, content=content, stats=stats)
 
 

@@ -54,6 +54,23 @@ class FileCache:
         # folder -> (signature, trusted, files, diagnostics): a folder's listing (see ``listing``)
         self.listings: dict[Path, tuple] = {}
         self.listed = 0  # folders listed (not reused) by the last load
+        self.stats = 0  # files whose stat was taken by the last load
+        # The paths (project-relative, files or folders) that the next load is told changed since the
+        # last one (see ``expect``), the current load's, and whether the last load ran to its end.
+        self._hint: frozenset[str] | None = None
+        self._only: frozenset[str] | None = None
+        self._only_under: tuple[str, ...] = ()
+        self._complete = False
+
+    def expect(self, changed) -> None:
+        """Tell the next load which paths changed since the last one began (a watcher's events), or None.
+
+        A file that is neither named nor under a named folder is then taken
+        as it was, without a stat, if its entry is trusted.  The hint holds
+        for one load, and only after a load that ran to its end; the caller
+        passes None (every file checked) whenever an event may have been missed.
+        """
+        self._hint = None if changed is None else frozenset(p.rstrip("/") for p in changed)
 
     def listing(self, folder: Path, key: tuple, diags: Diagnostics, make):
         """``make(diags)``, the files of ``folder``, or its last result while the folder is unchanged.
@@ -82,6 +99,13 @@ class FileCache:
     def get(self, path: Path, rel: str, diags: Diagnostics, parse, *args):
         """``parse(*args, path, rel, diags)``, or its cached result and diagnostics."""
         self._seen.add(rel)
+        only = self._only
+        if only is not None and rel not in only and not rel.startswith(self._only_under):
+            hit = self.entries.get(rel)
+            if hit is not None and hit[5] and hit[2] == diags.ignore:
+                diags.extend(hit[4])
+                return hit[3]
+        self.stats += 1
         try:
             st = path.stat()
         except OSError:
@@ -111,9 +135,15 @@ class FileCache:
     def begin(self) -> None:
         self.parsed = []
         self.listed = 0
+        self.stats = 0
         self._seen = set()
+        self._only = self._hint if self._complete else None
+        self._only_under = tuple(p + "/" for p in self._only) if self._only is not None else ()
+        self._hint = None
+        self._complete = False
 
     def end(self) -> None:
+        self._complete = True
         for rel in set(self.entries) - self._seen:
             del self.entries[rel]
 

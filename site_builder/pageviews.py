@@ -30,6 +30,7 @@ from .views import (
 )
 from .xref import DocumentAnalysis, XRef
 
+TOUCHING_SCANS = 8  # entities looked up by a scan of the documents before they are indexed
 _MOD = 1 << 128
 
 
@@ -155,6 +156,7 @@ class ViewBuilder:
                        for eid, ref in self.refs.items()}
         self._md_cache: dict[str, Markup] = {}
         self._touching_index: dict[str, list[DocParts]] | None = None
+        self._touching_scans: dict[str, list[DocParts]] = {}  # entities scanned for before the index
         self.translations = translation.views(content, analyses)
 
     # -- helpers (also for ``extra_pages`` callers)
@@ -324,7 +326,14 @@ class ViewBuilder:
 
     def _touching(self, eid: str) -> list[DocParts]:
         """The parts of the documents that mention or annotate ``eid``, in document order."""
-        if self._touching_index is None:  # one pass for all entity pages (built on first use)
+        if self._touching_index is None and len(self._touching_scans) < TOUCHING_SCANS:
+            # An edit re-renders the pages of one or two entities: a scan for each costs less than
+            # indexing every entity (the same lists, in the same order).
+            found = self._touching_scans.get(eid)
+            if found is None:
+                found = self._touching_scans[eid] = [p for p in self.parts if eid in p.contrib]
+            return found
+        if self._touching_index is None:  # one pass for all entity pages (built when many are rendered)
             index: dict[str, list[DocParts]] = defaultdict(list)
             for p in self.parts:
                 for e in p.contrib:

@@ -514,9 +514,15 @@ class MetaBuilder:
         self.environ = environ
         self.analyses = {an.doc.slug: an for an in analyses}
         self.entities = {e.id: e for e in content.entities}
-        self.md = Markdown(allow_html=self.site.allow_raw_html)
+        self._md: Markdown | None = None  # made when a page needs it (most rebuilds render one page or none)
         self.docs_by_path = {urls.document_path(d.slug): d for d in content.documents}
         self.entities_by_path = {urls.entity_path(e.id): e for e in content.entities}
+
+    @property
+    def md(self) -> Markdown:
+        if self._md is None:
+            self._md = Markdown(allow_html=self.site.allow_raw_html)
+        return self._md
 
     def for_page(self, path: OutPath, title: str) -> dict:
         site, env = self.site, self.environ

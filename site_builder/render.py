@@ -30,6 +30,9 @@ from .views import Page, SiteView, site_view, digest
 
 
 
+DEFERRED_TEMPLATES = frozenset({"entity.html"})  # pages an edit may change that are not the edited one
+
+
 def _render_plan(plan: PagePlan, env: jinja2.Environment, site: SiteView, metas: publish.MetaBuilder) -> bytes:
     """One planned page, its view built and rendered (a job for :func:`forkmap.run`)."""
     return render_one(with_meta(plan.build(), metas), env, site).encode("utf-8")
@@ -113,6 +116,10 @@ class Rendered(NamedTuple):
     # (``defer=True``): calling this computes them (None for a file they no longer
     # make, which goes).  None when nothing was deferred.
     pending: Callable[[], dict[OutPath, bytes | None]] | None = None
+    # Entity pages whose inputs changed but that were left at their last version
+    # (``defer=True``, only an edit's, never after a template change): calling this
+    # renders them, in the thread that builds, before the next build. None when none were.
+    later: Callable[[], dict[OutPath, bytes]] | None = None
 
 
 
@@ -146,15 +153,25 @@ def render_all(content: Content, analyses: list[DocumentAnalysis], xref: XRef | 
     keys = []
     reuse: list[bool] = []
     todo: list[Callable[[], bytes]] = []
+    deferred: list[tuple[PagePlan, str]] = []
     for plan in plans:
         titles.append((plan.path, plan.title))
-        key = page_key(cache, plan.path, (common, templates.get(plan.template, everything), plan.path, plan.template,
+        template = templates.get(plan.template, everything)
+        before = cache.page_keys.get(plan.path)
+        key = page_key(cache, plan.path, (common, template, plan.path, plan.template,
                                           plan.title, plan.section, plan.inputs))
         keys.append(key)
         hit = cache.pages.get(plan.path)
         reuse.append(hit is not None and hit[0] == key and sink.keeps(hit[1]))
-        if not reuse[-1]:
-            todo.append(functools.partial(_render_plan, plan, env, site, metas))
+        if reuse[-1]:
+            continue
+        if defer and plan.template in DEFERRED_TEMPLATES and hit is not None and sink.keeps(hit[1]) \
+                and before is not None and before[0][:4] == (common, template, plan.path, plan.template):
+            # Only its data changed (not the site, its template or its title): the edited pages reload first.
+            deferred.append((plan, key))
+            reuse[-1] = True
+            continue
+        todo.append(functools.partial(_render_plan, plan, env, site, metas))
     # The pages to render, in forked workers for a large briefing (see forkmap), in plan order;
     # each goes to the sink as it comes.
     results = forkmap.run(todo, workers)
@@ -166,6 +183,7 @@ def render_all(content: Content, analyses: list[DocumentAnalysis], xref: XRef | 
         out[plan.path] = kept
         cache.pages[plan.path] = (key, kept)
         rendered.append(plan.path)
+    later = _later_pages(deferred, env, site, metas, cache, sink) if deferred else None
     if extra_pages is not None:
         templates_digest = digest(common, everything)
         for page in extra_pages(builder):
@@ -189,13 +207,13 @@ def render_all(content: Content, analyses: list[DocumentAnalysis], xref: XRef | 
     # Not deferred: a deleted document's annotation file must go at once.
     out.update(publish.site_files(content, analyses, None, pages=html_pages, env=env, cache=cache.publish))
     if emitters is None:
-        return Rendered(out)
+        return Rendered(out, later=later)
     if publish.base_url(content.site):  # og:image needs an absolute URL: no address, no cards
         if has_template(env, "graph.html"):
             titles.append((urls.GRAPH, "Entity graph"))
         out.update(emitters.cards(content, analyses, titles, cache.cards))
 
-    later = []
+    slow = []
     settled: set[OutPath] = set()  # files of the outputs not deferred
     for name, inputs, make in emitters.outputs(builder, env, site, common, templates):
         hit = cache.site_wide.get(name)
@@ -204,19 +222,19 @@ def render_all(content: Content, analyses: list[DocumentAnalysis], xref: XRef | 
             settled.update(hit[1])
         elif defer and hit is not None:
             out.update(hit[1])
-            later.append((name, inputs, make))
+            slow.append((name, inputs, make))
         else:
             files = make()
             cache.site_wide[name] = (inputs, files)
             out.update(files)
             settled.update(files)
-    if not later:
-        return Rendered(out)
+    if not slow:
+        return Rendered(out, later=later)
 
     def pending() -> dict[OutPath, bytes | None]:
         done: dict[OutPath, bytes | None] = {}
         gone: set[OutPath] = set()
-        for name, inputs, make in later:
+        for name, inputs, make in slow:
             before = cache.site_wide.get(name)
             try:
                 files = make()
@@ -230,7 +248,26 @@ def render_all(content: Content, analyses: list[DocumentAnalysis], xref: XRef | 
             done[path] = None
         return done
 
-    return Rendered(out, pending)
+    return Rendered(out, pending, later)
+
+
+def _later_pages(deferred: list[tuple[PagePlan, str]], env: jinja2.Environment, site: SiteView,
+                 metas: publish.MetaBuilder, cache: RenderCache, sink: Sink) -> Callable[[], dict[OutPath, bytes]]:
+    """Renders the pages ``render_all`` deferred; each enters the render cache under its key.
+
+    Until it runs, the render cache keeps each page's previous key, so a build
+    that starts first renders (or defers) the page again: nothing goes stale.
+    """
+    def later() -> dict[OutPath, bytes]:
+        done: dict[OutPath, bytes] = {}
+        for plan, key in deferred:
+            kept = sink.put(plan.path, _render_plan(plan, env, site, metas))
+            cache.pages[plan.path] = (key, kept)
+            cache.rendered.append(plan.path)
+            done[plan.path] = kept
+        return done
+
+    return later
 
 
 def render_site(content: Content, analyses: list[DocumentAnalysis], xref: XRef | None, md: Markdown,

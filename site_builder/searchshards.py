@@ -236,10 +236,16 @@ def units(content: Content, analyses: list[DocumentAnalysis], doc_keys: list[str
     ``doc_keys``: a key per analysis that changes whenever it does (the renderer's
     tokens); without them a document's key digests its records."""
     digest = digest or views.digest
-    md = Markdown(allow_html=content.site.allow_raw_html)
+    made: list[Markdown] = []  # one renderer, made by the first unit whose records are made
+
+    def md() -> Markdown:
+        if not made:
+            made.append(Markdown(allow_html=content.site.allow_raw_html))
+        return made[0]
+
     site_lang = content.site.language
     common = digest(site_lang, content.site.allow_raw_html, INDEX_VERSION)
-    out = [Unit("o", digest(common, content.overview), lambda: search.overview_records(content, md))]
+    out = [Unit("o", digest(common, content.overview), lambda: search.overview_records(content, md()))]
     for i, an in enumerate(analyses):
         key = doc_keys[i] if doc_keys is not None else None
         make = (lambda an=an: search.document_records(an, site_lang))
@@ -249,7 +255,7 @@ def units(content: Content, analyses: list[DocumentAnalysis], doc_keys: list[str
         by_letter[e.id[:1]].append(e)
     for letter, ents in sorted(by_letter.items()):
         out.append(Unit(f"e-{letter}", digest(common, tuple(ents)),
-                        lambda ents=ents: search.entity_records(ents, site_lang, md)))
+                        lambda ents=ents: search.entity_records(ents, site_lang, md())))
     return out
 
 

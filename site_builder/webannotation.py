@@ -319,16 +319,23 @@ def collection_files(content, analyses, *, base: str = "", cache: dict | None = 
     """
     known = frozenset(e.id for e in content.entities)
     setting = (content.site, base, known)
+    if cache:  # the last build's setting, if equal, so that each document compares it by identity
+        before = next(iter(cache.values()))[1]
+        if before == setting:
+            setting = before
     out: dict[OutPath, bytes] = {}
     fresh: dict = {}
     for an in analyses:
-        hit = cache.get(an.doc.slug) if cache is not None else None
-        if hit is not None and hit[0] is an and hit[1] == setting:
-            data = hit[2]
-        else:
-            data = dumps(collection(content.site, an, base=base, known_entities=known))
-        fresh[an.doc.slug] = (an, setting, data)
-        out[collection_path(an.doc.slug)] = data
+        slug = an.doc.slug
+        hit = cache.get(slug) if cache is not None else None
+        if hit is not None and hit[0] is an and hit[1] is setting:
+            fresh[slug] = hit
+            out[hit[3]] = hit[2]
+            continue
+        path = hit[3] if hit is not None else collection_path(slug)
+        data = dumps(collection(content.site, an, base=base, known_entities=known))
+        fresh[slug] = (an, setting, data, path)
+        out[path] = data
     if cache is not None:
         cache.clear()
         cache.update(fresh)

@@ -16,6 +16,7 @@ import types
 from pathlib import Path
 
 import pytest
+import yaml
 
 from site_builder import views
 from site_builder.build import BuildCache, compile_site
@@ -52,6 +53,7 @@ def _one_edit(root: Path, n: int, monkeypatch) -> dict[str, object]:
         digests[0] += 1
         return blake2b(*args, **kwargs)
 
+    cache.files.expect({doc.relative_to(root).as_posix()})  # what the server's watcher reports
     with monkeypatch.context() as m:
         m.setattr(views, "hashlib", types.SimpleNamespace(blake2b=counted))
         result = compile_site(root, cache=cache, defer=True, workers=1)
@@ -62,6 +64,7 @@ def _one_edit(root: Path, n: int, monkeypatch) -> dict[str, object]:
         "digests": digests[0] - len(cache.render.docs[doc.stem].contrib),
         "pages rendered": [p.path.replace(doc.stem, "EDITED") for p in cache.render.rendered],
         "folders listed": cache.files.listed,
+        "files stat'ed": cache.files.stats,
         "files parsed": len(cache.files.parsed),
         "documents analysed": len(cache.analysed),
     }
@@ -75,11 +78,111 @@ def test_the_work_of_one_edit_does_not_grow_with_the_briefing(tmp_path, monkeypa
     assert 0 < large["page digests"] == small["page digests"] <= 8, (small, large)
     assert large["pages rendered"] == small["pages rendered"] == ["documents/EDITED.html"]
     assert large["files parsed"] == small["files parsed"] == 1
+    assert large["files stat'ed"] == small["files stat'ed"] == 1  # the one the watcher reported
     assert large["documents analysed"] == small["documents analysed"] == 1
     assert large["folders listed"] == small["folders listed"] == 0  # no file added or removed
     # Every other digest of plain values in the build (pages, search shards, graph, cards): one
     # more per document would be 32 more here.
     assert 0 < large["digests"] == small["digests"], (small, large)
+
+
+def _edit(path: Path, line: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8").rstrip() + f"\n\n{line}\n", encoding="utf-8")
+
+
+def test_only_reported_files_are_checked_and_a_missed_event_is_caught_by_a_full_check(tmp_path):
+    from site_builder.serve.rebuild import FULL_CHECK_EVERY, Builder
+    from site_builder.serve.reload import Events
+
+    generate(tmp_path, 6, words=200, entities=20, per_doc=2)
+    _age(tmp_path)
+    builder = Builder(tmp_path, tmp_path / "output", Events(), log=lambda line: None)
+    assert builder.build_now(initial=True).ok and builder.cache.files.stats > 6
+    docs = sorted((tmp_path / "content/documents").glob("*.md"))
+    reported, missed = docs[0], docs[1]
+    _edit(reported, "A reported line.")
+    _edit(missed, "A line whose event was lost.")
+    _age(tmp_path)  # both edits look old: only the hint can leave one of them out
+    first = builder.build_now(changed={reported.relative_to(tmp_path).as_posix()})
+    assert first.ok and builder.cache.files.stats == 1
+    assert b"A reported line." in first.files[f"documents/{reported.stem}.html"]
+    assert b"A line whose event was lost." not in first.files[f"documents/{missed.stem}.html"]
+    # A folder named by an event (moved, say) has every file under it checked.
+    builder.build_now(changed={"content/documents"})
+    assert builder.cache.files.stats == len(docs)
+    # Every FULL_CHECK_EVERY builds, every file is checked whatever was reported: the lost edit is seen.
+    while builder.builds % FULL_CHECK_EVERY:
+        builder.build_now(changed=set())
+    full = builder.build_now(changed=set())
+    assert full.ok and builder.cache.files.stats > len(docs)
+    assert b"A line whose event was lost." in full.files[f"documents/{missed.stem}.html"]
+    assert _with(full, full.later() if full.later else {}) == compile_site(tmp_path).files
+
+
+def test_a_hint_counts_only_after_a_load_that_ran_to_its_end(tmp_path):
+    generate(tmp_path, 4, words=200, entities=20, per_doc=2)
+    _age(tmp_path)
+    cache = BuildCache()
+    assert compile_site(tmp_path, cache=cache).ok
+    cache.files.begin()  # a load that stopped midway (an error inside the loader)
+    doc = sorted((tmp_path / "content/documents").glob("*.md"))[0]
+    _edit(doc, "Written while the load was broken off.")
+    _age(tmp_path)
+    cache.files.expect(set())
+    again = compile_site(tmp_path, cache=cache)
+    assert cache.files.stats > 4 and again.files == compile_site(tmp_path).files
+
+
+def _with(result, extra) -> dict:
+    """The files as the server has them at the end: ``extra`` and the deferred site-wide files in."""
+    files = dict(result.files)
+    files.update(extra)
+    for path, data in (result.pending() if result.pending else {}).items():
+        if data is None:
+            files.pop(path, None)
+        else:
+            files[path] = data
+    return files
+
+
+def test_an_edit_renders_the_entity_pages_it_changes_after_the_edited_page(tmp_path):
+    generate(tmp_path, 6, words=200, entities=20, per_doc=2)
+    cache = BuildCache()
+    assert compile_site(tmp_path, cache=cache, defer=True, workers=1).ok
+    entity = sorted((tmp_path / "content/glossary").glob("*.yml"))[0]
+    name = yaml.safe_load(entity.read_text(encoding="utf-8"))["name"]
+    page = f"glossary/{entity.stem}.html"
+    doc = sorted((tmp_path / "content/documents").glob("*.md"))[2]
+    old = compile_site(tmp_path).files[page]
+
+    _edit(doc, f"A closing line that names {name} once more.")
+    edited = compile_site(tmp_path, cache=cache, defer=True, workers=1)
+    clean = compile_site(tmp_path).files
+    assert clean[page] != old and edited.later is not None
+    assert edited.files[page] == old  # left for after the reload event ...
+    assert edited.files[f"documents/{doc.stem}.html"] == clean[f"documents/{doc.stem}.html"]
+    done = edited.later()
+    assert page in done and page in cache.render.rendered
+    assert _with(edited, done) == clean  # ... then rendered
+    again = compile_site(tmp_path, cache=cache, defer=True, workers=1)
+    assert again.later is None and cache.render.rendered == [] and again.files[page] == clean[page]
+
+    # Not run (another save came first): the next build renders the page again, nothing stale.
+    _edit(doc, f"And {name} a third time.")
+    skipped = compile_site(tmp_path, cache=cache, defer=True, workers=1)
+    assert skipped.later is not None
+    final = compile_site(tmp_path, cache=cache, workers=1)
+    assert final.later is None and page in cache.render.rendered
+    assert final.files == compile_site(tmp_path).files
+
+    # A template change is never deferred: its errors are reported by the build itself.
+    (tmp_path / "templates").mkdir(exist_ok=True)
+    source = (ROOT / "site_builder/templates/entity.html").read_text(encoding="utf-8")
+    (tmp_path / "templates/entity.html").write_text(source + "{# changed #}\n", encoding="utf-8")
+    _edit(doc, f"And {name} a fourth time.")
+    changed = compile_site(tmp_path, cache=cache, defer=True, workers=1)
+    assert changed.later is None and page in cache.render.rendered
+    assert changed.files[page] == compile_site(tmp_path).files[page]
 
 
 def test_a_file_added_to_a_listed_folder_is_seen(tmp_path):

@@ -17,13 +17,15 @@ from typing import Callable
 
 from ..build import BuildCache, Compiled, compile_site
 from ..diagnostics import Diagnostic, Diagnostics
+from ..templating import TemplateProblem
 from ..urls import OutPath
 from ..writer import OutputError, update_site, write_site
 from .collector import Collector
 from .reload import Events
 
-QUIET_SECONDS = 0.03  # a burst of events ends after this long without another
+QUIET_SECONDS = 0.015  # a burst of events ends after this long without another (an atomic save: about 1 ms)
 MAX_DEFER_SECONDS = 1.5  # publish a build at the latest this long after a burst began
+FULL_CHECK_EVERY = 20  # every this many rebuilds, every source file is checked, not only those reported
 
 
 class Builder:
@@ -62,6 +64,9 @@ class Builder:
         self._last_event = 0.0
         self._burst_start: float | None = None
         self._paths: set[str] = set()
+        # Paths reported since the last rebuild began, for the loader (see loader.FileCache.expect);
+        # None: check every file (the first rebuild, and whenever an event may have been missed).
+        self._since: set[str] | None = None
         self._thread: threading.Thread | None = None
         self._building = False
         self._publish_lock = threading.Lock()  # the builder and the deferred-files thread both write
@@ -85,6 +90,8 @@ class Builder:
         now = time.monotonic()
         with self._lock:
             self._paths.update(paths)
+            if self._since is not None:
+                self._since.update(paths)
             self._last_event = now
             if self._burst_start is None:
                 self._burst_start = now
@@ -106,8 +113,11 @@ class Builder:
             time.sleep(0.01)
         return True
 
-    def build_now(self, initial: bool = False) -> Compiled:
+    def build_now(self, initial: bool = False, changed: set[str] | None = None) -> Compiled:
+        """Build; ``changed``: the source paths reported since the last build began (None: unknown)."""
         started = time.perf_counter()
+        full = changed is None or self.builds % FULL_CHECK_EVERY == 0
+        self.cache.files.expect(None if full else changed)
         # After the first build, slow site-wide files (search index, graph) are left for
         # later, so the edited pages reload first (see finish_deferred).
         result = compile_site(self.root, strict=self.strict, cache=self.cache, defer=not initial)
@@ -154,6 +164,23 @@ class Builder:
                 self.events.publish("ok", {"token": self.token})
         else:
             self.fail_with(result.diagnostics, what)
+
+    def finish_later(self, result: Compiled) -> None:
+        """Render the entity pages a published build left at their last version, and publish them.
+
+        In the building thread, after the reload event and before the next build
+        (which would render them again if this did not run).
+        """
+        if result.later is None or not result.ok or self.files is None:
+            return
+        started = time.perf_counter()
+        try:
+            extra = result.later()
+        except TemplateProblem as exc:
+            self.alert(f"{exc.pos}: error: {exc.message}")
+            return
+        with self._publish_lock:
+            self._publish_deferred(dict(extra), started)
 
     def finish_deferred(self, result: Compiled, published: int | None = None) -> None:
         """Compute the site-wide files a published build deferred, and publish them.
@@ -266,11 +293,14 @@ class Builder:
                 self._building = True
                 self._wake.clear()
                 burst_start = self._burst_start or time.monotonic()
+                changed, self._since = self._since, set()
             try:
-                result = self.build_now()
+                result = self.build_now(changed=changed)
             except Exception as exc:  # a bug, not bad content: report it and keep serving
                 import traceback
                 self._fail(traceback.format_exception_only(type(exc), exc), "internal error", "")
+                with self._lock:
+                    self._since = None  # the next build checks every file
                 self._reset_burst()
                 self._building = False
                 continue
@@ -284,6 +314,7 @@ class Builder:
                 self._burst_start = None if not self._wake.is_set() else time.monotonic()
             try:
                 self.publish(result, paths)
+                self.finish_later(result)
                 self.collector.after_build()  # after the reload event, never before it
             finally:
                 self._building = False
