@@ -166,7 +166,7 @@ def render_all(content: Content, analyses: list[DocumentAnalysis], xref: XRef | 
         if reuse[-1]:
             continue
         if defer and plan.template in DEFERRED_TEMPLATES and hit is not None and sink.keeps(hit[1]) \
-                and before is not None and before[0][:4] == (common, template, plan.path, plan.template):
+                and before is not None and before[0][:5] == (common, template, plan.path, plan.template, plan.title):
             # Only its data changed (not the site, its template or its title): the edited pages reload first.
             deferred.append((plan, key))
             reuse[-1] = True
