@@ -28,10 +28,10 @@ import json
 from pathlib import Path
 from typing import NamedTuple
 
-from . import atomicfile
+from . import anchoring, atomicfile
 from .diagnostics import Diagnostics, Pos
 from .model import Annotation, Quote
-from .reanchor import EXACT, Anchored, Former
+from .reanchor import EXACT, Anchored, Former, Resolution, resolve
 
 FILE_NAME = "anchors.lock.json"
 VERSION = 1
@@ -117,6 +117,41 @@ def formers(state: State, slug: str, annotations: tuple[Annotation, ...], memo: 
         if entry is not None and entry.selector == selector_hash(a.quote):
             out[a.id] = entry.former
     return out
+
+
+def reproduces(text: str, annotations: tuple[Annotation, ...], anchors: tuple[Anchored, ...],
+               old: dict[str, Former], new: dict[str, Former]) -> bool:
+    """Whether a document analysed with the records ``old`` would anchor the same with ``new``.
+
+    ``text`` is the analysis's plain-text projection, ``anchors`` how its annotations anchored.
+    The first build of a project has no records and writes one for every annotation that
+    anchored ``exact``; the next build finds those records and, without this, would analyse
+    every document again.  A record written from this very anchoring resolves to the same
+    place, still ``exact``, unless the passage recurs with the same context on both sides:
+    each new record is resolved here to make sure.  Any other difference (a record changed
+    or gone, a record for an annotation that did not anchor ``exact``) is not reproduced.
+    """
+    if old == new:
+        return True
+    by_id = {x.id: x for x in anchors}
+    quotes = {a.id: a.quote for a in annotations}
+    norm: str | None = None
+    for aid in old.keys() | new.keys():
+        former = new.get(aid)
+        if old.get(aid) == former:
+            continue
+        x = by_id.get(aid)
+        if aid in old or former is None or x is None or x.state != EXACT or x.record != former \
+                or aid not in quotes:
+            return False
+        if norm is None:
+            norm = anchoring.normalize(text).text
+        q = quotes[aid]
+        needle, prefix, suffix = (anchoring.normalize_str(s).strip() for s in (q.exact, q.prefix, q.suffix))
+        if resolve(norm, needle, prefix, suffix, former) != Resolution(EXACT, former.start,
+                                                                       former.start + len(former.exact)):
+            return False
+    return True
 
 
 def updated(state: State, annotations: dict[str, tuple[Annotation, ...]],

@@ -363,11 +363,13 @@ def analyse_all(content, md: Markdown, cache: BuildCache | None, workers: int | 
         formers[doc.slug] = anchorstate.formers(state or {}, doc.slug, anns, cache.formers if cache is not None else None)
         hit = cache.analyses.get(doc.slug) if cache is not None else None
         if (hit is not None and hit.allow_html == allow_html and _same_document(hit.doc, doc)
-                and _same_annotations(hit.annotations, anns) and hit.formers == formers[doc.slug]
+                and _same_annotations(hit.annotations, anns)
                 and (hit.aliases is aliases or hit.aliases == aliases
-                     or not _may_mention(hit.analysis.text, hit.aliases ^ aliases))):
+                     or not _may_mention(hit.analysis.text, hit.aliases ^ aliases))
+                and anchorstate.reproduces(hit.analysis.text, anns, hit.analysis.anchors, hit.formers,
+                                           formers[doc.slug])):
             results[doc.slug] = hit.analysis
-            entries[doc.slug] = Analysed(doc, anns, aliases, allow_html, hit.formers, hit.analysis)
+            entries[doc.slug] = Analysed(doc, anns, aliases, allow_html, formers[doc.slug], hit.analysis)
         else:
             todo.append((doc, anns, formers[doc.slug]))
     n_workers = _workers(workers)
