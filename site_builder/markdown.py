@@ -594,8 +594,8 @@ def _render_hl_anchor(self, tokens, idx, options, env) -> str:
 
 def _render_mention_open(self, tokens, idx, options, env) -> str:
     m = tokens[idx].meta
-    return (f'<a class="mention" id="{escapeHtml(m["anchor"])}" href="{escapeHtml(m["href"])}" '
-            f'data-entity="{escapeHtml(m["entity"])}">')
+    # No data-entity: the href names the entity's page, and the reader derives the entity from it.
+    return f'<a class="mention" id="{escapeHtml(m["anchor"])}" href="{escapeHtml(m["href"])}">'
 
 
 def _render_ann_ref(self, tokens, idx, options, env) -> str:

@@ -46,6 +46,8 @@ def make_environment(project_templates: Path | None) -> jinja2.Environment:
         # so Jinja need not stat every template file again on each page.
         auto_reload=False,
     )
+    # `tojson` (the pages' JSON-LD) without the spaces after "," and ":" (about 7% of its bytes).
+    env.policies["json.dumps_kwargs"] = {"sort_keys": True, "separators": (",", ":")}
     env.filters["bdi"] = _bdi_filter
     env.filters["isolate"] = _isolate_filter
     env.filters["text_direction"] = language.direction

@@ -175,7 +175,7 @@ class MentionGroup(NamedTuple):
 
 # An entity page shows at most this many mentions in context per document and counts the
 # rest, so a page stays small however many documents a briefing keeps (docs/performance.md).
-MENTIONS_PER_DOCUMENT = 5
+MENTIONS_PER_DOCUMENT = 2
 # ... and the mentions and annotations of at most this many documents; the rest are on
 # further pages (glossary/<id>/2.html, ...), so no entity page grows with the briefing.
 DOCUMENTS_PER_ENTITY_PAGE = 100

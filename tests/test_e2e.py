@@ -164,6 +164,12 @@ def test_every_annotation_is_rendered_with_its_highlight(default_site):
             assert f"../../documents/{slug}.html#ann-{a['id']}" in page_targets
 
 
+def entity_of(href: str) -> str:
+    """The entity a mention link names: its glossary page's file name."""
+    assert href.startswith("../glossary/") and href.endswith(".html"), href
+    return href[len("../glossary/"):-len(".html")]
+
+
 def test_every_mention_is_reachable_from_its_glossary_page(default_site):
     entities = glossary()
     names = {eid: {fold_case(squash(n)) for n in [e["name"], *(e.get("aliases") or [])]} for eid, e in entities.items()}
@@ -173,8 +179,10 @@ def test_every_mention_is_reachable_from_its_glossary_page(default_site):
         mentions = [a for a in tree.iter("a") if "mention" in classes(a)]
         assert mentions
         for a in mentions:
-            mid, href, eid = a.get("id"), a.get("href"), a.get("data-entity")
-            assert mid and href and eid in entities
+            # The entity is the glossary page the href names (no data-entity: the reader derives it too).
+            mid, href = a.get("id"), a.get("href")
+            eid = entity_of(href)
+            assert mid and href and eid in entities and a.get("data-entity") is None
             target, _ = resolve(default_site, doc_page, href)
             assert target == (default_site / "glossary" / f"{eid}.html").resolve()
             assert fold_case(squash(text_of(a))) in names[eid], (mid, text_of(a))
@@ -198,7 +206,7 @@ def test_glossary_mention_counts_match_the_document(default_site):
         here: dict[str, int] = {}
         for a in parse(doc_page).iter("a"):
             if "mention" in classes(a):
-                here[a.get("data-entity")] = here.get(a.get("data-entity"), 0) + 1
+                here[entity_of(a.get("href"))] = here.get(entity_of(a.get("href")), 0) + 1
         for eid, n in here.items():
             doc_mentions[eid] = doc_mentions.get(eid, 0) + n
             listed[eid] = listed.get(eid, 0) + min(n, MENTIONS_PER_DOCUMENT)

@@ -44,7 +44,7 @@ def test_a_name_across_a_soft_line_break_is_one_mention():
     found, parsed, html = _render("The Communist Party\nof China met.")
     assert len(found) == 1
     assert parsed.projection.text[found[0].start:found[0].end] == "Communist Party\nof China"
-    assert '<a class="mention" id="m-0" href="cpc.html" data-entity="cpc">Communist Party\nof China</a>' in html
+    assert '<a class="mention" id="m-0" href="cpc.html">Communist Party\nof China</a>' in html
 
 
 def test_formatting_still_ends_a_run():

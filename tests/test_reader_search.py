@@ -123,8 +123,9 @@ def test_graph_svg_is_deterministic_well_formed_and_linked(default):
     for a in links:
         assert a.get("href") == f"glossary/{a.get('data-entity')}.html"  # relative to graph.html
         assert a.find(f"{ns}title") is not None and a.find(f"{ns}text") is not None
-    lines = root.findall(f".//{ns}line")
-    assert len(lines) == len(graph.edges_of(content, refs)) > 0
+    # The edges are paths of a subpath per edge (one path per kind and width): every edge shown.
+    paths = [p for p in root.findall(f".//{ns}path") if "edge" in p.get("class", "").split()]
+    assert sum(p.get("d").count("M") for p in paths) == len(graph.shown_edges(graph.edges_of(content, refs))) > 0
     # Every node inside the view box (which grows taller when the labels need the room).
     lay = graph.layout(content, refs)
     assert lay.width == graph.WIDTH and lay.height >= graph.HEIGHT
@@ -163,9 +164,50 @@ def test_graph_of_a_tiny_glossary():
     refs = xref.XRef(mentions={}, annotations={}, related={"a": ["b"], "b": ["a"]}, co_mentioned={})
     svg = graph.svg(content, refs)
     ET.fromstring(svg)
-    assert svg.count("<a ") == 2 and svg.count("<line ") == 1
+    assert svg.count("<a ") == 2 and svg.count('<path class="edge edge-related"') == 1
     empty = Content(Site("t"), Overview("t", "", (), "", None), (), (), ())
     ET.fromstring(graph.svg(empty, xref.XRef()))
+
+
+def test_graph_shows_each_entitys_strongest_co_mentions_and_every_relation():
+    """A hub co-mentioned with many entities: only its CO_MENTIONS_SHOWN strongest are drawn and
+    listed, with a count of the rest that links to its entry; declared relations always show."""
+    k = graph.CO_MENTIONS_SHOWN
+    others = [f"e{i:02d}" for i in range(k + 4)]
+    ents = (Entity("hub", "Hub", "person", "H.", related=("e00",)),) + tuple(
+        Entity(o, o.upper(), "concept", "x.") for o in others)
+    content = Content(Site("t"), Overview("t", "", (), "", None), (), (), ents)
+    co = {"hub": [(o, 20 - i) for i, o in enumerate(others)]}
+    for i, o in enumerate(others):
+        co[o] = [("hub", 20 - i)]
+    refs = xref.XRef(mentions={}, annotations={}, related={"hub": ["e00"], "e00": ["hub"]}, co_mentioned=co)
+    edges = graph.edges_of(content, refs)
+    shown = graph.shown_edges(edges)
+    assert len(edges) == k + 4
+    # e00 is related (always shown); the co-mentions e01..e08 are the hub's strongest; but each
+    # other entity has the hub as its only co-mention, so every edge is among one end's strongest.
+    assert set(shown) == set(edges)
+    # Another hub with many co-mentions of its own among the same entities: the weakest drop out.
+    co2 = {"hub": [(o, 20 - i) for i, o in enumerate(others)]}
+    for o in others:
+        co2[o] = [("hub", 1)] + [(x, 50) for x in others if x != o]
+    refs2 = xref.XRef(mentions={}, annotations={}, related={"hub": ["e00"], "e00": ["hub"]}, co_mentioned=co2)
+    shown2 = graph.shown_edges(graph.edges_of(content, refs2))
+    hub = [e for e in shown2 if "hub" in (e.a, e.b)]
+    assert {e.b if e.a == "hub" else e.a for e in hub} == set(others[:k + 1])  # e00 related, then the k strongest
+
+    class Builder:  # what graph.page reads of the render builder
+        cache = None
+
+        def __init__(self):
+            self.content, self.xref = content, refs2
+
+        def entity_link(self, eid):
+            return next(e for e in ents if e.id == eid)
+    view = graph.page(Builder()).view
+    items = {e.id: (links, more) for g in view["groups"] for e, links, more in g.items}
+    links, more = items["hub"]
+    assert len(links) == k + 1 and more == len(others) - 1 - k
 
 
 def test_graph_labels_wrap_long_names():

@@ -382,9 +382,29 @@ _json_values = st.recursive(
 @settings(max_examples=300, deadline=None)
 @given(_json_values)
 def test_dumps_writes_what_json_dumps_writes(value):
+    """The same JSON value as json.dumps writes (compared compactly, so that NaN compares too)."""
     from site_builder import webannotation
 
-    assert webannotation.dumps(value) == (json.dumps(value, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    def compact(v):
+        return json.dumps(v, ensure_ascii=False, separators=(",", ":"))
+
+    text = webannotation.dumps(value).decode("utf-8")
+    assert text.endswith("\n")
+    assert compact(json.loads(text)) == compact(json.loads(json.dumps(value)))
+
+
+def test_dumps_writes_one_annotation_a_line():
+    """The collection and its page are indented; each annotation is compact on a line of its own."""
+    from site_builder import webannotation
+
+    value = {"type": "AnnotationCollection", "first": {"type": "AnnotationPage", "items": [
+        {"id": "#a1", "body": [{"value": "x y"}], "target": {"selector": [{"start": 0, "end": 3}]}},
+        {"id": "#a2", "body": [], "target": "urn:x"}]}, "last": "#p1"}
+    lines = webannotation.dumps(value).decode("utf-8").splitlines()
+    assert '      {"id":"#a1","body":[{"value":"x y"}],"target":{"selector":[{"start":0,"end":3}]}},' in lines
+    assert '      {"id":"#a2","body":[],"target":"urn:x"}' in lines
+    assert '  "first": {' in lines and '    "items": [' in lines
+    assert json.loads("\n".join(lines)) == value
 
 
 def test_dumps_leaves_other_values_to_json():

@@ -154,6 +154,33 @@ def test_under_a_sub_path_over_http(reader_browser, sharded):
         server.shutdown()
 
 
+def test_entity_popover_under_a_sub_path_over_http(reader_browser, sharded):
+    """Mention links carry no data-entity: the reader derives the entity from the href, under a
+    sub-path over http too."""
+    files, site = sharded
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site.parent)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    ctx = open_context(reader_browser, 1280, 800)
+    try:
+        page = ctx.new_page()
+        errors = watch(page)
+        page.goto(f"http://127.0.0.1:{server.server_address[1]}/briefing/documents/doc-00000.html")
+        link = page.locator("main a.mention").first
+        assert link.get_attribute("data-entity") is None
+        eid = link.get_attribute("href").removeprefix("../glossary/").removesuffix(".html")
+        text = files[urls.ENTITIES_JS].decode("utf-8")
+        name = json.loads(text[text.index("=") + 1:].rstrip().rstrip(";"))[eid][0]
+        link.hover()
+        pop = page.locator("#sb-popover")
+        pop.wait_for(state="visible")
+        assert name in pop.inner_text()
+        assert not [e for e in errors if "404" not in e], errors  # the browser asks for /favicon.ico
+    finally:
+        ctx.close()
+        server.shutdown()
+
+
 def test_the_single_file_holds_every_shard_and_loads_none(reader_browser, sharded, tmp_path):
     files, _ = sharded
     path = tmp_path / "briefing.html"

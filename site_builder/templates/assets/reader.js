@@ -17,6 +17,11 @@
   function initTheme() {
     var btn = doc.querySelector("[data-theme-toggle]");
     if (!btn) return;
+    if (!btn.children.length) {  // the default template leaves the icons to this script (hidden without it)
+      btn.innerHTML = '<svg class="icon-moon" aria-hidden="true" viewBox="0 0 24 24" width="20" height="20"><path d="M20 14.5A8.5 8.5 0 0 1 9.5 4a8.5 8.5 0 1 0 10.5 10.5Z" fill="currentColor"/></svg>' +
+        '<svg class="icon-sun" aria-hidden="true" viewBox="0 0 24 24" width="20" height="20"><circle cx="12" cy="12" r="4.5" fill="currentColor"/><path d="M12 1.5v3M12 19.5v3M1.5 12h3M19.5 12h3M4.6 4.6l2.1 2.1M17.3 17.3l2.1 2.1M4.6 19.4l2.1-2.1M17.3 6.7l2.1-2.1" stroke="currentColor" stroke-width="2" stroke-linecap="round"/></svg>' +
+        '<span class="visually-hidden">Dark theme</span>';
+    }
     var mq = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
     function effective() {
       var t = html.getAttribute("data-theme");

@@ -672,7 +672,42 @@
     return url.href;
   }
 
+  /* The box's form and live region, and the results panel after the header tools, unless the
+     template wrote them (the default one leaves them to this script: they are hidden without it). */
+  function fill(box) {
+    if (box.querySelector("input[type=search]")) return;
+    var page = box.getAttribute("data-page"), panelId = box.getAttribute("data-panel");
+    var form = document.createElement("form");
+    form.className = "search-form";
+    form.setAttribute("role", "search");
+    form.setAttribute("aria-label", "Search the briefing");
+    form.setAttribute("action", page);
+    form.innerHTML = '<label class="visually-hidden" for="search-input">Search documents, annotations and the glossary</label>' +
+      '<svg class="search-icon" aria-hidden="true" viewBox="0 0 24 24" width="18" height="18"><circle cx="10.5" cy="10.5" r="6.5" fill="none" stroke="currentColor" stroke-width="2"/><path d="M15.5 15.5 21 21" stroke="currentColor" stroke-width="2" stroke-linecap="round"/></svg>' +
+      '<input id="search-input" class="search-input" type="search" name="q" placeholder="Search" autocomplete="off" spellcheck="false" aria-keyshortcuts="/">' +
+      '<kbd class="search-key" aria-hidden="true">/</kbd>';
+    form.querySelector("input").setAttribute("aria-controls", panelId);
+    box.appendChild(form);
+    var live = document.createElement("p");
+    live.className = "visually-hidden";
+    live.setAttribute("role", "status");
+    live.setAttribute("aria-live", "polite");
+    live.setAttribute("data-search-live", "");
+    box.appendChild(live);
+    if (document.getElementById(panelId)) return;
+    var panel = document.createElement("div");
+    panel.className = "search-panel";
+    panel.id = panelId;
+    panel.hidden = true;
+    panel.innerHTML = '<p class="search-status" aria-hidden="true"></p><ol class="search-results" aria-label="Search results"></ol>' +
+      '<button type="button" class="search-more" hidden>Show more results</button><a class="search-all" hidden>All results</a>';
+    panel.querySelector(".search-all").setAttribute("href", page);
+    var tools = box.closest(".header-tools") || box;
+    tools.parentNode.insertBefore(panel, tools.nextSibling);
+  }
+
   function ui(box) {
+    fill(box);
     var input = box.querySelector("input[type=search]");
     var panel = document.getElementById(box.getAttribute("data-panel"));
     var status = panel.querySelector(".search-status");
