@@ -20,7 +20,6 @@ import heapq
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
@@ -32,13 +31,12 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
-from . import alignmarks
+from . import alignmarks, plainbody
 from .alignmarks import BodyLayout
+from .markdownlinks import SAFE_LINK_SCHEMES, LinkProblem, LinkRef, check_link, find_links  # noqa: F401 (re-exported)
+from .markdownlinks import find_link_problems as _find_link_problems
 
 BLOCK_SEPARATOR = "\n\n"
-SAFE_LINK_SCHEMES = ("http", "https", "mailto")
-_SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
-_CONTROL_RE = re.compile(r"[\x00-\x20\x7f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,23 +82,6 @@ class Projection:
 
 
 @dataclass(frozen=True, slots=True)
-class LinkProblem:
-    line: int  # 1-based line in the Markdown source
-    col: int
-    url: str
-    message: str
-
-
-@dataclass(frozen=True, slots=True)
-class LinkRef:
-    """A link written in the Markdown source (``[text](url)`` or ``<url>``), with its position."""
-
-    line: int  # 1-based line in the Markdown source
-    col: int
-    url: str
-
-
-@dataclass(frozen=True, slots=True)
 class MarkSpan:
     """An annotation highlight over projection offsets [start, end)."""
 
@@ -135,18 +116,6 @@ class Parsed:
     link_problems: list[LinkProblem]
     links: list[LinkRef] = field(default_factory=list)
     layout: BodyLayout = field(default_factory=BodyLayout)  # top-level blocks and alignment markers
-
-
-def check_link(url: str) -> str | None:
-    """An error message when ``url`` has an unsafe scheme, else None."""
-    cleaned = _CONTROL_RE.sub("", url)
-    m = _SCHEME_RE.match(cleaned)
-    if not m:
-        return None
-    scheme = m.group(1).lower()
-    if scheme in SAFE_LINK_SCHEMES:
-        return None
-    return f"unsafe link scheme '{scheme}:' in '{url}'; allowed: relative links, #fragments, {', '.join(SAFE_LINK_SCHEMES)}"
 
 
 def _highlight(code: str, lang: str, _attrs) -> str:
@@ -283,7 +252,9 @@ class Markdown:
         parsed once per process; positions are relative to the source text.
         """
         hit = self._bodies.get(source)
-        if hit is None:
+        if hit is None and (plain := plainbody.render(source)) is not None:
+            hit = (plain, (), ())  # one simple paragraph: no links (plainbody.py)
+        elif hit is None:
             tokens = self.md.parse(source, {})
             problems = _find_link_problems(tokens, source)
             links = find_links(tokens, source)
@@ -301,62 +272,6 @@ class Markdown:
 
     def link_problems(self, source: str) -> list[LinkProblem]:
         return _find_link_problems(self.md.parse(source, {}), source)
-
-
-def _locator(source: str):
-    lines = source.split("\n")
-    # Where each URL was last found in a block, so a URL written twice gets two positions.
-    after: dict[tuple[int, str], tuple[int, int]] = {}
-
-    def locate(url: str, block: Token) -> tuple[int, int]:
-        first, last = block.map if block.map else (0, 1)
-        # markdown-it percent-encodes the URL it keeps: look for it as written too.
-        for written in dict.fromkeys((url, unquote(url))):
-            ln0, c0 = after.get((first, written), (first, -1))
-            for ln in range(ln0, min(last, len(lines))):
-                col = lines[ln].find(written, c0 + 1 if ln == ln0 else 0)
-                if col >= 0:
-                    after[(first, written)] = (ln, col)
-                    return ln + 1, col + 1
-        return first + 1, 1
-    return locate
-
-
-def find_links(tokens: list[Token], source: str) -> list[LinkRef]:
-    """Every link (not image) in parsed Markdown, in source order, with its line and column."""
-    locate = _locator(source)
-    out: list[LinkRef] = []
-
-    def visit(toks: list[Token], block: Token | None) -> None:
-        for tok in toks:
-            if tok.type == "link_open":
-                url = tok.attrs.get("href") if tok.attrs else None
-                if isinstance(url, str):
-                    line, col = locate(url, block or tok)
-                    out.append(LinkRef(line, col, url))
-            if tok.children:
-                visit(tok.children, tok)
-    visit(tokens, None)
-    return out
-
-
-def _find_link_problems(tokens: list[Token], source: str) -> list[LinkProblem]:
-    problems = []
-    locate = _locator(source)
-
-    def visit(toks: list[Token], block: Token | None) -> None:
-        for tok in toks:
-            for attr in ("href", "src"):
-                url = tok.attrs.get(attr) if tok.attrs else None
-                if isinstance(url, str):
-                    problem = check_link(url)
-                    if problem:
-                        line, col = locate(url, block or tok)
-                        problems.append(LinkProblem(line, col, url, problem))
-            if tok.children:
-                visit(tok.children, tok)
-    visit(tokens, None)
-    return problems
 
 
 # ---------------------------------------------------------------- marks

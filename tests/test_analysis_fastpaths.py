@@ -1,0 +1,126 @@
+"""The faster forms of analysis steps give exactly what the plain forms give (docs/performance.md, analysis-cpu)."""
+
+from __future__ import annotations
+
+import random
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from site_builder import mentions
+from site_builder.mentions import Matcher
+
+from test_mentions import VOCAB, draw_glossary, entity, reference
+
+
+def _with_threshold(threshold: int, entities, text: str):
+    """The matcher's finds when the pattern switches to the look-behind-first form above ``threshold``."""
+    saved = mentions.LOOKBEHIND_FIRST
+    mentions.LOOKBEHIND_FIRST = threshold
+    try:
+        m = Matcher(entities)
+        return [(f.start, f.end, f.entity) for f in m.find(text)], m
+    finally:
+        mentions.LOOKBEHIND_FIRST = saved
+
+
+@settings(max_examples=300, deadline=None)
+@given(words=st.lists(st.sampled_from(VOCAB + ["-x", "«lab»", "中国", "_ai"]), max_size=16),
+       seps=st.lists(st.sampled_from([" ", " ", ", ", "-", "", "\n", "中"]), min_size=16, max_size=16),
+       data=st.data())
+def test_both_pattern_forms_agree_with_the_reference(words, seps, data):
+    text = "".join(w + s for w, s in zip(words, seps))
+    entities = draw_glossary(data, words)
+    first, _ = _with_threshold(-1, entities, text)  # always the look-behind-first form
+    second, _ = _with_threshold(10**6, entities, text)  # always the per-branch form
+    assert first == second == reference(entities, text.replace("\n", " ")), text
+
+
+def test_a_large_glossary_uses_the_look_behind_first_form_and_finds_the_same():
+    rng = random.Random(11)
+    letters = "abcdefghijklmnopqrstuvwxyzé"
+    names = sorted({"".join(rng.choice(letters) for _ in range(rng.randint(2, 7))).capitalize()
+                    + rng.choice(["", " " + rng.choice(letters) * 2]) for _ in range(400)} | {"AI", "CPC", "«X»"})
+    entities = [entity(f"e{i:03d}", n) for i, n in enumerate(names)]
+    words = names + ["the", "an", "said", "ai", "x", "«x»", "中", "-", "_"]
+    text = " ".join(rng.choice(words) + rng.choice(["", "", ",", "中", "s"]) for _ in range(3000))
+    fast, m = _with_threshold(mentions.LOOKBEHIND_FIRST, entities, text)
+    assert m._ci is not None and m._ci.pattern.startswith("(?:(?<!")  # the other branches ride along
+    slow, _ = _with_threshold(10**6, entities, text)
+    assert fast == slow == reference(entities, text)
+    assert len(fast) > 500
+
+
+# ------------------------------------------------ annotation bodies without the parser (plainbody.py)
+
+from pathlib import Path  # noqa: E402
+
+from site_builder import loader, plainbody  # noqa: E402
+from site_builder.diagnostics import Diagnostics  # noqa: E402
+from site_builder.markdown import Markdown  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+MD = Markdown()
+MD_HTML = Markdown(allow_html=True)
+
+PIECES = (list("ab Z9 .,;:!?)(\"'é中-#+=>*_`~[]<&\\|{}^$%@\n1") + [
+    "**", "* ", " *", "1. ", "2) ", "\n\n", "  ", "\t", "\r", "\u00a0", "\u3000", "\x85", "&amp;", "http://x.org",
+    "word", " word", "*word*", "**two words**", " *a b*", "\n- ", "\n# ", "\n> ", "\n===", "\n---", "[^1]", "^[n]",
+    "\n[x]: /u", "[x]", "<b>", "`c`", "~~s~~", "_u_", "\n: d", "\n{align: a}", "\n    code", "\n| a |"])
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=24).map("".join))
+def test_the_fast_path_gives_the_parsers_html_or_declines(body):
+    fast = plainbody.render(body)
+    if fast is not None:
+        assert fast == MD.md.render(body) == MD_HTML.md.render(body), repr(body)
+
+
+WORDS = ["Xi", "said", "the", "AI", "lab", "2025", "é", "中国", "\"quoted\"", "it's", "U.S.", "#3", "x-y", "a:b",
+         "50%", "$5", "@name", "(aside)", "wow!", "why?"]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(WORDS), st.sampled_from(["", "*", "**"]), st.booleans(),
+                          st.sampled_from([" ", " ", " ", ", ", ". ", "\n", ") "])), min_size=1, max_size=12))
+def test_plain_sentences_with_emphasis_take_the_fast_path_with_the_same_html(parts):
+    body = "".join((f"{mark}{w}{mark}" if wrap else w) + sep for w, mark, wrap, sep in parts).strip() + "\n"
+    fast = plainbody.render(body)
+    if fast is not None:
+        assert fast == MD.md.render(body), repr(body)
+    if not any(c in body for c in "*\"#$@(") and body[0].isalnum() and not body[:5].rstrip(".)").isdigit():
+        assert fast is not None, repr(body)  # plain words and punctuation: always taken
+
+
+def test_the_fast_path_takes_typical_bodies():
+    for body in ("Synthetic annotation 3 on document 7, with *emphasis*.",
+                 "This was the Political Bureau's **20th group study session** since October 2022.\n",
+                 "First line of a block scalar,\nand its second line.\n", "Plain."):
+        assert plainbody.render(body) is not None, body
+        assert plainbody.render(body) == MD.md.render(body)
+        html, problems, links = MD.render_with_links(body)
+        assert (html, problems, links) == (MD.md.render(body), [], [])
+
+
+def test_bodies_with_links_or_definitions_still_go_through_the_parser():
+    defines = "See [the report][r].\n\n[r]: https://example.org/report\n"
+    uses = "Also [the report][r]."
+    assert plainbody.render(defines) is None and plainbody.render(uses) is None
+    html, _, links = MD.render_with_links(defines)
+    assert 'href="https://example.org/report"' in html and [x.url for x in links] == ["https://example.org/report"]
+    # One body's link definition never reaches another body.
+    assert "href" not in MD.render_with_links(uses)[0]
+    assert plainbody.render("Unsafe [x](javascript:alert(1)).") is None
+    assert MD.render_with_links("Unsafe [x](javascript:alert(1)).")[1]
+
+
+def test_every_body_of_the_example_and_the_fixture_renders_as_the_parser_renders_it():
+    taken = 0
+    for root in (ROOT, ROOT / "tests" / "fixtures" / "multilingual"):
+        content = loader.load(root, Diagnostics())
+        for af in content.annotation_files:
+            for a in af.annotations:
+                taken += plainbody.render(a.body) is not None
+                assert MD.render_with_links(a.body)[0] == MD.md.render(a.body), a.body
+    assert taken >= 20
