@@ -124,7 +124,13 @@ def _compile(aliases: list[Alias], fold: bool) -> tuple[re.Pattern | None, dict[
         head = f"(?<!{_WORD_CLASS})(?:" + "|".join(body for _, body in word) + ")"
         # (A lone look-behind at the very start is also the fast form for Python's engine:
         # wrapped in a group of its own the same pattern scans at half the speed.)
-        return re.compile((head if not other else "(?:" + "|".join([head, *other]) + ")") + ending), groups
+        if not other:
+            return re.compile(head + ending), groups
+        # Where no word character may start, the other aliases (CJK names, a leading
+        # punctuation mark) are tried only at one of their first characters: one class test,
+        # not one test per branch, at each place in the middle of a word.
+        firsts = "[" + "".join(re.escape(c) for c in sorted(root.children) if not is_word_char(c)) + "]"
+        return re.compile(f"(?:{head}|(?={firsts})(?:" + "|".join(other) + f")){ending}"), groups
     branches = other[:]
     for c, body in word:
         # Few first characters (capitals of acronyms): the literal comes first so the regex
