@@ -387,10 +387,28 @@ class _Overlapping:
         return [spans[i] for i in sorted(i for _, i in live)]
 
 
-def _token(type_: str, content: str = "", meta: dict | None = None) -> Token:
-    t = Token(type_, "", 0)
+_new_token = Token.__new__
+
+
+def _token(type_: str, content: str = "", meta: dict | None = None, tag: str = "", nesting: int = 0,
+           markup: str = "") -> Token:
+    """A Token with every field set as ``Token(type_, tag, nesting)`` sets it, then ``content``,
+    ``meta`` and ``markup``; without the dataclass's ``__init__`` and ``__post_init__``, which cost
+    three times as much (apply_marks makes several tokens for every mention and highlight)."""
+    t = _new_token(Token)
+    t.type = type_
+    t.tag = tag
+    t.nesting = nesting  # type: ignore[assignment]
+    t.attrs = {}
+    t.map = None
+    t.level = 0
+    t.children = None
     t.content = content
+    t.markup = markup
+    t.info = ""
     t.meta = meta or {}
+    t.block = False
+    t.hidden = False
     return t
 
 
@@ -408,6 +426,10 @@ def _split_leaf(child: Token, seg: Segment, marks: list[MarkSpan], mentions: lis
     active_marks, active_mentions = marks, mentions
     if not active_marks and not active_mentions:
         return [child], list(ending)
+    if not active_marks and state[0] is None:  # no highlight here (so no number ends here either)
+        pieces = _mentions_only(child, seg, active_mentions)
+        if pieces is not None:
+            return pieces, []
     waiting = sorted(ending, key=lambda m: (min(m.end, seg.end), m.number))
     cuts = {seg.start, seg.end}
     for m in active_marks:
@@ -435,9 +457,7 @@ def _split_leaf(child: Token, seg: Segment, marks: list[MarkSpan], mentions: lis
             if m.id not in started:
                 started.add(m.id)
                 out.append(_token("hl_anchor", meta={"id": m.id}))
-        piece = Token(child.type, child.tag, child.nesting)
-        piece.content = content[a - seg.start:b - seg.start]
-        piece.markup = child.markup
+        piece = _token(child.type, content[a - seg.start:b - seg.start], None, child.tag, child.nesting, child.markup)
         if covering:
             out.append(_token("hl_open", meta={"ids": [m.id for m in covering], "kinds": [m.kind for m in covering]}))
             out.append(piece)
@@ -453,6 +473,28 @@ def _split_leaf(child: Token, seg: Segment, marks: list[MarkSpan], mentions: lis
                 out.append(_token("ann_ref", meta={"id": m.id, "number": m.number, "kind": m.kind}))
     state[0] = open_mention
     return out, waiting
+
+
+def _mentions_only(child: Token, seg: Segment, mentions: list[MentionSpan]) -> list[Token] | None:
+    """:func:`_split_leaf` for a leaf with mentions and no highlight, when each mention lies
+    inside the leaf (else None): text, then each mention as open, text, close; the same tokens
+    as the general loop makes, without looking for highlights at every cut."""
+    start, end = seg.start, seg.end
+    content, kind, tag, nesting, markup = child.content, child.type, child.tag, child.nesting, child.markup
+    out: list[Token] = []
+    at = start
+    for mn in mentions:
+        if mn.start < at or mn.end > end:
+            return None  # one begins in an earlier leaf or goes on past this one
+        if mn.start > at:
+            out.append(_token(kind, content[at - start:mn.start - start], None, tag, nesting, markup))
+        out.append(_token("mention_open", meta={"href": mn.href, "anchor": mn.anchor, "entity": mn.entity}))
+        out.append(_token(kind, content[mn.start - start:mn.end - start], None, tag, nesting, markup))
+        out.append(_token("mention_close"))
+        at = mn.end
+    if at < end:
+        out.append(_token(kind, content[at - start:], None, tag, nesting, markup))
+    return out
 
 
 _SLUG_DROP_RE = re.compile(r"[^\w\u3400-\u9fff]+")

@@ -124,3 +124,21 @@ def test_every_body_of_the_example_and_the_fixture_renders_as_the_parser_renders
                 taken += plainbody.render(a.body) is not None
                 assert MD.render_with_links(a.body)[0] == MD.md.render(a.body), a.body
     assert taken >= 20
+
+
+# ------------------------------------------------ tokens made without the dataclass __init__ (markdown._token)
+
+def test_tokens_made_directly_equal_tokens_made_by_the_constructor():
+    import dataclasses
+
+    from markdown_it.token import Token
+
+    from site_builder.markdown import _token
+
+    made = _token("text", "piece", {"id": "a1"}, "span", 1, "*")
+    plain = Token("text", "span", 1)
+    plain.content, plain.meta, plain.markup = "piece", {"id": "a1"}, "*"
+    # Every field is set (a field added by a new markdown-it would be missing here and fail).
+    assert {f.name: getattr(made, f.name) for f in dataclasses.fields(Token)} == dataclasses.asdict(plain)
+    assert made == plain and _token("hl_close") == Token("hl_close", "", 0)
+    assert _token("hl_close").meta is not _token("hl_close").meta  # no shared mutable defaults
