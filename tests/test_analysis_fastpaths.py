@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import random
+import re
+import subprocess
+import sys
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from site_builder import mentions
+from site_builder import loader, mentions, plainbody
+from site_builder.diagnostics import Diagnostics
+from site_builder.markdown import Markdown
 from site_builder.mentions import Matcher
 
 from test_mentions import VOCAB, draw_glossary, entity, reference
@@ -53,11 +59,7 @@ def test_a_large_glossary_uses_the_look_behind_first_form_and_finds_the_same():
 
 # ------------------------------------------------ annotation bodies without the parser (plainbody.py)
 
-from pathlib import Path  # noqa: E402
 
-from site_builder import loader, plainbody  # noqa: E402
-from site_builder.diagnostics import Diagnostics  # noqa: E402
-from site_builder.markdown import Markdown  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 MD = Markdown()
@@ -89,7 +91,7 @@ def test_plain_sentences_with_emphasis_take_the_fast_path_with_the_same_html(par
     fast = plainbody.render(body)
     if fast is not None:
         assert fast == MD.md.render(body), repr(body)
-    if not any(c in body for c in "*\"#$@(") and body[0].isalnum() and not body[:5].rstrip(".)").isdigit():
+    if not any(c in body for c in "*\"#$@(") and not any(re.match(r"\W|\d+[.)]", line) for line in body.split("\n")):
         assert fast is not None, repr(body)  # plain words and punctuation: always taken
 
 
@@ -142,3 +144,33 @@ def test_tokens_made_directly_equal_tokens_made_by_the_constructor():
     assert {f.name: getattr(made, f.name) for f in dataclasses.fields(Token)} == dataclasses.asdict(plain)
     assert made == plain and _token("hl_close") == Token("hl_close", "", 0)
     assert _token("hl_close").meta is not _token("hl_close").meta  # no shared mutable defaults
+
+
+def _analyse(root: Path):
+    from site_builder import build
+
+    content = loader.load(root, Diagnostics())
+    return [(a.blocks, a.note_html) for a in build.analyse_all(content, Markdown(content.site.allow_raw_html), None, 1)]
+
+
+def test_leaves_with_only_mentions_render_as_the_general_loop_renders_them(monkeypatch, tmp_path):
+    from site_builder import markdown
+
+    calls = []
+    real = markdown._mentions_only
+    def counted(*args):
+        pieces = real(*args)
+        calls.append(pieces is not None)
+        return pieces
+
+    monkeypatch.setattr(markdown, "_mentions_only", counted)
+    generated = tmp_path / "gen"
+    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "generate.py"), str(generated), "--documents", "12"],
+                   check=True, capture_output=True)
+    for root in (ROOT, ROOT / "tests" / "fixtures" / "multilingual", generated):
+        fast = _analyse(root)
+        with monkeypatch.context() as m:
+            m.setattr(markdown, "_mentions_only", lambda *a: None)  # every leaf through the general loop
+            general = _analyse(root)
+        assert fast == general
+    assert sum(calls) >= 3  # the generated project has such leaves
