@@ -443,7 +443,20 @@ def _split_leaf(child: Token, seg: Segment, marks: list[MarkSpan], mentions: lis
     mention_at: dict[int, MentionSpan] = {}  # the first mention starting at each offset
     for mn in active_mentions:
         mention_at.setdefault(mn.start, mn)
-    for a, b in zip(points, points[1:]):
+    pairs = list(zip(points, points[1:]))
+    # Past the last highlight's end nothing is highlighted: once no mention is open and no number
+    # waits there, the rest of the leaf is text and mentions only (the same tokens, made faster).
+    last_mark = max((m.end for m in active_marks), default=seg.end)
+    tail = len(pairs) if last_mark >= seg.end else points.index(last_mark)
+    i = 0
+    while i < len(pairs):
+        if i == tail and open_mention is None and not waiting:
+            rest = _mentions_only(child, seg, [mn for mn in active_mentions if mn.end > last_mark], last_mark)
+            if rest is not None:
+                out.extend(rest)
+                break
+        a, b = pairs[i]
+        i += 1
         if open_mention is not None and a >= open_mention.end:
             out.append(_token("mention_close"))
             open_mention = None
@@ -475,14 +488,14 @@ def _split_leaf(child: Token, seg: Segment, marks: list[MarkSpan], mentions: lis
     return out, waiting
 
 
-def _mentions_only(child: Token, seg: Segment, mentions: list[MentionSpan]) -> list[Token] | None:
-    """:func:`_split_leaf` for a leaf with mentions and no highlight, when each mention lies
-    inside the leaf (else None): text, then each mention as open, text, close; the same tokens
-    as the general loop makes, without looking for highlights at every cut."""
+def _mentions_only(child: Token, seg: Segment, mentions: list[MentionSpan], at: int | None = None) -> list[Token] | None:
+    """:func:`_split_leaf` for a leaf (from ``at`` on) with mentions and no highlight, when each
+    mention lies inside that part (else None): text, then each mention as open, text, close; the
+    same tokens as the general loop makes, without looking for highlights at every cut."""
     start, end = seg.start, seg.end
     content, kind, tag, nesting, markup = child.content, child.type, child.tag, child.nesting, child.markup
     out: list[Token] = []
-    at = start
+    at = start if at is None else at
     for mn in mentions:
         if mn.start < at or mn.end > end:
             return None  # one begins in an earlier leaf or goes on past this one
