@@ -174,3 +174,20 @@ def test_leaves_with_only_mentions_render_as_the_general_loop_renders_them(monke
             general = _analyse(root)
         assert fast == general
     assert sum(calls) >= 3  # the generated project has such leaves
+
+
+def test_duplicate_keys_are_found_alike_by_the_walk_for_plain_trees_and_for_shared_ones():
+    import yaml
+
+    text = "a: 1\nb:\n  c: 1\n  c: 2\n  d: [{e: 1, e: 2}, x, [{f: 1, f: 1}]]\na: 3\n"
+    node = yaml.compose(text, Loader=loader.YAML_LOADER)
+    found = []
+    for shared in (True, False):
+        diags = Diagnostics()
+        loader._check_duplicate_keys(node, "x.yml", diags, 0, shared=shared)
+        found.append([(d.code, d.pos.line, d.pos.col, d.message) for d in diags.items])
+    assert found[0] == found[1] and len(found[0]) == 4
+    # Through compose_yaml: a text with an anchor takes the shared walk, and still reports each key once.
+    diags = Diagnostics()
+    loader.compose_yaml("base: &b {k: 1, k: 2}\nuse: *b\nother: *b\n", "y.yml", diags)
+    assert [d.code for d in diags.items] == ["duplicate-key"]
