@@ -209,18 +209,24 @@ def compose_yaml(text: str, rel: str, diags: Diagnostics, line_offset: int = 0) 
         return None
     if not yamlcheck.check_tree(nodes[0], rel, diags, line_offset, text):
         return None
-    _check_duplicate_keys(nodes[0], rel, diags, line_offset)
+    _check_duplicate_keys(nodes[0], rel, diags, line_offset, shared="&" in text)
     return nodes[0]
 
 
-def _check_duplicate_keys(node: yaml.Node, rel: str, diags: Diagnostics, line_offset: int) -> None:
+def _check_duplicate_keys(node: yaml.Node, rel: str, diags: Diagnostics, line_offset: int,
+                          shared: bool = True) -> None:
+    """``shared``: the tree may share nodes (the text has an anchor), so each is visited once."""
     stack = [node]
     seen_ids: set[int] = set()
+    scalar = yaml.ScalarNode
     while stack:
         n = stack.pop()
-        if id(n) in seen_ids:
-            continue
-        seen_ids.add(id(n))
+        if isinstance(n, scalar):
+            continue  # no keys
+        if shared:
+            if id(n) in seen_ids:
+                continue
+            seen_ids.add(id(n))
         if isinstance(n, yaml.MappingNode):
             first: dict[str, yaml.Node] = {}
             for k, v in n.value:

@@ -20,7 +20,6 @@ import heapq
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
@@ -32,13 +31,12 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
-from . import alignmarks
+from . import alignmarks, plainbody
 from .alignmarks import BodyLayout
+from .markdownlinks import SAFE_LINK_SCHEMES, LinkProblem, LinkRef, check_link, find_links  # noqa: F401 (re-exported)
+from .markdownlinks import find_link_problems as _find_link_problems
 
 BLOCK_SEPARATOR = "\n\n"
-SAFE_LINK_SCHEMES = ("http", "https", "mailto")
-_SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
-_CONTROL_RE = re.compile(r"[\x00-\x20\x7f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,23 +82,6 @@ class Projection:
 
 
 @dataclass(frozen=True, slots=True)
-class LinkProblem:
-    line: int  # 1-based line in the Markdown source
-    col: int
-    url: str
-    message: str
-
-
-@dataclass(frozen=True, slots=True)
-class LinkRef:
-    """A link written in the Markdown source (``[text](url)`` or ``<url>``), with its position."""
-
-    line: int  # 1-based line in the Markdown source
-    col: int
-    url: str
-
-
-@dataclass(frozen=True, slots=True)
 class MarkSpan:
     """An annotation highlight over projection offsets [start, end)."""
 
@@ -135,18 +116,6 @@ class Parsed:
     link_problems: list[LinkProblem]
     links: list[LinkRef] = field(default_factory=list)
     layout: BodyLayout = field(default_factory=BodyLayout)  # top-level blocks and alignment markers
-
-
-def check_link(url: str) -> str | None:
-    """An error message when ``url`` has an unsafe scheme, else None."""
-    cleaned = _CONTROL_RE.sub("", url)
-    m = _SCHEME_RE.match(cleaned)
-    if not m:
-        return None
-    scheme = m.group(1).lower()
-    if scheme in SAFE_LINK_SCHEMES:
-        return None
-    return f"unsafe link scheme '{scheme}:' in '{url}'; allowed: relative links, #fragments, {', '.join(SAFE_LINK_SCHEMES)}"
 
 
 def _highlight(code: str, lang: str, _attrs) -> str:
@@ -283,7 +252,9 @@ class Markdown:
         parsed once per process; positions are relative to the source text.
         """
         hit = self._bodies.get(source)
-        if hit is None:
+        if hit is None and (plain := plainbody.render(source)) is not None:
+            hit = (plain, (), ())  # one simple paragraph: no links (plainbody.py)
+        elif hit is None:
             tokens = self.md.parse(source, {})
             problems = _find_link_problems(tokens, source)
             links = find_links(tokens, source)
@@ -301,62 +272,6 @@ class Markdown:
 
     def link_problems(self, source: str) -> list[LinkProblem]:
         return _find_link_problems(self.md.parse(source, {}), source)
-
-
-def _locator(source: str):
-    lines = source.split("\n")
-    # Where each URL was last found in a block, so a URL written twice gets two positions.
-    after: dict[tuple[int, str], tuple[int, int]] = {}
-
-    def locate(url: str, block: Token) -> tuple[int, int]:
-        first, last = block.map if block.map else (0, 1)
-        # markdown-it percent-encodes the URL it keeps: look for it as written too.
-        for written in dict.fromkeys((url, unquote(url))):
-            ln0, c0 = after.get((first, written), (first, -1))
-            for ln in range(ln0, min(last, len(lines))):
-                col = lines[ln].find(written, c0 + 1 if ln == ln0 else 0)
-                if col >= 0:
-                    after[(first, written)] = (ln, col)
-                    return ln + 1, col + 1
-        return first + 1, 1
-    return locate
-
-
-def find_links(tokens: list[Token], source: str) -> list[LinkRef]:
-    """Every link (not image) in parsed Markdown, in source order, with its line and column."""
-    locate = _locator(source)
-    out: list[LinkRef] = []
-
-    def visit(toks: list[Token], block: Token | None) -> None:
-        for tok in toks:
-            if tok.type == "link_open":
-                url = tok.attrs.get("href") if tok.attrs else None
-                if isinstance(url, str):
-                    line, col = locate(url, block or tok)
-                    out.append(LinkRef(line, col, url))
-            if tok.children:
-                visit(tok.children, tok)
-    visit(tokens, None)
-    return out
-
-
-def _find_link_problems(tokens: list[Token], source: str) -> list[LinkProblem]:
-    problems = []
-    locate = _locator(source)
-
-    def visit(toks: list[Token], block: Token | None) -> None:
-        for tok in toks:
-            for attr in ("href", "src"):
-                url = tok.attrs.get(attr) if tok.attrs else None
-                if isinstance(url, str):
-                    problem = check_link(url)
-                    if problem:
-                        line, col = locate(url, block or tok)
-                        problems.append(LinkProblem(line, col, url, problem))
-            if tok.children:
-                visit(tok.children, tok)
-    visit(tokens, None)
-    return problems
 
 
 # ---------------------------------------------------------------- marks
@@ -472,10 +387,28 @@ class _Overlapping:
         return [spans[i] for i in sorted(i for _, i in live)]
 
 
-def _token(type_: str, content: str = "", meta: dict | None = None) -> Token:
-    t = Token(type_, "", 0)
+_new_token = Token.__new__
+
+
+def _token(type_: str, content: str = "", meta: dict | None = None, tag: str = "", nesting: int = 0,
+           markup: str = "") -> Token:
+    """A Token with every field set as ``Token(type_, tag, nesting)`` sets it, then ``content``,
+    ``meta`` and ``markup``; without the dataclass's ``__init__`` and ``__post_init__``, which cost
+    three times as much (apply_marks makes several tokens for every mention and highlight)."""
+    t = _new_token(Token)
+    t.type = type_
+    t.tag = tag
+    t.nesting = nesting  # type: ignore[assignment]
+    t.attrs = {}
+    t.map = None
+    t.level = 0
+    t.children = None
     t.content = content
+    t.markup = markup
+    t.info = ""
     t.meta = meta or {}
+    t.block = False
+    t.hidden = False
     return t
 
 
@@ -493,6 +426,10 @@ def _split_leaf(child: Token, seg: Segment, marks: list[MarkSpan], mentions: lis
     active_marks, active_mentions = marks, mentions
     if not active_marks and not active_mentions:
         return [child], list(ending)
+    if not active_marks and state[0] is None:  # no highlight here (so no number ends here either)
+        pieces = _mentions_only(child, seg, active_mentions)
+        if pieces is not None:
+            return pieces, []
     waiting = sorted(ending, key=lambda m: (min(m.end, seg.end), m.number))
     cuts = {seg.start, seg.end}
     for m in active_marks:
@@ -506,7 +443,20 @@ def _split_leaf(child: Token, seg: Segment, marks: list[MarkSpan], mentions: lis
     mention_at: dict[int, MentionSpan] = {}  # the first mention starting at each offset
     for mn in active_mentions:
         mention_at.setdefault(mn.start, mn)
-    for a, b in zip(points, points[1:]):
+    pairs = list(zip(points, points[1:]))
+    # Past the last highlight's end nothing is highlighted: once no mention is open and no number
+    # waits there, the rest of the leaf is text and mentions only (the same tokens, made faster).
+    last_mark = max((m.end for m in active_marks), default=seg.end)
+    tail = len(pairs) if last_mark >= seg.end else points.index(last_mark)
+    i = 0
+    while i < len(pairs):
+        if i == tail and open_mention is None and not waiting:
+            rest = _mentions_only(child, seg, [mn for mn in active_mentions if mn.end > last_mark], last_mark)
+            if rest is not None:
+                out.extend(rest)
+                break
+        a, b = pairs[i]
+        i += 1
         if open_mention is not None and a >= open_mention.end:
             out.append(_token("mention_close"))
             open_mention = None
@@ -520,9 +470,7 @@ def _split_leaf(child: Token, seg: Segment, marks: list[MarkSpan], mentions: lis
             if m.id not in started:
                 started.add(m.id)
                 out.append(_token("hl_anchor", meta={"id": m.id}))
-        piece = Token(child.type, child.tag, child.nesting)
-        piece.content = content[a - seg.start:b - seg.start]
-        piece.markup = child.markup
+        piece = _token(child.type, content[a - seg.start:b - seg.start], None, child.tag, child.nesting, child.markup)
         if covering:
             out.append(_token("hl_open", meta={"ids": [m.id for m in covering], "kinds": [m.kind for m in covering]}))
             out.append(piece)
@@ -538,6 +486,28 @@ def _split_leaf(child: Token, seg: Segment, marks: list[MarkSpan], mentions: lis
                 out.append(_token("ann_ref", meta={"id": m.id, "number": m.number, "kind": m.kind}))
     state[0] = open_mention
     return out, waiting
+
+
+def _mentions_only(child: Token, seg: Segment, mentions: list[MentionSpan], at: int | None = None) -> list[Token] | None:
+    """:func:`_split_leaf` for a leaf (from ``at`` on) with mentions and no highlight, when each
+    mention lies inside that part (else None): text, then each mention as open, text, close; the
+    same tokens as the general loop makes, without looking for highlights at every cut."""
+    start, end = seg.start, seg.end
+    content, kind, tag, nesting, markup = child.content, child.type, child.tag, child.nesting, child.markup
+    out: list[Token] = []
+    at = start if at is None else at
+    for mn in mentions:
+        if mn.start < at or mn.end > end:
+            return None  # one begins in an earlier leaf or goes on past this one
+        if mn.start > at:
+            out.append(_token(kind, content[at - start:mn.start - start], None, tag, nesting, markup))
+        out.append(_token("mention_open", meta={"href": mn.href, "anchor": mn.anchor, "entity": mn.entity}))
+        out.append(_token(kind, content[mn.start - start:mn.end - start], None, tag, nesting, markup))
+        out.append(_token("mention_close"))
+        at = mn.end
+    if at < end:
+        out.append(_token(kind, content[at - start:], None, tag, nesting, markup))
+    return out
 
 
 _SLUG_DROP_RE = re.compile(r"[^\w\u3400-\u9fff]+")

@@ -91,7 +91,8 @@ def field_name(path: tuple) -> str:
 
 def is_blank(value: str) -> bool:
     """Nothing a reader could see: only whitespace and invisible format characters (U+200B, U+FEFF ...)."""
-    return all(c.isspace() or unicodedata.category(c) == "Cf" for c in value)
+    # (Most values begin with a letter or digit, which is neither.)
+    return not value[:1].isalnum() and all(c.isspace() or unicodedata.category(c) == "Cf" for c in value)
 
 
 # Invisible characters a name cannot need: a name holding one never matches the text as typed.
@@ -182,7 +183,7 @@ class Str(Spec):
         if _is_null(node):
             return None
         value = node.value
-        if is_blank(value) and (self.nonblank or self.pattern is not None):
+        if (self.nonblank or self.pattern is not None) and is_blank(value):
             ctx.diags.error("empty-value", ctx.pos(node),
                             f"{field_name(path)} is empty or holds only whitespace or invisible characters")
             return MISSING
