@@ -44,6 +44,7 @@ Importing them back (``import-annotations``) is :mod:`site_builder.annotation_im
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from typing import Any, Iterable
@@ -75,6 +76,7 @@ VERDICT_LABELS = {
 URN_NAMESPACE = uuid.UUID("6f0c1d0e-5b1a-5e8e-9a53-2b7d4c1f0a11")
 
 
+@functools.lru_cache(maxsize=65536)
 def collection_path(slug: str) -> OutPath:
     """Where a document's annotation collection is written: ``annotations/<slug>.jsonld``."""
     return OutPath(f"annotations/{slug}.jsonld")

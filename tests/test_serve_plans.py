@@ -121,3 +121,39 @@ def test_every_kind_of_edit_with_kept_plans_equals_a_clean_build(tmp_path):
             assert result.later is not None, label  # left as it was: the next build must see to it
     final = compile_site(tmp_path, cache=cache, workers=1)
     assert final.files == compile_site(tmp_path).files
+
+
+def test_an_edit_reports_and_clears_the_site_wide_checks_as_a_clean_build_does(tmp_path):
+    generate(tmp_path, 6, words=200, entities=20, per_doc=2)
+    docs = sorted((tmp_path / "content/documents").glob("*.md"))
+    anns = tmp_path / "content/annotations"
+    ann = anns / f"{docs[1].stem}.yml"
+    lonely = tmp_path / "content/glossary/zz-lonely-lab.yml"
+    counterpart = "\n    counterpart:\n      quote: {exact: \"Item\"}\n"
+    edits = [
+        ("an entity nobody names", lambda: lonely.write_text(
+            "name: Zyxwv Lonely Lab\ntype: company\nsummary: Made by the test.\n", encoding="utf-8"), ["entity-unused"]),
+        ("a document names it", lambda: _append(docs[2], "Zyxwv Lonely Lab spoke."), []),
+        ("and a second one", lambda: _append(docs[4], "Zyxwv Lonely Lab again."), []),
+        ("the first no longer does", lambda: _replace(docs[2], "Zyxwv Lonely Lab spoke.", "Nobody spoke."), []),
+        ("the second that names it is deleted", lambda: (docs[4].unlink(), (anns / f"{docs[4].stem}.yml").unlink()),
+         ["entity-unused"]),
+        ("a counterpart without an original", lambda: ann.write_text(
+            ann.read_text(encoding="utf-8").rstrip() + counterpart, encoding="utf-8"),
+         ["counterpart-without-original", "entity-unused"]),
+        ("taken out again", lambda: ann.write_text(
+            ann.read_text(encoding="utf-8").replace(counterpart.rstrip() + "\n", "\n"), encoding="utf-8"),
+         ["entity-unused"]),
+        ("a translation of nothing", lambda: _replace(docs[3], "title:", "translation_of: nowhere\ntitle:"),
+         ["entity-unused", "translation-unknown"]),
+        ("fixed", lambda: _replace(docs[3], "translation_of: nowhere\n", ""), ["entity-unused"]),
+    ]
+    cache = BuildCache()
+    assert compile_site(tmp_path, cache=cache, defer=True, workers=1).ok
+    for label, change, codes in edits:
+        change()
+        result = compile_site(tmp_path, cache=cache, defer=True, workers=1)
+        clean = compile_site(tmp_path)
+        mine = [d.format() for d in result.diagnostics.sorted()]
+        assert mine == [d.format() for d in clean.diagnostics.sorted()], label
+        assert sorted({d.code for d in result.diagnostics.sorted()}) == codes, (label, mine)
