@@ -104,6 +104,10 @@ def test_every_kind_of_edit_with_kept_plans_equals_a_clean_build(tmp_path):
         ("and gets it back", lambda: saved.rename(anns / f"{docs[4].stem}.yml"), True, False),
         ("an entity's summary", lambda: _replace(entity, "summary: ", "summary: Edited. "), True, False),
         ("a plain line", lambda: _append(docs[9], "Nothing named here."), True, True),
+        ("a new document", lambda: (docs[0].parent / "zz-new.md").write_text(
+            f"---\ntitle: New\n---\n\n{names[5]} in a new document.\n", encoding="utf-8"), True, False),
+        ("an edit after it", lambda: _append(docs[6], f"{names[5]} once more."), True, True),
+        ("it is deleted", lambda: (docs[0].parent / "zz-new.md").unlink(), True, False),
     ]
     cache = BuildCache()
     assert compile_site(tmp_path, cache=cache, defer=True, workers=1).ok
