@@ -14,6 +14,7 @@ from pathlib import Path
 
 import yaml
 
+from site_builder import searchshards, webannotation
 from site_builder.build import BuildCache, compile_site
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,7 +54,17 @@ def _served(result, later: bool = True) -> dict:
     return files
 
 
-def _work_of_one_edit(root: Path, n: int) -> dict:
+def _counting(monkeypatch, module, name: str, counts: dict) -> None:
+    real = getattr(module, name)
+
+    def counted(*args, **kwargs):
+        counts[name] = counts.get(name, 0) + 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, counted)
+
+
+def _work_of_one_edit(root: Path, n: int, monkeypatch) -> dict:
     generate(root, n, words=300, entities=60, per_doc=10)
     _age(root)
     cache = BuildCache()
@@ -64,16 +75,24 @@ def _work_of_one_edit(root: Path, n: int) -> dict:
     doc = sorted((root / "content/documents").glob("*.md"))[n // 2]
     _append(doc, "A plain closing line.")
     cache.files.expect({doc.relative_to(root).as_posix()})
-    assert compile_site(root, cache=cache, defer=True, workers=1).ok
-    return {"pages": pages, "planned": cache.render.planned}
+    counts: dict[str, int] = {}
+    with monkeypatch.context() as m:
+        _counting(m, webannotation, "collection", counts)  # a document's W3C annotation collection made
+        _counting(m, searchshards, "Unit", counts)  # a search unit (and its key) made
+        result = compile_site(root, cache=cache, defer=True, workers=1)
+    assert result.ok
+    return {"pages": pages, "planned": cache.render.planned, **counts}
 
 
-def test_an_edit_plans_the_same_few_pages_however_large_the_briefing(tmp_path):
-    small = _work_of_one_edit(tmp_path / "small", 16)
-    large = _work_of_one_edit(tmp_path / "large", 48)
+def test_an_edit_plans_the_same_few_pages_however_large_the_briefing(tmp_path, monkeypatch):
+    small = _work_of_one_edit(tmp_path / "small", 16, monkeypatch)
+    large = _work_of_one_edit(tmp_path / "large", 48, monkeypatch)
     assert large["pages"] > small["pages"] + 60  # a page per document, its annotations page, ...
     # The five index pages, and the edited document's two pages and its two neighbours' (their pager).
     assert small["planned"] == large["planned"] == 5 + 3 * 2, (small, large)
+    # One collection and one search unit: the edited document's (the overview's unit is made every time).
+    assert small["collection"] == large["collection"] == 1, (small, large)
+    assert small["Unit"] == large["Unit"] == 2, (small, large)
 
 
 def _names(root: Path) -> list[str]:
