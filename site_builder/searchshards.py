@@ -317,9 +317,10 @@ class Shards:
             if hit is None or len(hit[0]) != len(m) or not all(map(operator.is_, hit[0], m)):
                 hit = keys[i] = (m, views.digest(INDEX_VERSION, self.count, i, [(u.name, u.key) for u in m]))
             self.keys.append(hit[1])
-        live = {u.name for u in all_units}
-        for name in [n for n in self.unit_memo if n not in live]:
-            del self.unit_memo[name]
+        if len(self.unit_memo) > len(all_units):  # units whose document is gone (a stale one is never used)
+            live = {u.name for u in all_units}
+            for name in [n for n in self.unit_memo if n not in live]:
+                del self.unit_memo[name]
         for i in [i for i in self.group_memo if i >= self.count]:
             del self.group_memo[i]
         for i in [i for i in keys if i >= self.count]:
