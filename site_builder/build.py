@@ -19,6 +19,7 @@ import os
 import signal
 import threading
 import time
+from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,6 +70,7 @@ class BuildCache:
     matcher: tuple[tuple[Alias, ...], Matcher, frozenset[Alias], tuple] | None = None  # ..., the entities
     validation: tuple[tuple, tuple] | None = None  # (inputs, diagnostics) of the cross-checks
     used: dict[str, tuple[object, frozenset[str]]] = field(default_factory=dict)  # slug -> (analysis, entities it names)
+    used_counts: Counter = field(default_factory=Counter)  # entity -> how many of ``used`` name it
     env: tuple[object, dict[str, str], object] | None = None  # (templates folder, sources, environment)
     timings: dict[str, float] = field(default_factory=dict)  # milliseconds per stage of the last build
     links: dict = field(default_factory=dict)  # hand-written links of the overview and glossary, by source
@@ -77,6 +79,7 @@ class BuildCache:
     anchor_file: dict = field(default_factory=dict)  # anchors.lock.json's text and state (anchorstate.load)
     formers: dict = field(default_factory=dict)  # slug -> its records that still apply (anchorstate.formers)
     anchor_records: dict = field(default_factory=dict)  # slug -> its records after the build (anchorstate.updated)
+    counterparts: dict = field(default_factory=dict)  # slug -> (annotation file, names a counterpart) (translation.check)
 
 
 class Stats(NamedTuple):
@@ -169,7 +172,7 @@ def compile_site(root: Path, *, strict: bool = False, cache: BuildCache | None =
     env = _environment(root, cache)  # its templates write ids that links may point to
     _check_links(env, content, md, analyses, diags, cache)
     _warn_unused(content, analyses, diags, cache)
-    translation.check(content, analyses, diags)
+    translation.check(content, analyses, diags, cache.counterparts if cache is not None else None)
     diags.extend(publish.diagnostics(content, existing=diags.items, publishing=publishing))
     lap("analyse")
 
@@ -278,19 +281,23 @@ def _same_objects(a, b) -> bool:
 
 def _warn_unused(content, analyses: list[xref.DocumentAnalysis], diags: Diagnostics,
                  cache: BuildCache | None = None) -> None:
-    used: set[str] = set()
-    memo = cache.used if cache is not None else {}
-    fresh = {}
+    # Per document, the entities it names (kept with its analysis); over all, how many documents name each,
+    # updated by the documents whose analysis is new since the last build.
+    docs = cache.used if cache is not None else {}
+    counts = cache.used_counts if cache is not None else Counter()
     for an in analyses:
-        hit = memo.get(an.doc.slug)
+        hit = docs.get(an.doc.slug)
         if hit is not None and hit[0] is an:
-            names = hit[1]
-        else:
-            names = frozenset(m.entity for m in an.mentions).union(*(a.entities for a in an.annotations))
-        fresh[an.doc.slug] = (an, names)
-        used.update(names)
-    if cache is not None:
-        cache.used = fresh
+            continue
+        if hit is not None:
+            counts.subtract(hit[1])
+        names = frozenset(m.entity for m in an.mentions).union(*(a.entities for a in an.annotations))
+        docs[an.doc.slug] = (an, names)
+        counts.update(names)
+    if len(docs) != len(analyses):  # documents deleted or renamed
+        for slug in set(docs) - {an.doc.slug for an in analyses}:
+            counts.subtract(docs.pop(slug)[1])
+    used = {e for e, n in counts.items() if n > 0}
     known = {e.id for e in content.entities}
     for e in content.entities:
         for r in e.related:

@@ -39,8 +39,11 @@ def outputs(builder: pageviews.ViewBuilder, env: jinja2.Environment, site: views
     memo = getattr(builder.cache, "search", None)
     if memo is None:  # a cache pickled before the memo existed
         memo = builder.cache.search = {}
+    kept = memo.get("unit_inputs")
+    if not isinstance(kept, searchshards.Transient):
+        kept = memo["unit_inputs"] = searchshards.Transient()
     units = searchshards.units(content, builder.analyses, [str(p.token) for p in builder.parts],
-                               _strings_digest(memo.setdefault("digests", {})))
+                               _strings_digest(memo.setdefault("digests", {})), kept)
     out.extend(searchshards.Shards(content, units, memo).outputs())
     if templating.has_template(env, "graph.html"):
         def make_graph() -> dict[OutPath, bytes]:

@@ -78,6 +78,15 @@ class RenderCache:
         self.index_inputs: dict[str, tuple[tuple, str]] = {}  # home, glossary, annotation index
         self.page_keys: dict[OutPath, tuple[tuple, str]] = {}  # render.render_all's cache key per page
         self.digests = 0  # page input digests computed by the last build (tests count them)
+        # The last build's pages by part of the site (``planindex.PlanIndex``), so that the next plans
+        # only the pages of what changed; None after a build that did not end, and never pickled.
+        self.plan_index = None
+        self.planned = 0  # page plans made by the last build (tests count them)
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state["plan_index"] = None
+        return state
 
 
 
@@ -138,9 +147,12 @@ class ViewBuilder:
         slugs = tuple(docs)
         # Gather each entity's state over all documents, or, when the same documents
         # are there, update the last one by the documents whose parts were replaced.
+        # ``replaced``: the documents whose parts are new since the last build (None: a different set of documents).
+        self.replaced: list[str] | None = None
         if slugs == cache.slugs and cache.entity_states:
-            states = self._update_states(cache.entity_states, [(old.get(slug), p) for slug, p in docs.items()
-                                                               if p is not old.get(slug)])
+            pairs = [(old.get(slug), p) for slug, p in docs.items() if p is not old.get(slug)]
+            self.replaced = [p.an.doc.slug for _, p in pairs]
+            states = self._update_states(cache.entity_states, pairs)
         else:
             states = self._gather(self.entities)
         cache.docs, cache.slugs, cache.entity_states = docs, slugs, states
@@ -193,14 +205,30 @@ class ViewBuilder:
 
     def plans(self) -> list[PagePlan]:
         """Every page of the site, planned (views not built yet), sorted by path."""
-        plans = [self._home_plan(), self._glossary_plan(), self._annotations_plan(), self._not_found_plan(),
-                 self._search_plan()]
-        plans.extend(self._document_plan(p, at) for at, p in enumerate(self.parts))
-        plans.extend(self._annotations_document_plan(p) for p in self.parts if p.notes or p.orphans)
-        plans.extend(plan for e in self.entities.values() for plan in self._entity_plans(e))
+        plans = self.index_plans()
+        plans.extend(plan for at in range(len(self.parts)) for plan in self.document_plans(at))
+        plans.extend(plan for eid in self.entities for plan in self.entity_plans(eid))
         for gone in set(self.cache.entity_inputs) - set(self.entities):
             del self.cache.entity_inputs[gone]
         return sorted(plans, key=lambda p: p.path)
+
+    # The plans of one part of the site (``planindex`` replaces only those of what an edit changed).
+
+    def index_plans(self) -> list[PagePlan]:
+        """The pages every build plans again: home, glossary, annotation index, 404 and search."""
+        return [self._home_plan(), self._glossary_plan(), self._annotations_plan(), self._not_found_plan(),
+                self._search_plan()]
+
+    def document_plans(self, at: int) -> list[PagePlan]:
+        """The pages of the ``at``-th document: its page and, when it has notes or orphans, its annotations page."""
+        p = self.parts[at]
+        if p.notes or p.orphans:
+            return [self._document_plan(p, at), self._annotations_document_plan(p)]
+        return [self._document_plan(p, at)]
+
+    def entity_plans(self, eid: str) -> list[PagePlan]:
+        """The pages of entity ``eid`` (see ``_entity_plans``)."""
+        return self._entity_plans(self.entities[eid])
 
     def pages(self) -> list[Page]:
         return [plan.build() for plan in self.plans()]

@@ -20,6 +20,7 @@ site's address is known: see :func:`base_url`.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import xml.etree.ElementTree as ET
@@ -512,11 +513,26 @@ class MetaBuilder:
         self.content = content
         self.site = content.site
         self.environ = environ
-        self.analyses = {an.doc.slug: an for an in analyses}
-        self.entities = {e.id: e for e in content.entities}
+        self._analyses = analyses
         self._md: Markdown | None = None  # made when a page needs it (most rebuilds render one page or none)
-        self.docs_by_path = {urls.document_path(d.slug): d for d in content.documents}
-        self.entities_by_path = {urls.entity_path(e.id): e for e in content.entities}
+
+    # Each lookup is made when a page first needs it (an edit in the live server renders one page or none).
+
+    @functools.cached_property
+    def analyses(self) -> dict:
+        return {an.doc.slug: an for an in self._analyses}
+
+    @functools.cached_property
+    def entities(self) -> dict[str, Entity]:
+        return {e.id: e for e in self.content.entities}
+
+    @functools.cached_property
+    def docs_by_path(self) -> dict[OutPath, Document]:
+        return {urls.document_path(d.slug): d for d in self.content.documents}
+
+    @functools.cached_property
+    def entities_by_path(self) -> dict[OutPath, Entity]:
+        return {urls.entity_path(e.id): e for e in self.content.entities}
 
     @property
     def md(self) -> Markdown:

@@ -17,7 +17,7 @@ from typing import Callable, NamedTuple, Protocol
 
 import jinja2
 
-from . import forkmap, publish, urls
+from . import forkmap, planindex, publish, urls
 from .markdown import Markdown
 from .model import Content
 from .urls import OutPath
@@ -148,14 +148,19 @@ def render_all(content: Content, analyses: list[DocumentAnalysis], xref: XRef | 
     out: dict[OutPath, bytes] = {}
     rendered: list[OutPath] = []
     metas = publish.MetaBuilder(content, analyses)
-    titles: list[tuple[OutPath, str]] = []  # every page and its title, for the social cards
-    plans = builder.plans()
+    # With the last build's plan index (a live server), only the pages an edit may have changed are planned.
+    index, cache.plan_index = cache.plan_index, None  # kept again only if this build runs to its end
+    now = planindex.setting(builder, common, everything, sink)
+    plans = planindex.changes(builder, index, now) if extra_pages is None else None
+    if plans is None:
+        index = None
+        plans, doc_paths, entity_paths = planindex.full(builder)
+    cache.planned = len(plans)
     keys = []
     reuse: list[bool] = []
     todo: list[Callable[[], bytes]] = []
     deferred: list[tuple[PagePlan, str]] = []
     for plan in plans:
-        titles.append((plan.path, plan.title))
         template = templates.get(plan.template, everything)
         before = cache.page_keys.get(plan.path)
         key = page_key(cache, plan.path, (common, template, plan.path, plan.template,
@@ -175,7 +180,12 @@ def render_all(content: Content, analyses: list[DocumentAnalysis], xref: XRef | 
     # The pages to render, in forked workers for a large briefing (see forkmap), in plan order;
     # each goes to the sink as it comes.
     results = forkmap.run(todo, workers)
+    if index is not None:  # every other page as the last build left it
+        out.update(index.pages)
+        titles_by_path = dict(index.titles)
     for plan, key, hit in zip(plans, keys, reuse):
+        if index is not None:
+            titles_by_path[plan.path] = plan.title
         if hit:
             out[plan.path] = sink.reuse(plan.path, cache.pages[plan.path][1])
             continue
@@ -183,7 +193,13 @@ def render_all(content: Content, analyses: list[DocumentAnalysis], xref: XRef | 
         out[plan.path] = kept
         cache.pages[plan.path] = (key, kept)
         rendered.append(plan.path)
-    later = _later_pages(deferred, env, site, metas, cache, sink) if deferred else None
+    if index is not None:
+        index = planindex.settle(index, dict(out), titles_by_path, [plan for plan, _ in deferred])
+    elif extra_pages is None:
+        index = planindex.make(builder, now, plans, dict(out), doc_paths, entity_paths, [plan for plan, _ in deferred])
+    titles: list[tuple[OutPath, str]] = list(index.titles.items()) if index is not None \
+        else [(plan.path, plan.title) for plan in plans]  # every page and its title, for the social cards
+    later = _later_pages(deferred, env, site, metas, cache, sink, index) if deferred else None
     if extra_pages is not None:
         templates_digest = digest(common, everything)
         for page in extra_pages(builder):
@@ -197,13 +213,20 @@ def render_all(content: Content, analyses: list[DocumentAnalysis], xref: XRef | 
             out[page.path] = kept
             cache.pages[page.path] = (key, kept)
             rendered.append(page.path)
-    for stale in set(cache.pages) - set(out):
-        del cache.pages[stale]
-    for stale in set(cache.page_keys) - set(out):
-        del cache.page_keys[stale]
+    if index is None or len(cache.pages) != len(out) or len(cache.page_keys) != len(out):
+        for stale in set(cache.pages) - set(out):
+            del cache.pages[stale]
+        for stale in set(cache.page_keys) - set(out):
+            del cache.page_keys[stale]
     cache.rendered = rendered
-    out.update(static_assets(env, cache))
-    html_pages = [p for p in out if p.path.endswith(".html")] + ([urls.GRAPH] if has_template(env, "graph.html") else [])
+    assets = static_assets(env, cache)
+    out.update(assets)
+    if index is not None:  # the same as below, without a pass over every page
+        html_pages = index.html + [p for p in assets if p.endswith(".html") and p not in index.pages]
+    else:
+        html_pages = [p for p in out if p.path.endswith(".html")]
+    html_pages += [urls.GRAPH] if has_template(env, "graph.html") else []
+    cache.plan_index = index
     # Not deferred: a deleted document's annotation file must go at once.
     out.update(publish.site_files(content, analyses, None, pages=html_pages, env=env, cache=cache.publish))
     if emitters is None:
@@ -252,7 +275,8 @@ def render_all(content: Content, analyses: list[DocumentAnalysis], xref: XRef | 
 
 
 def _later_pages(deferred: list[tuple[PagePlan, str]], env: jinja2.Environment, site: SiteView,
-                 metas: publish.MetaBuilder, cache: RenderCache, sink: Sink) -> Callable[[], dict[OutPath, bytes]]:
+                 metas: publish.MetaBuilder, cache: RenderCache, sink: Sink,
+                 index: "planindex.PlanIndex | None") -> Callable[[], dict[OutPath, bytes]]:
     """Renders the pages ``render_all`` deferred; each enters the render cache under its key.
 
     Until it runs, the render cache keeps each page's previous key, so a build
@@ -265,6 +289,8 @@ def _later_pages(deferred: list[tuple[PagePlan, str]], env: jinja2.Environment, 
             cache.pages[plan.path] = (key, kept)
             cache.rendered.append(plan.path)
             done[plan.path] = kept
+            if index is not None and cache.plan_index is index:  # no build since: its pages are these
+                index.pages[plan.path] = kept
         return done
 
     return later

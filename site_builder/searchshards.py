@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 import sys
 from collections import Counter, defaultdict
 from typing import Callable, NamedTuple
@@ -223,6 +224,13 @@ def group_of(name: str, groups: int) -> int:
     return int.from_bytes(hashlib.blake2b(name.encode("utf-8"), digest_size=8).digest(), "big") % groups
 
 
+class Transient(dict):
+    """A memo of units (which hold functions) that the build cache on disk stores empty."""
+
+    def __reduce__(self):
+        return (Transient, ())
+
+
 class Unit(NamedTuple):
     name: str
     key: str  # digest of everything ``make`` reads
@@ -230,11 +238,13 @@ class Unit(NamedTuple):
 
 
 def units(content: Content, analyses: list[DocumentAnalysis], doc_keys: list[str] | None = None,
-          digest: Callable[..., str] | None = None) -> list[Unit]:
+          digest: Callable[..., str] | None = None, memo: dict | None = None) -> list[Unit]:
     """Every unit in order (overview, documents, entity letters), each with the key of its inputs.
 
     ``doc_keys``: a key per analysis that changes whenever it does (the renderer's
-    tokens); without them a document's key digests its records."""
+    tokens); without them a document's key digests its records.  ``memo`` (with
+    ``doc_keys``; a live server's): each unit is kept with the objects it was made
+    from and taken again while they are the same."""
     digest = digest or views.digest
     made: list[Markdown] = []  # one renderer, made by the first unit whose records are made
 
@@ -246,16 +256,33 @@ def units(content: Content, analyses: list[DocumentAnalysis], doc_keys: list[str
     site_lang = content.site.language
     common = digest(site_lang, content.site.allow_raw_html, INDEX_VERSION)
     out = [Unit("o", digest(common, content.overview), lambda: search.overview_records(content, md()))]
+    kept: dict = memo if memo is not None and doc_keys is not None else {}
+    made_here: dict = {}
     for i, an in enumerate(analyses):
         key = doc_keys[i] if doc_keys is not None else None
+        hit = kept.get(an.doc.slug)
+        if hit is not None and hit[0] is an and hit[1] == common and hit[2] == key:
+            made_here[an.doc.slug] = hit
+            out.append(hit[3])
+            continue
         make = (lambda an=an: search.document_records(an, site_lang))
         out.append(Unit(f"d-{an.doc.slug}", digest(common, key) if key is not None else digest(common, make()), make))
+        made_here[an.doc.slug] = (an, common, key, out[-1])
     by_letter: dict[str, list] = defaultdict(list)
     for e in sorted(content.entities, key=lambda e: e.id):
         by_letter[e.id[:1]].append(e)
     for letter, ents in sorted(by_letter.items()):
+        hit = kept.get(f"e-{letter}")
+        if hit is not None and hit[1] == common and len(hit[0]) == len(ents) and all(map(operator.is_, hit[0], ents)):
+            made_here[f"e-{letter}"] = hit
+            out.append(hit[2])
+            continue
         out.append(Unit(f"e-{letter}", digest(common, tuple(ents)),
                         lambda ents=ents: search.entity_records(ents, site_lang, md())))
+        made_here[f"e-{letter}"] = (tuple(ents), common, out[-1])
+    if kept is memo:
+        memo.clear()
+        memo.update(made_here)
     return out
 
 
@@ -274,16 +301,32 @@ class Shards:
         self.first_lang = content.site.language
         self.count = group_count(len(all_units))
         members: dict[int, list[Unit]] = defaultdict(list)
+        groups: dict[tuple[str, int], int] = self.memo.setdefault("group_of", {})  # (unit, count) -> its group
         for u in all_units:  # units keep their order within a group
-            members[group_of(u.name, self.count)].append(u)
+            g = groups.get((u.name, self.count))
+            if g is None:
+                g = groups[(u.name, self.count)] = group_of(u.name, self.count)
+            members[g].append(u)
         self.members = [members.get(i, []) for i in range(self.count)]
-        self.keys = [views.digest(INDEX_VERSION, self.count, i, [(u.name, u.key) for u in m])
-                     for i, m in enumerate(self.members)]
-        live = {u.name for u in all_units}
-        for name in [n for n in self.unit_memo if n not in live]:
-            del self.unit_memo[name]
+        keys = self.memo.get("group_keys")  # group -> (its units, key)
+        if not isinstance(keys, Transient):
+            keys = self.memo["group_keys"] = Transient()
+        self.keys = []
+        for i, m in enumerate(self.members):
+            hit = keys.get(i)
+            if hit is None or len(hit[0]) != len(m) or not all(map(operator.is_, hit[0], m)):
+                hit = keys[i] = (m, views.digest(INDEX_VERSION, self.count, i, [(u.name, u.key) for u in m]))
+            self.keys.append(hit[1])
+        if len(self.unit_memo) > len(all_units):  # units whose document is gone (a stale one is never used)
+            live = {u.name for u in all_units}
+            for name in [n for n in self.unit_memo if n not in live]:
+                del self.unit_memo[name]
         for i in [i for i in self.group_memo if i >= self.count]:
             del self.group_memo[i]
+        for i in [i for i in keys if i >= self.count]:
+            del keys[i]
+        if len(groups) > 2 * len(all_units) + 1000:  # names of documents since deleted
+            groups.clear()
 
     def unit(self, u: Unit) -> UnitIndex:
         hit = self.unit_memo.get(u.name)

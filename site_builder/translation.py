@@ -80,9 +80,14 @@ def _pairs(content: Content, by_slug: dict[str, DocumentAnalysis]) -> list[tuple
     return out
 
 
-def check(content: Content, analyses: list[DocumentAnalysis], diags: Diagnostics) -> None:
+def check(content: Content, analyses: list[DocumentAnalysis], diags: Diagnostics, memo: dict | None = None) -> None:
     """Every translation_of names another document, which is no translation itself; both align (by order or by
-    their markers); every marker is well formed and used; every counterpart quote anchors once in the original."""
+    their markers); every marker is well formed and used; every counterpart quote anchors once in the original.
+
+    ``memo`` (a live server's): whether each annotation file names a counterpart, kept with the file."""
+    if not any(d.translation_of for d in content.documents) and not any(an.layout.markers for an in analyses) \
+            and not _any_counterpart(content.annotation_files, memo):
+        return  # no pair, no marker and no counterpart: nothing below could report anything
     docs = {d.slug: d for d in content.documents}
     by_slug = {an.doc.slug: an for an in analyses}
     for d in content.documents:
@@ -101,6 +106,24 @@ def check(content: Content, analyses: list[DocumentAnalysis], diags: Diagnostics
                         f"original, translation_of: {original.translation_of}")
     _check_alignment(content, by_slug, diags)
     _check_counterparts(content, docs, by_slug, diags)
+
+
+def _any_counterpart(files, memo: dict | None) -> bool:
+    """Whether any annotation in ``files`` names a counterpart; ``memo``: the answer per file, kept with it."""
+    found = False
+    fresh = {}
+    for af in files:
+        hit = memo.get(af.slug) if memo is not None else None
+        if hit is None or hit[0] is not af:
+            hit = (af, any(a.counterpart is not None for a in af.annotations))
+        fresh[af.slug] = hit
+        found = found or hit[1]
+        if found and memo is None:
+            return True
+    if memo is not None:
+        memo.clear()
+        memo.update(fresh)
+    return found
 
 
 def _report(diags: Diagnostics, problems) -> None:
@@ -292,6 +315,8 @@ def _mark_counterpart(copies: list[str], original: DocumentAnalysis, norm: ancho
 
 def views(content: Content, analyses: list[DocumentAnalysis]) -> dict[str, TranslationView]:
     """The translation view of every document in a pair, by slug (documents in no pair are absent)."""
+    if not any(d.translation_of for d in content.documents):
+        return {}
     docs = {d.slug: d for d in content.documents}
     by_slug = {an.doc.slug: an for an in analyses}
     anns = {af.slug: af.annotations for af in content.annotation_files}

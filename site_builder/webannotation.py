@@ -44,6 +44,7 @@ Importing them back (``import-annotations``) is :mod:`site_builder.annotation_im
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from typing import Any, Iterable
@@ -75,6 +76,7 @@ VERDICT_LABELS = {
 URN_NAMESPACE = uuid.UUID("6f0c1d0e-5b1a-5e8e-9a53-2b7d4c1f0a11")
 
 
+@functools.lru_cache(maxsize=65536)
 def collection_path(slug: str) -> OutPath:
     """Where a document's annotation collection is written: ``annotations/<slug>.jsonld``."""
     return OutPath(f"annotations/{slug}.jsonld")
@@ -329,28 +331,35 @@ def collection_files(content, analyses, *, base: str = "", cache: dict | None = 
     ``cache`` (a dict kept between builds, e.g. by the live server): a document's
     file is reused while its analysis is the very same object (the build cache
     hands back unchanged analyses as they were) and the site settings, base URL
-    and glossary ids are unchanged.
+    and glossary ids are unchanged; the files of the last build are kept in
+    document order and only those of changed documents replaced.
     """
     known = frozenset(e.id for e in content.entities)
     setting = (content.site, base, known)
-    if cache:  # the last build's setting, if equal, so that each document compares it by identity
-        before = next(iter(cache.values()))[1]
-        if before == setting:
-            setting = before
-    out: dict[OutPath, bytes] = {}
-    fresh: dict = {}
+    if cache is None:
+        return {collection_path(an.doc.slug): dumps(collection(content.site, an, base=base, known_entities=known))
+                for an in analyses}
+    if cache.get("setting") != setting:
+        cache.clear()
+    cache["setting"] = setting
+    docs: dict = cache.setdefault("documents", {})  # slug -> (analysis, its file, its path)
+    out: dict[OutPath, bytes] | None = cache.get("files")
+    changed = []
     for an in analyses:
         slug = an.doc.slug
-        hit = cache.get(slug) if cache is not None else None
-        if hit is not None and hit[0] is an and hit[1] is setting:
-            fresh[slug] = hit
-            out[hit[3]] = hit[2]
+        hit = docs.get(slug)
+        if hit is not None and hit[0] is an:
             continue
-        path = hit[3] if hit is not None else collection_path(slug)
-        data = dumps(collection(content.site, an, base=base, known_entities=known))
-        fresh[slug] = (an, setting, data, path)
-        out[path] = data
-    if cache is not None:
-        cache.clear()
-        cache.update(fresh)
-    return out
+        path = hit[2] if hit is not None else collection_path(slug)
+        docs[slug] = (an, dumps(collection(content.site, an, base=base, known_entities=known)), path)
+        changed.append((hit is None, slug))
+    if out is None or len(docs) != len(analyses) or any(new for new, _ in changed):
+        # A document came, went or was renamed: the files again, in document order.
+        for slug in set(docs) - {an.doc.slug for an in analyses}:
+            del docs[slug]
+        out = cache["files"] = {docs[an.doc.slug][2]: docs[an.doc.slug][1] for an in analyses}
+    else:
+        for _, slug in changed:
+            _, data, path = docs[slug]
+            out[path] = data
+    return dict(out)
