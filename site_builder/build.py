@@ -423,6 +423,8 @@ def _analyse_in_pool(todo, n_workers: int, allow_html: bool, entities,
     chunk = max(1, len(todo) // (n_workers * 4))
     # A forked worker inherits the parent's compiled matcher; a fork server's compiles its own.
     inherited = matcher if ctx is None and multiprocessing.get_start_method() == "fork" else None
+    if inherited is not None:
+        forkmap.before_fork()
     pool = ProcessPoolExecutor(n_workers, mp_context=ctx, initializer=_worker_init,
                                initargs=(allow_html, entities, inherited))
     try:

@@ -11,7 +11,7 @@ import threading
 import time
 from pathlib import Path
 
-from . import diskcache, epoch, outputstore, provenance, schema
+from . import diskcache, epoch, outputstore, provenance, schema, writer
 from .build import BuildCache, Compiled, compile_site
 from .console import Console
 from .diagnostics import Diagnostics
@@ -97,7 +97,12 @@ def cmd_build(args) -> int:
         store = None if args.no_cache else diskcache.store(root)
         key = None if args.no_cache else diskcache.source_key(root, args.strict, publishing=args.publish)
         saved = diskcache.load_output(root, key)
-        if saved is not None and store is not None and outputstore.restore(staging, store, saved[1]):
+        untouched = saved is not None and diskcache.output_untouched(root, key, writer.snapshot(out))
+        if untouched:
+            # Nothing changed, and the output folder is still what that build wrote: leave it as it is.
+            result = Compiled(saved[0], dict(saved[1]), ok=True)
+            staging.discard()
+        elif saved is not None and store is not None and outputstore.restore(staging, store, saved[1]):
             # Not one source byte changed since the last build: its output stands.
             result = Compiled(saved[0], dict(saved[1]), ok=True)
         else:
@@ -116,8 +121,10 @@ def cmd_build(args) -> int:
             if cache is not None:
                 diskcache.save_output(root, key if result.ok else None, result.diagnostics, result.files)
                 diskcache.prune_store(root, cache, result.files if result.ok else {})
-        if result.ok:
+        if result.ok and not untouched:
             staging.commit()
+            if store is not None:
+                diskcache.save_stamp(root, key, writer.snapshot(out))
     except OutputError as exc:
         console.error(str(exc))
         return 2

@@ -303,6 +303,37 @@ def load_output(root: Path, key: str | None):
     return saved[1], saved[2]
 
 
+STAMP_PREFIX = "stamp-"
+
+
+def stamp_file(root: Path) -> Path:
+    return root / FOLDER / f"{STAMP_PREFIX}{tool_digest()}{SUFFIX}"
+
+
+def save_stamp(root: Path, key: str | None, snapshot: tuple | None) -> None:
+    """Record that the output folder, as ``snapshot`` (writer.snapshot) shows it, is the build of sources ``key``."""
+    target = stamp_file(root)
+    try:
+        if key is None or snapshot is None:
+            target.unlink(missing_ok=True)
+            return
+        _dump((key, snapshot), target, STAMP_PREFIX)
+    except (OSError, pickle.PicklingError):
+        pass
+
+
+def output_untouched(root: Path, key: str | None, snapshot: tuple | None) -> bool:
+    """Whether the output folder is still exactly what the last build of sources ``key`` wrote."""
+    if key is None or snapshot is None:
+        return False
+    try:
+        with open(stamp_file(root), "rb") as fh:
+            saved = pickle.load(fh)
+    except Exception:  # missing, damaged or partly written: put the output back
+        return False
+    return saved == (key, snapshot)
+
+
 def save_output(root: Path, key: str | None, diagnostics, files) -> None:
     """Keep a successful build's diagnostics and files (records of the files in :func:`store`)
     under the digest of its sources."""

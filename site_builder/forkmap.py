@@ -52,6 +52,20 @@ def collect_young() -> None:
         gc.collect(1)
 
 
+def before_fork() -> None:
+    """Call just before forking workers: with the collector off, put every object made so far out of its reach.
+
+    With the collector off (a one-shot ``build``), every object the parent made
+    sits in the youngest generation, so a worker's first :func:`collect_young`
+    would walk the whole inherited heap and write to each object's header,
+    copying every memory page the fork shared.  Frozen, those objects are left
+    out of the workers' collections (and the parent, collector off, collects
+    nothing anyway).
+    """
+    if not gc.isenabled():
+        gc.freeze()
+
+
 def run(jobs: Sequence[Callable[[], T]], workers: int) -> Iterator[T]:
     """Each job's result, in the order of ``jobs``; in ``workers`` forked processes when that is safe and pays.
 
@@ -71,6 +85,7 @@ def run(jobs: Sequence[Callable[[], T]], workers: int) -> Iterator[T]:
     ranges = iter([(i, min(i + step, len(jobs))) for i in range(0, len(jobs), step)])
     _JOBS = jobs
     held_at_most = 0
+    before_fork()
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=_worker_init)
     try:
         out: deque[tuple[Future, int]] = deque()

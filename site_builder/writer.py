@@ -180,6 +180,35 @@ class Staging:
         self.discard()
 
 
+def snapshot(out: Path) -> tuple | None:
+    """Every entry under the output folder with its type, size, inode and times; None if it cannot be read.
+
+    Two equal snapshots mean that nothing in the folder was written, replaced,
+    added or removed in between: a change of content or metadata always moves
+    a file's ``ctime``, which no tool can set back.  A build with nothing
+    changed compares the folder's snapshot with the one taken after the build
+    that wrote it, and leaves the folder alone when they are equal.
+    """
+    entries: list[tuple] = []
+
+    def walk(folder: str, rel: str) -> None:
+        with os.scandir(folder) as it:
+            found = sorted(it, key=lambda e: e.name)
+        for entry in found:
+            st = entry.stat(follow_symlinks=False)
+            name = f"{rel}{entry.name}"
+            entries.append((name, st.st_mode, st.st_size, st.st_ino, st.st_mtime_ns, st.st_ctime_ns))
+            if entry.is_dir(follow_symlinks=False):
+                walk(entry.path, name + "/")
+
+    try:
+        st = os.stat(out, follow_symlinks=False)
+        walk(str(out), "")
+    except OSError:
+        return None
+    return (str(out.resolve()), st.st_ino, st.st_ctime_ns, tuple(entries))
+
+
 def write_site(root: Path, out: Path, files: dict[OutPath, bytes]) -> None:
     """Replace ``out`` with exactly ``files``; atomic from a reader's point of view."""
     with Staging(root, out) as staging:
