@@ -7,9 +7,7 @@ equal a clean build's.
 
 from __future__ import annotations
 
-import os
 import sys
-import time
 from pathlib import Path
 
 import yaml
@@ -21,14 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from generate import generate  # noqa: E402
-
-
-def _age(root: Path) -> None:
-    old = time.time_ns() - 60_000_000_000
-    for folder, _, files in os.walk(root / "content"):
-        for name in files:
-            os.utime(os.path.join(folder, name), ns=(old, old))
-        os.utime(folder, ns=(old, old))
+from test_serve_edit import _age  # noqa: E402
 
 
 def _append(path: Path, line: str) -> None:
