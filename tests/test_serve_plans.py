@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from generate import generate  # noqa: E402
-from test_serve_edit import _age  # noqa: E402
+from test_serve_edit import _age, _with  # noqa: E402
 
 
 def _append(path: Path, line: str) -> None:
@@ -34,15 +34,7 @@ def _replace(path: Path, old: str, new: str) -> None:
 
 def _served(result, later: bool = True) -> dict:
     """The files as the server has them once the build's later pages and deferred files are in."""
-    files = dict(result.files)
-    if later and result.later is not None:
-        files.update(result.later())
-    for path, data in (result.pending() if result.pending else {}).items():
-        if data is None:
-            files.pop(path, None)
-        else:
-            files[path] = data
-    return files
+    return _with(result, result.later() if later and result.later is not None else {})
 
 
 def _counting(monkeypatch, module, name: str, counts: dict) -> None:

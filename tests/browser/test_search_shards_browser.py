@@ -5,6 +5,7 @@ it has several groups and split keys, as a large briefing has."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import json
@@ -129,56 +130,61 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+@contextlib.contextmanager
+def _serving(site):
+    """The site's parent folder over http, so the site is under the sub-path /<site name>/; yields the port."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site.parent)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+
+
 def test_under_a_sub_path_over_http(reader_browser, sharded):
     files, site = sharded
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site.parent)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    ctx = open_context(reader_browser, 1280, 800)
-    try:
-        page = ctx.new_page()
-        errors = watch(page)
-        requests, missing = [], []
-        page.on("request", lambda r: requests.append(r.url))
-        page.on("response", lambda r: missing.append(r.url) if r.status >= 400 else None)
-        base = f"http://127.0.0.1:{server.server_address[1]}/briefing/"
-        page.goto(base + "search.html?q=" + QUERY)
-        hits = wait_results(page)
-        assert all(h.startswith(base) for h in hits)
-        shard_requests = [u for u in requests if "/assets/search/" in u]
-        assert shard_requests and all(u.startswith(base + "assets/search/") and "?v=" in u for u in shard_requests)
-        assert [u for u in missing if not u.endswith("/favicon.ico")] == []
-        assert not [e for e in errors if "404" not in e], errors
-    finally:
-        ctx.close()
-        server.shutdown()
+    with _serving(site) as port:
+        ctx = open_context(reader_browser, 1280, 800)
+        try:
+            page = ctx.new_page()
+            errors = watch(page)
+            requests, missing = [], []
+            page.on("request", lambda r: requests.append(r.url))
+            page.on("response", lambda r: missing.append(r.url) if r.status >= 400 else None)
+            base = f"http://127.0.0.1:{port}/briefing/"
+            page.goto(base + "search.html?q=" + QUERY)
+            hits = wait_results(page)
+            assert all(h.startswith(base) for h in hits)
+            shard_requests = [u for u in requests if "/assets/search/" in u]
+            assert shard_requests and all(u.startswith(base + "assets/search/") and "?v=" in u for u in shard_requests)
+            assert [u for u in missing if not u.endswith("/favicon.ico")] == []
+            assert not [e for e in errors if "404" not in e], errors
+        finally:
+            ctx.close()
 
 
 def test_entity_popover_under_a_sub_path_over_http(reader_browser, sharded):
     """Mention links carry no data-entity: the reader derives the entity from the href, under a
     sub-path over http too."""
     files, site = sharded
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site.parent)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    ctx = open_context(reader_browser, 1280, 800)
-    try:
-        page = ctx.new_page()
-        errors = watch(page)
-        page.goto(f"http://127.0.0.1:{server.server_address[1]}/briefing/documents/doc-00000.html")
-        link = page.locator("main a.mention").first
-        assert link.get_attribute("data-entity") is None
-        eid = link.get_attribute("href").removeprefix("../glossary/").removesuffix(".html")
-        text = files[urls.ENTITIES_JS].decode("utf-8")
-        name = json.loads(text[text.index("=") + 1:].rstrip().rstrip(";"))[eid][0]
-        link.hover()
-        pop = page.locator("#sb-popover")
-        pop.wait_for(state="visible")
-        assert name in pop.inner_text()
-        assert not [e for e in errors if "404" not in e], errors  # the browser asks for /favicon.ico
-    finally:
-        ctx.close()
-        server.shutdown()
+    with _serving(site) as port:
+        ctx = open_context(reader_browser, 1280, 800)
+        try:
+            page = ctx.new_page()
+            errors = watch(page)
+            page.goto(f"http://127.0.0.1:{port}/briefing/documents/doc-00000.html")
+            link = page.locator("main a.mention").first
+            assert link.get_attribute("data-entity") is None
+            eid = link.get_attribute("href").removeprefix("../glossary/").removesuffix(".html")
+            text = files[urls.ENTITIES_JS].decode("utf-8")
+            name = json.loads(text[text.index("=") + 1:].rstrip().rstrip(";"))[eid][0]
+            link.hover()
+            pop = page.locator("#sb-popover")
+            pop.wait_for(state="visible")
+            assert name in pop.inner_text()
+            assert not [e for e in errors if "404" not in e], errors  # the browser asks for /favicon.ico
+        finally:
+            ctx.close()
 
 
 def test_the_single_file_holds_every_shard_and_loads_none(reader_browser, sharded, tmp_path):
