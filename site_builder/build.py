@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Callable, Iterator, NamedTuple
 
 from . import (
-    anchorstate, emitters, forkmap, links, loader, publish, render, templating, translation, validate, webannotation, xref,
+    analysisfiles, anchorstate, emitters, forkmap, links, loader, publish, render, templating, translation, validate, webannotation, xref,
 )
 from .diagnostics import Diagnostics, Pos
 from .markdown import Markdown
@@ -80,6 +80,15 @@ class BuildCache:
     formers: dict = field(default_factory=dict)  # slug -> its records that still apply (anchorstate.formers)
     anchor_records: dict = field(default_factory=dict)  # slug -> its records after the build (anchorstate.updated)
     counterparts: dict = field(default_factory=dict)  # slug -> (annotation file, names a counterpart) (translation.check)
+    # ``build`` with a cache folder: where each analysis's blocks go (analysisfiles.py); None keeps them in memory.
+    disk: "DiskPlace | None" = None
+
+
+class DiskPlace(NamedTuple):
+    """The folder of the analysis files and the tool's digest, which every file's key covers."""
+
+    folder: Path
+    tool: str
 
 
 class Stats(NamedTuple):
@@ -361,6 +370,10 @@ def analyse_all(content, md: Markdown, cache: BuildCache | None, workers: int | 
             cache.matcher = (alias_list, matcher, aliases, content.entities)
     allow_html = content.site.allow_raw_html
     annotations = {af.slug: af.annotations for af in content.annotation_files}
+    disk = cache.disk if cache is not None else None
+    if disk is not None:
+        analysisfiles.clear()
+        disk_job = (disk.folder, analysisfiles.salt(disk.tool, alias_list, allow_html))
     results: dict[str, xref.DocumentAnalysis] = {}
     entries: dict[str, Analysed] = {}
     todo = []
@@ -377,6 +390,8 @@ def analyse_all(content, md: Markdown, cache: BuildCache | None, workers: int | 
                                            formers[doc.slug])):
             results[doc.slug] = hit.analysis
             entries[doc.slug] = Analysed(doc, anns, aliases, allow_html, formers[doc.slug], hit.analysis)
+            if disk is not None:
+                _register(hit.analysis, disk, doc, anns, formers[doc.slug], allow_html, matcher)
         else:
             todo.append((doc, anns, formers[doc.slug]))
     n_workers = _workers(workers)
@@ -389,14 +404,22 @@ def analyse_all(content, md: Markdown, cache: BuildCache | None, workers: int | 
     tick()
     if n_workers > 1 and len(todo) >= POOL_THRESHOLD:
         # The pool's results first: zip then runs it to its end, which shuts the pool down.
-        for an, (doc, anns, _) in zip(_analyse_in_pool(todo, n_workers, allow_html, content.entities, matcher), todo):
+        pooled = _analyse_in_pool(todo, n_workers, allow_html, content.entities, matcher,
+                                  disk_job if disk is not None else None)
+        for an, (doc, anns, former) in zip(pooled, todo):
             _restore(an, doc, anns)
+            if disk is not None:
+                _register(an, disk, doc, anns, former, allow_html, matcher)
             results[doc.slug] = an
             done += 1
             tick()
     else:
         for doc, anns, former in todo:
-            results[doc.slug] = xref.analyse_document(doc, anns, md, matcher, former)
+            an = xref.analyse_document(doc, anns, md, matcher, former)
+            if disk is not None:
+                _to_disk(an, disk_job, doc, anns, former)
+                _register(an, disk, doc, anns, former, allow_html, matcher)
+            results[doc.slug] = an
             forkmap.collect_young()
             done += 1
             tick()
@@ -413,8 +436,23 @@ def _workers(workers: int | None) -> int:
     return workers if workers is not None else min(os.cpu_count() or 1, 8)
 
 
+def _to_disk(an: xref.DocumentAnalysis, disk_job: tuple[Path, bytes], doc: Document,
+             anns: tuple[Annotation, ...], former: dict) -> None:
+    """Put the analysis's blocks in their file of the cache folder and a handle in their place."""
+    folder, salt = disk_job
+    an.blocks = analysisfiles.store(folder, analysisfiles.key(salt, doc, anns, former), an.blocks)  # type: ignore[assignment]
+
+
+def _register(an: xref.DocumentAnalysis, disk: DiskPlace, doc: Document, anns: tuple[Annotation, ...],
+              former: dict, allow_html: bool, matcher: Matcher) -> None:
+    """Tell analysisfiles how to compute the blocks again if their file cannot be used."""
+    if isinstance(an.blocks, analysisfiles.StoredBlocks):
+        analysisfiles.register(an.blocks, analysisfiles.Inputs(disk.folder, doc, anns, former, allow_html, matcher))
+
+
 def _analyse_in_pool(todo, n_workers: int, allow_html: bool, entities,
-                     matcher: Matcher | None = None) -> Iterator[xref.DocumentAnalysis]:
+                     matcher: Matcher | None = None,
+                     disk_job: tuple[Path, bytes] | None = None) -> Iterator[xref.DocumentAnalysis]:
     # Forking a process that runs other threads (the live server's) can copy a lock
     # held by one of them; a fork server starts workers from a clean process instead.
     ctx = None
@@ -426,7 +464,7 @@ def _analyse_in_pool(todo, n_workers: int, allow_html: bool, entities,
     if inherited is not None:
         forkmap.before_fork()
     pool = ProcessPoolExecutor(n_workers, mp_context=ctx, initializer=_worker_init,
-                               initargs=(allow_html, entities, inherited))
+                               initargs=(allow_html, entities, inherited, disk_job))
     try:
         yield from pool.map(_worker_analyse, todo, chunksize=chunk)  # in order, as they are done
     except BaseException:
@@ -436,10 +474,13 @@ def _analyse_in_pool(todo, n_workers: int, allow_html: bool, entities,
 
 
 _WORKER: tuple[Markdown, Matcher] | None = None
+_WORKER_DISK: tuple[Path, bytes] | None = None  # where the worker writes each analysis's blocks (analysisfiles)
 
 
-def _worker_init(allow_html: bool, entities, matcher: Matcher | None = None) -> None:
-    global _WORKER
+def _worker_init(allow_html: bool, entities, matcher: Matcher | None = None,
+                 disk_job: tuple[Path, bytes] | None = None) -> None:
+    global _WORKER, _WORKER_DISK
+    _WORKER_DISK = disk_job
     # Ctrl-C reaches the whole process group; the parent handles it and stops the pool.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # ``build`` turns it into an interruption; a worker just ends
@@ -449,7 +490,10 @@ def _worker_init(allow_html: bool, entities, matcher: Matcher | None = None) -> 
 def _worker_analyse(job) -> xref.DocumentAnalysis:
     assert _WORKER is not None
     doc, anns, former = job
-    an = _strip(xref.analyse_document(doc, anns, *_WORKER, former), anns)
+    an = xref.analyse_document(doc, anns, *_WORKER, former)
+    if _WORKER_DISK is not None:
+        _to_disk(an, _WORKER_DISK, doc, anns, former)  # the blocks stay on disk; a handle goes back
+    an = _strip(an, anns)
     forkmap.collect_young()  # a forked worker inherits the collector switched off
     return an
 

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from . import diskcache, epoch, outputstore, provenance, schema, writer
-from .build import BuildCache, Compiled, compile_site
+from .build import Compiled, compile_site
 from .console import Console
 from .diagnostics import Diagnostics
 from .targets import Kind, TargetError, check_target, enclosing_projects
@@ -109,7 +109,7 @@ def cmd_build(args) -> int:
             cache = None if args.no_cache else diskcache.load(root)
             fresh = cache is None
             if cache is None and not args.no_cache:
-                cache = BuildCache()
+                cache = diskcache.new(root)
             sink = outputstore.DiskSink(staging, store)
             result = compile_site(root, strict=args.strict, cache=cache, publishing=args.publish,
                                   progress=console.progress, sink=sink)

@@ -33,7 +33,7 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-from . import __version__, anchorstate, atomicfile, outputstore
+from . import __version__, analysisfiles, anchorstate, atomicfile, outputstore
 from .xref import DocumentAnalysis
 
 FOLDER = ".site-builder-cache"
@@ -69,9 +69,21 @@ def cache_file(root: Path) -> Path:
     return root / FOLDER / f"{PREFIX}{tool_digest()}{SUFFIX}"
 
 
+def analyses_folder(root: Path) -> Path:
+    """Where each document's blocks are kept, one file per analysis (see analysisfiles.py)."""
+    return root / FOLDER / analysisfiles.FOLDER
+
+
+def new(root: Path):
+    """An empty build cache for ``root`` that keeps each analysis's blocks in the cache folder."""
+    from .build import BuildCache, DiskPlace
+
+    return BuildCache(disk=DiskPlace(analyses_folder(root), tool_digest()))
+
+
 def load(root: Path):
     """The cache the last build of ``root`` saved, or None (no cache, another tool version, unreadable)."""
-    from .build import BuildCache
+    from .build import BuildCache, DiskPlace
 
     path = cache_file(root)
     try:
@@ -86,6 +98,7 @@ def load(root: Path):
     entries = cache.files.entries
     for rel, entry in entries.items():
         entries[rel] = entry[:5] + (False,)  # re-read and compare every file once
+    cache.disk = DiskPlace(analyses_folder(root), tool_digest())  # this folder, wherever the project was
     return cache
 
 
@@ -112,6 +125,10 @@ def save(root: Path, cache) -> None:
         if not ignore.exists():
             ignore.write_text("# site-builder's build cache: never commit it\n*\n", encoding="utf-8")
         _dump(cache, cache_file(root), PREFIX, write=_dump_parts)
+        # The analysis files that the cache just saved does not refer to go (after the save:
+        # while it failed, the cache file of the last build may still refer to them).
+        analysisfiles.prune(analyses_folder(root), (entry.analysis.blocks.key for entry in cache.analyses.values()
+                                                    if isinstance(entry.analysis.blocks, analysisfiles.StoredBlocks)))
     except (OSError, pickle.PicklingError, TypeError, AttributeError):
         pass  # a cache is an optimisation: the build itself succeeded
     finally:
