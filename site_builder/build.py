@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Callable, Iterator, NamedTuple
 
 from . import (
-    analysisfiles, anchorstate, emitters, forkmap, links, loader, publish, render, templating, translation, validate, webannotation, xref,
+    analysisfiles, anchorstate, emitters, forkmap, links, loader, publish, render, templating, translation, validate,
+    webannotation, xref,
 )
 from .diagnostics import Diagnostics, Pos
 from .markdown import Markdown
@@ -440,7 +441,8 @@ def _to_disk(an: xref.DocumentAnalysis, disk_job: tuple[Path, bytes], doc: Docum
              anns: tuple[Annotation, ...], former: dict) -> None:
     """Put the analysis's blocks in their file of the cache folder and a handle in their place."""
     folder, salt = disk_job
-    an.blocks = analysisfiles.store(folder, analysisfiles.key(salt, doc, anns, former), an.blocks)  # type: ignore[assignment]
+    handle = analysisfiles.store(folder, analysisfiles.key(salt, doc, anns, former), an.blocks)
+    an.blocks = handle  # type: ignore[assignment]
 
 
 def _register(an: xref.DocumentAnalysis, disk: DiskPlace, doc: Document, anns: tuple[Annotation, ...],
