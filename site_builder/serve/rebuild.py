@@ -177,7 +177,12 @@ class Builder:
         try:
             extra = result.later()
         except TemplateProblem as exc:
-            self.alert(f"{exc.pos}: error: {exc.message}")
+            # As a build's own template error: the terminal's diagnostic form and the browser's overlay.
+            # The edited pages are out; the entity pages stay at their last version until a build fixes it.
+            problem = Diagnostics()
+            problem.error("template", exc.pos, exc.message)
+            with self._publish_lock:
+                self.fail_with(problem, "entity pages: ")
             return
         with self._publish_lock:
             self._publish_deferred(dict(extra), started)
