@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Callable, Iterator, NamedTuple
 
 from . import (
-    anchorstate, emitters, forkmap, links, loader, publish, render, templating, translation, validate, webannotation, xref,
+    anchorstate, editscope, emitters, forkmap, links, loader, publish, render, templating, translation, validate,
+    webannotation, xref,
 )
 from .diagnostics import Diagnostics, Pos
 from .markdown import Markdown
@@ -80,6 +81,8 @@ class BuildCache:
     formers: dict = field(default_factory=dict)  # slug -> its records that still apply (anchorstate.formers)
     anchor_records: dict = field(default_factory=dict)  # slug -> its records after the build (anchorstate.updated)
     counterparts: dict = field(default_factory=dict)  # slug -> (annotation file, names a counterpart) (translation.check)
+    frame: "editscope.Frame | None" = None  # the last analysis of every document (editscope), None: none whole
+    scope: "editscope.Scope | None" = None  # the documents the last analysis checked, None: all of them
 
 
 class Stats(NamedTuple):
@@ -163,10 +166,16 @@ def compile_site(root: Path, *, strict: bool = False, cache: BuildCache | None =
     lap("validate")
 
     state = anchorstate.load(root, diags, cache.anchor_file if cache is not None else None)
+    frame = cache.frame if cache is not None else None
     analyses = analyse_all(content, md, cache, workers, state, progress=progress)
-    new_state = anchorstate.updated(state, {af.slug: af.annotations for af in content.annotation_files},
-                                    {an.doc.slug: an.anchors for an in analyses},
-                                    memo=cache.anchor_records if cache is not None else None)
+    new_state = editscope.anchor_state(frame, cache.scope, state, analyses) \
+        if cache is not None else None
+    if new_state is None:
+        new_state = anchorstate.updated(state, {af.slug: af.annotations for af in content.annotation_files},
+                                        {an.doc.slug: an.anchors for an in analyses},
+                                        memo=cache.anchor_records if cache is not None else None)
+    if cache is not None and cache.frame is not None:
+        cache.frame = cache.frame._replace(anchor_state=new_state)
     for an in analyses:
         diags.extend(an.diagnostics)
     env = _environment(root, cache)  # its templates write ids that links may point to
@@ -360,12 +369,21 @@ def analyse_all(content, md: Markdown, cache: BuildCache | None, workers: int | 
         if cache is not None:
             cache.matcher = (alias_list, matcher, aliases, content.entities)
     allow_html = content.site.allow_raw_html
-    annotations = {af.slug: af.annotations for af in content.annotation_files}
+    # The live server: only the documents the edit's files name, when nothing else changed (editscope).
+    frame = cache.frame if cache is not None else None
+    scope = editscope.scope(content, cache.files, frame, aliases, allow_html, state) if cache is not None else None
+    if cache is not None:
+        cache.frame, cache.scope = None, scope  # set again once every document has its analysis
+    if scope is not None:
+        annotations, documents = scope.annotations, scope.documents
+    else:
+        annotations = {af.slug: af.annotations for af in content.annotation_files}
+        documents = list(content.documents)
     results: dict[str, xref.DocumentAnalysis] = {}
-    entries: dict[str, Analysed] = {}
+    entries: dict[str, Analysed] = cache.analyses if cache is not None and scope is not None else {}
     todo = []
     formers: dict[str, dict] = {}
-    for doc in content.documents:
+    for doc in documents:
         anns = annotations.get(doc.slug, ())
         formers[doc.slug] = anchorstate.formers(state or {}, doc.slug, anns, cache.formers if cache is not None else None)
         hit = cache.analyses.get(doc.slug) if cache is not None else None
@@ -405,7 +423,17 @@ def analyse_all(content, md: Markdown, cache: BuildCache | None, workers: int | 
             entries[doc.slug] = Analysed(doc, anns, aliases, allow_html, former, results[doc.slug])
         cache.analysed = [doc.slug for doc, _, _ in todo]
         cache.analyses = entries
-    return [results[doc.slug] for doc in content.documents]
+    if scope is not None and frame is not None:
+        out = editscope.analyses(frame, results)
+        if cache is not None:
+            cache.frame = frame._replace(state=state, analyses=out, anchor_state=None)
+    else:
+        out = [results[doc.slug] for doc in content.documents]
+        if cache is not None:
+            slugs = tuple(doc.slug for doc in content.documents)
+            cache.frame = editscope.Frame(aliases, allow_html, state, slugs, {s: i for i, s in enumerate(slugs)},
+                                          out, None)
+    return out
 
 
 def _workers(workers: int | None) -> int:

@@ -13,8 +13,10 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import yaml
 
@@ -61,6 +63,13 @@ class FileCache:
         self._only: frozenset[str] | None = None
         self._only_under: tuple[str, ...] = ()
         self._complete = False
+        # rel_folder -> _Folder: a folder's files and values as the last load took them (see ``folder``).
+        self.folders: dict[str, _Folder] = {}
+        self._untrusted: set[str] = set()  # files whose entries are not trusted (modified recently)
+        self.looked = 0  # files of a folder taken by the last load (looked up, at least), for tests
+        # Files parsed since the last ``take_touched`` (None: unknown, a folder's listing was made afresh).
+        self.touched: set[str] | None = None
+        self._scan: tuple | None = None  # (refused, diagnostics) of the last symbolic-link scan
 
     def expect(self, changed) -> None:
         """Tell the next load which paths changed since the last one began (a watcher's events), or None.
@@ -93,12 +102,14 @@ class FileCache:
         value = make(sub)
         self.listings[folder] = (sig, now - st.st_mtime_ns > self.RACY_NS, value, tuple(sub.items))
         self.listed += 1
+        self.touched = None  # files came or went: which documents changed is not known from the files parsed
         diags.extend(sub.items)
         return value
 
     def get(self, path: Path, rel: str, diags: Diagnostics, parse, *args):
         """``parse(*args, path, rel, diags)``, or its cached result and diagnostics."""
         self._seen.add(rel)
+        self.looked += 1
         only = self._only
         if only is not None and rel not in only and not rel.startswith(self._only_under):
             hit = self.entries.get(rel)
@@ -121,6 +132,10 @@ class FileCache:
         except OSError:
             return parse(*args, path, rel, diags)
         trusted = now - st.st_mtime_ns > self.RACY_NS
+        if trusted:
+            self._untrusted.discard(rel)
+        else:
+            self._untrusted.add(rel)
         if hit is not None and hit[1] == digest and hit[2] == diags.ignore:
             self.entries[rel] = (sig, digest, hit[2], hit[3], hit[4], trusted)
             diags.extend(hit[4])
@@ -129,13 +144,105 @@ class FileCache:
         value = parse(*args, path, rel, sub)
         self.entries[rel] = (sig, digest, diags.ignore, value, tuple(sub.items), trusted)
         self.parsed.append(rel)
+        if self.touched is not None:
+            self.touched.add(rel)
         diags.extend(sub.items)
         return value
+
+    def folder(self, rel_folder: str, files: list[tuple[str, Path, str]], diags: Diagnostics, parse) -> list:
+        """The values of a folder's ``files`` (``_stem_files``), each ``get(path, rel, diags, parse, slug)``,
+        None left out; their diagnostics go to ``diags`` in the files' order.
+
+        With a hint (see ``expect``) that names neither the folder nor a folder
+        above it, and the folder's listing being the last load's (the same
+        list), only the files the hint names and those not yet trusted are
+        looked at: the work is in proportion to the files reported, not to
+        the files in the folder.
+        """
+        last = self.folders.get(rel_folder)
+        only = self._only
+        if (last is not None and only is not None and last.files is files and last.ignore == diags.ignore
+                and not any(rel_folder == p or rel_folder.startswith(p + "/") for p in only)):
+            prefix = rel_folder + "/"
+            look = {rel for rel in only if rel.startswith(prefix) and rel in last.at}
+            look.update(rel for rel in self._untrusted if rel in last.at)
+            values: list | None = None
+            result: list | None = None
+            diags_changed = False
+            for rel in look:
+                i = last.at[rel]
+                slug, path, _ = files[i]
+                before = last.values[i]
+                had = self.entries.get(rel)
+                sub = Diagnostics(ignore=diags.ignore)
+                value = self.get(path, rel, sub, parse, slug)
+                if value is before:
+                    continue
+                if values is None:
+                    values, result = list(last.values), list(last.result)
+                values[i] = value
+                if result is not None and value is not None and before is not None:
+                    result[last.kept[rel]] = value
+                else:
+                    result = None  # a file that gives a value or stops giving one: kept again below
+                diags_changed = diags_changed or bool(sub.items) or bool(had is not None and had[4])
+            if values is None:
+                diags.extend(last.diagnostics)
+                return last.result
+            # Every file's diagnostics again only when a changed file has some (or had).
+            flat = (tuple(d for _, _, rel in files for d in self.entries[rel][4]) if diags_changed
+                    else last.diagnostics)
+            if result is None:
+                self.folders[rel_folder] = _Folder.of(files, diags.ignore, values, flat)
+            else:
+                self.folders[rel_folder] = last._replace(values=values, result=result, diagnostics=flat)
+            diags.extend(flat)
+            return self.folders[rel_folder].result
+        sub = Diagnostics(ignore=diags.ignore)
+        values = [self.get(path, rel, sub, parse, slug) for slug, path, rel in files]
+        self.folders[rel_folder] = _Folder.of(files, diags.ignore, values, tuple(sub.items))
+        diags.extend(sub.items)
+        return self.folders[rel_folder].result
+
+    def scan(self, root: Path, diags: Diagnostics) -> frozenset[Path]:
+        """:func:`sourcefiles.scan`, or its last result while a hint (``expect``) applies, the last scan
+        refused nothing and no path the hint names is a symbolic link or a folder (a folder moved in
+        may hold links)."""
+        if self._only is not None and self._scan is not None and not self._scan[0]:
+            fresh = False
+            for rel in self._only:
+                try:
+                    st = os.lstat(root / rel)
+                except OSError:
+                    continue  # gone: a link that went refused nothing (the last scan refused nothing)
+                if not stat.S_ISREG(st.st_mode):
+                    fresh = True
+                    break
+            if not fresh:
+                diags.extend(self._scan[1])
+                return self._scan[0]
+        sub = Diagnostics(ignore=diags.ignore)
+        refused = sourcefiles.scan(root, sub)
+        self._scan = (refused, tuple(sub.items))
+        diags.extend(sub.items)
+        return refused
+
+    def current(self, rel_folder: str, rel: str):
+        """The value the last load took for ``rel`` in ``rel_folder`` (None: not listed there, or no value)."""
+        last = self.folders.get(rel_folder)
+        i = last.at.get(rel) if last is not None else None
+        return None if i is None else last.values[i]
+
+    def take_touched(self) -> set[str] | None:
+        """The files parsed since the last call (None: unknown, files came or went); starts afresh."""
+        touched, self.touched = self.touched, set()
+        return touched
 
     def begin(self) -> None:
         self.parsed = []
         self.listed = 0
         self.stats = 0
+        self.looked = 0
         self._seen = set()
         self._only = self._hint if self._complete else None
         self._only_under = tuple(p + "/" for p in self._only) if self._only is not None else ()
@@ -144,8 +251,32 @@ class FileCache:
 
     def end(self) -> None:
         self._complete = True
+        if self._only is not None:
+            return  # a load that took whole folders as they were saw only some files: no sweep
         for rel in set(self.entries) - self._seen:
             del self.entries[rel]
+            self._untrusted.discard(rel)
+
+
+class _Folder(NamedTuple):
+    """A folder's files as one load took them: the listing, each file's value, the values kept."""
+
+    files: list  # the listing (_stem_files), the very object the folder's listing cache returns
+    ignore: frozenset
+    values: list  # each file's value, None for a file that gave none
+    result: list  # the values that are not None
+    diagnostics: tuple  # every file's diagnostics, in the listing's order
+    at: dict  # rel -> index in files
+    kept: dict  # rel -> index in result, for the files that gave a value
+
+    @classmethod
+    def of(cls, files, ignore, values, diagnostics) -> "_Folder":
+        result, kept = [], {}
+        for (_, _, rel), value in zip(files, values):
+            if value is not None:
+                kept[rel] = len(result)
+                result.append(value)
+        return cls(files, ignore, values, result, diagnostics, {rel: i for i, (_, _, rel) in enumerate(files)}, kept)
 
 
 def _cached(cache: FileCache | None, path: Path, rel: str, diags: Diagnostics, parse, *args):
@@ -392,8 +523,11 @@ def _stem_files(folder: Path, suffix: str, rel_folder: str, diags: Diagnostics,
 
 def load_documents(root: Path, diags: Diagnostics, cache: FileCache | None = None,
                    refused: frozenset[Path] = frozenset()) -> list[Document]:
+    files = _stem_files(root / "content" / "documents", ".md", "content/documents", diags, refused, cache)
+    if cache is not None:
+        return cache.folder("content/documents", files, diags, _document)
     docs = []
-    for slug, path, rel in _stem_files(root / "content" / "documents", ".md", "content/documents", diags, refused, cache):
+    for slug, path, rel in files:
         doc = _cached(cache, path, rel, diags, _document, slug)
         if doc is not None:
             docs.append(doc)
@@ -422,8 +556,11 @@ def _document(slug: str, path: Path, rel: str, diags: Diagnostics) -> Document |
 
 def load_annotation_files(root: Path, diags: Diagnostics, cache: FileCache | None = None,
                           refused: frozenset[Path] = frozenset()) -> list[AnnotationFile]:
+    listing = _stem_files(root / "content" / "annotations", ".yml", "content/annotations", diags, refused, cache)
+    if cache is not None:
+        return cache.folder("content/annotations", listing, diags, _annotation_file)
     files = []
-    for slug, path, rel in _stem_files(root / "content" / "annotations", ".yml", "content/annotations", diags, refused, cache):
+    for slug, path, rel in listing:
         af = _cached(cache, path, rel, diags, _annotation_file, slug)
         if af is not None:
             files.append(af)
@@ -510,8 +647,11 @@ def _annotation(value: dict, slug: str, ctx: schema.Ctx, path: tuple) -> Annotat
 
 def load_entities(root: Path, diags: Diagnostics, cache: FileCache | None = None,
                   refused: frozenset[Path] = frozenset()) -> list[Entity]:
+    files = _stem_files(root / "content" / "glossary", ".yml", "content/glossary", diags, refused, cache)
+    if cache is not None:
+        return cache.folder("content/glossary", files, diags, _entity)
     entities = []
-    for eid, path, rel in _stem_files(root / "content" / "glossary", ".yml", "content/glossary", diags, refused, cache):
+    for eid, path, rel in files:
         entity = _cached(cache, path, rel, diags, _entity, eid)
         if entity is not None:
             entities.append(entity)
@@ -550,7 +690,7 @@ def load(root: Path, diags: Diagnostics, cache: FileCache | None = None) -> Cont
         diags.error("missing-file", Pos("content", 1, 1), f"no content/ folder in {root.name or root}: is --root the briefing project?")
         return None
     # Symbolic links out of the project (or in a loop) are reported and never read.
-    refused = sourcefiles.scan(root, diags)
+    refused = sourcefiles.scan(root, diags) if cache is None else cache.scan(root, diags)
     if sourcefiles.is_refused(root / "content", refused):
         return None
     site = load_site(root, diags, cache, refused)

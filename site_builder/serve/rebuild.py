@@ -97,6 +97,16 @@ class Builder:
                 self._burst_start = now
             self._wake.set()
 
+    def lost(self) -> None:
+        """The watcher may have missed events: rebuild, checking every source file."""
+        now = time.monotonic()
+        with self._lock:
+            self._since = None
+            self._last_event = now
+            if self._burst_start is None:
+                self._burst_start = now
+            self._wake.set()
+
     # -- building
 
     def idle(self) -> bool:
