@@ -100,9 +100,12 @@ class FileCache:
         now = time.time_ns()
         sub = Diagnostics(ignore=diags.ignore)
         value = make(sub)
+        if hit is not None and hit[3] == tuple(sub.items) and [f[2] for f in hit[2]] == [f[2] for f in value]:
+            value = hit[2]  # the same files (an editor's atomic save renames one over itself): the same list
+        else:
+            self.touched = None  # files came or went: which documents changed is not known from the files parsed
         self.listings[folder] = (sig, now - st.st_mtime_ns > self.RACY_NS, value, tuple(sub.items))
         self.listed += 1
-        self.touched = None  # files came or went: which documents changed is not known from the files parsed
         diags.extend(sub.items)
         return value
 
