@@ -83,6 +83,7 @@ class BuildCache:
     counterparts: dict = field(default_factory=dict)  # slug -> (annotation file, names a counterpart) (translation.check)
     frame: "editscope.Frame | None" = None  # the last analysis of every document (editscope), None: none whole
     scope: "editscope.Scope | None" = None  # the documents the last analysis checked, None: all of them
+    targets: tuple | None = None  # (what they were made from, links.Targets) of the last link check
 
 
 class Stats(NamedTuple):
@@ -221,13 +222,45 @@ def _check_links(env, content, md: Markdown, analyses: list[xref.DocumentAnalysi
     hand = list(links.content_links(content, md, cache.links if cache is not None else None))
     for an in analyses:
         hand.extend(an.links)
-    files = [urls.ROBOTS, urls.NOJEKYLL] + [webannotation.collection_path(d.slug) for d in content.documents]
-    if content.site.cname:
-        files.append(urls.CNAME)
-    if publish.base_url(content.site):
-        files += [urls.SITEMAP, urls.FEED]
-    memo = cache.link_targets if cache is not None else None
-    links.check(hand, links.site_targets(content, analyses, ids, files, memo), diags)
+    # The live server: the last build's targets, with the documents the analysis checked taken in
+    # (editscope), while the documents, the entities, the templates' ids and the settings are the same.
+    key = _targets_key(content, ids, cache)
+    last = cache.targets if cache is not None else None
+    if cache is not None:
+        cache.targets = None  # until this check ends: the kept targets are changed in place
+    if key is not None and last is not None and cache.scope is not None and _same_key(last[0], key):
+        targets = last[1]
+        targets.refresh(results_of(analyses, cache))
+    else:
+        files = [urls.ROBOTS, urls.NOJEKYLL] + [webannotation.collection_path(d.slug) for d in content.documents]
+        if content.site.cname:
+            files.append(urls.CNAME)
+        if publish.base_url(content.site):
+            files += [urls.SITEMAP, urls.FEED]
+        memo = cache.link_targets if cache is not None else None
+        targets = links.site_targets(content, analyses, ids, files, memo)
+    if cache is not None:
+        cache.targets = (key, targets) if key is not None else None
+    links.check(hand, targets, diags)
+
+
+def _targets_key(content, ids, cache: BuildCache | None) -> tuple | None:
+    """What the link checker's targets are made from besides the analyses (None: no live server's cache)."""
+    if cache is None or cache.frame is None:
+        return None
+    glossary = cache.files.folders.get("content/glossary")
+    return (ids, cache.frame.slugs, glossary.result if glossary is not None else None, content.site.cname,
+            publish.base_url(content.site), content.site.report_page)
+
+
+def _same_key(a: tuple, b: tuple) -> bool:
+    return a[0] is b[0] and a[1] is b[1] and a[2] is b[2] and a[3:] == b[3:]
+
+
+def results_of(analyses, cache: BuildCache) -> list:
+    """The analyses of the documents the last analysis checked (``cache.scope``)."""
+    assert cache.scope is not None and cache.frame is not None
+    return [analyses[cache.frame.at[d.slug]] for d in cache.scope.documents]
 
 
 def _template_texts(env):

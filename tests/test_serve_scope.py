@@ -154,3 +154,43 @@ def test_every_kind_of_reported_edit_equals_a_clean_build(tmp_path):
         if result.ok:
             assert _served(result) == clean.files, label
         assert cache.files.stats <= len(reported) + 2, (label, cache.files.stats)  # and the folders' own files
+
+
+def test_the_link_checker_keeps_its_targets_and_still_finds_every_broken_link(tmp_path, monkeypatch):
+    from site_builder import links
+
+    generate(tmp_path, 8, words=200, entities=20, per_doc=2)
+    docs = sorted((tmp_path / "content/documents").glob("*.md"))
+    rel = lambda p: _rel(tmp_path, p)  # noqa: E731
+    edits = [
+        # (label, change, reported, broken links expected, whether the last targets can be kept)
+        ("a link to another document", lambda: _append(docs[1], f"See [the next one]({docs[2].stem}.html)."),
+         {rel(docs[1])}, 0, True),
+        ("a link to an id that is not there", lambda: _append(docs[2], f"See [it]({docs[3].stem}.html#sec-nowhere)."),
+         {rel(docs[2])}, 1, True),
+        ("the id made on that page", lambda: _append(docs[3], "## Nowhere\n\nA section."), {rel(docs[3])}, 0, True),
+        ("and taken away", lambda: _replace(docs[3], "## Nowhere", "## Somewhere"), {rel(docs[3])}, 1, True),
+        ("a link to its annotations page", lambda: _append(docs[4], f"[Notes](../annotations/documents/{docs[5].stem}.html)."),
+         {rel(docs[4])}, 1, True),
+        ("that document loses its annotations", lambda: (tmp_path / f"content/annotations/{docs[5].stem}.yml").write_text(
+            "annotations: []\n", encoding="utf-8"), {f"content/annotations/{docs[5].stem}.yml"}, 2, True),
+        ("the linked document is deleted", lambda: docs[2].unlink(), {rel(docs[2])}, None, False),
+    ]
+    _age(tmp_path)
+    cache = BuildCache()
+    compile_site(tmp_path, cache=cache, defer=True, workers=1)
+    made = []
+    real = links.site_targets
+    monkeypatch.setattr(links, "site_targets", lambda *a, **k: made.append(1) or real(*a, **k))
+    for label, change, reported, broken, kept in edits:
+        change()
+        _age(tmp_path)
+        cache.files.expect(reported)
+        made.clear()
+        result = compile_site(tmp_path, cache=cache, defer=True, workers=1)
+        assert (not made) == kept, label
+        clean = compile_site(tmp_path)
+        mine = [d.format() for d in result.diagnostics.sorted()]
+        assert mine == [d.format() for d in clean.diagnostics.sorted()], label
+        if broken is not None:
+            assert sum(d.code == links.CODE for d in result.diagnostics.sorted()) == broken, (label, mine)
