@@ -194,3 +194,39 @@ def test_the_link_checker_keeps_its_targets_and_still_finds_every_broken_link(tm
         assert mine == [d.format() for d in clean.diagnostics.sorted()], label
         if broken is not None:
             assert sum(d.code == links.CODE for d in result.diagnostics.sorted()) == broken, (label, mine)
+
+
+def test_lost_events_make_the_next_rebuild_check_every_file(tmp_path):
+    """watchdog reports an overflowed queue as an ``events_lost`` event: the edits it lost are built."""
+    import types
+
+    from site_builder.serve.rebuild import Builder
+    from site_builder.serve.reload import Events
+    from site_builder.serve.watch import Watcher
+
+    generate(tmp_path, 6, words=200, entities=20, per_doc=2)
+    _age(tmp_path)
+    builder = Builder(tmp_path, tmp_path / "output", Events(), log=lambda line: None)
+    watcher = Watcher(tmp_path, builder.notify, builder.lost)
+    builder.start()
+    try:
+        first = builder.build_now(initial=True)
+        builder.publish(first)
+        docs = sorted((tmp_path / "content/documents").glob("*.md"))
+        _append(docs[3], "A first line.")  # the first rebuild checks every file anyway
+        watcher.event(types.SimpleNamespace(event_type="modified", is_directory=False, src_path=str(docs[3])))
+        assert builder.wait_idle(60)
+        _append(docs[1], "A line whose event was lost.")
+        _age(tmp_path)  # it looks old: only a full check finds it
+        _append(docs[2], "A reported line.")
+        watcher.event(types.SimpleNamespace(event_type="modified", is_directory=False, src_path=str(docs[2])))
+        assert builder.wait_idle(60)
+        served = lambda doc: (tmp_path / "output" / f"documents/{doc.stem}.html").read_bytes()  # noqa: E731
+        assert b"A reported line." in served(docs[2])
+        assert b"A line whose event was lost." not in served(docs[1])  # only the reported file was looked at
+        watcher.event(types.SimpleNamespace(event_type="events_lost", is_directory=True, src_path=str(tmp_path)))
+        assert builder.wait_idle(60)
+        assert builder.cache.files.stats > len(docs)  # every file checked
+        assert b"A line whose event was lost." in served(docs[1])
+    finally:
+        builder.stop()
