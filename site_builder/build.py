@@ -81,9 +81,7 @@ class BuildCache:
     formers: dict = field(default_factory=dict)  # slug -> its records that still apply (anchorstate.formers)
     anchor_records: dict = field(default_factory=dict)  # slug -> its records after the build (anchorstate.updated)
     counterparts: dict = field(default_factory=dict)  # slug -> (annotation file, names a counterpart) (translation.check)
-    frame: "editscope.Frame | None" = None  # the last analysis of every document (editscope), None: none whole
-    scope: "editscope.Scope | None" = None  # the documents the last analysis checked, None: all of them
-    targets: tuple | None = None  # (what they were made from, links.Targets) of the last link check
+    edit: "editscope.Kept" = field(default_factory=lambda: editscope.Kept())  # for the next edit; not kept on disk
 
 
 class Stats(NamedTuple):
@@ -167,16 +165,16 @@ def compile_site(root: Path, *, strict: bool = False, cache: BuildCache | None =
     lap("validate")
 
     state = anchorstate.load(root, diags, cache.anchor_file if cache is not None else None)
-    frame = cache.frame if cache is not None else None
+    frame = cache.edit.frame if cache is not None else None
     analyses = analyse_all(content, md, cache, workers, state, progress=progress)
-    new_state = editscope.anchor_state(frame, cache.scope, state, analyses) \
+    new_state = editscope.anchor_state(frame, cache.edit.scope, state, analyses) \
         if cache is not None else None
     if new_state is None:
         new_state = anchorstate.updated(state, {af.slug: af.annotations for af in content.annotation_files},
                                         {an.doc.slug: an.anchors for an in analyses},
                                         memo=cache.anchor_records if cache is not None else None)
-    if cache is not None and cache.frame is not None:
-        cache.frame = cache.frame._replace(anchor_state=new_state)
+    if cache is not None and cache.edit.frame is not None:
+        cache.edit.frame = cache.edit.frame._replace(anchor_state=new_state)
     for an in analyses:
         diags.extend(an.diagnostics)
     env = _environment(root, cache)  # its templates write ids that links may point to
@@ -225,10 +223,10 @@ def _check_links(env, content, md: Markdown, analyses: list[xref.DocumentAnalysi
     # The live server: the last build's targets, with the documents the analysis checked taken in
     # (editscope), while the documents, the entities, the templates' ids and the settings are the same.
     key = _targets_key(content, ids, cache)
-    last = cache.targets if cache is not None else None
+    last = cache.edit.targets if cache is not None else None
     if cache is not None:
-        cache.targets = None  # until this check ends: the kept targets are changed in place
-    if key is not None and last is not None and cache.scope is not None and _same_key(last[0], key):
+        cache.edit.targets = None  # until this check ends: the kept targets are changed in place
+    if key is not None and last is not None and cache.edit.scope is not None and _same_key(last[0], key):
         targets = last[1]
         targets.refresh(results_of(analyses, cache))
     else:
@@ -240,16 +238,16 @@ def _check_links(env, content, md: Markdown, analyses: list[xref.DocumentAnalysi
         memo = cache.link_targets if cache is not None else None
         targets = links.site_targets(content, analyses, ids, files, memo)
     if cache is not None:
-        cache.targets = (key, targets) if key is not None else None
+        cache.edit.targets = (key, targets) if key is not None else None
     links.check(hand, targets, diags)
 
 
 def _targets_key(content, ids, cache: BuildCache | None) -> tuple | None:
     """What the link checker's targets are made from besides the analyses (None: no live server's cache)."""
-    if cache is None or cache.frame is None:
+    if cache is None or cache.edit.frame is None:
         return None
     glossary = cache.files.folders.get("content/glossary")
-    return (ids, cache.frame.slugs, glossary.result if glossary is not None else None, content.site.cname,
+    return (ids, cache.edit.frame.slugs, glossary.result if glossary is not None else None, content.site.cname,
             publish.base_url(content.site), content.site.report_page)
 
 
@@ -258,9 +256,9 @@ def _same_key(a: tuple, b: tuple) -> bool:
 
 
 def results_of(analyses, cache: BuildCache) -> list:
-    """The analyses of the documents the last analysis checked (``cache.scope``)."""
-    assert cache.scope is not None and cache.frame is not None
-    return [analyses[cache.frame.at[d.slug]] for d in cache.scope.documents]
+    """The analyses of the documents the last analysis checked (``cache.edit.scope``)."""
+    assert cache.edit.scope is not None and cache.edit.frame is not None
+    return [analyses[cache.edit.frame.at[d.slug]] for d in cache.edit.scope.documents]
 
 
 def _template_texts(env):
@@ -403,10 +401,10 @@ def analyse_all(content, md: Markdown, cache: BuildCache | None, workers: int | 
             cache.matcher = (alias_list, matcher, aliases, content.entities)
     allow_html = content.site.allow_raw_html
     # The live server: only the documents the edit's files name, when nothing else changed (editscope).
-    frame = cache.frame if cache is not None else None
+    frame = cache.edit.frame if cache is not None else None
     scope = editscope.scope(content, cache.files, frame, aliases, allow_html, state) if cache is not None else None
     if cache is not None:
-        cache.frame, cache.scope = None, scope  # set again once every document has its analysis
+        cache.edit.frame, cache.edit.scope = None, scope  # set again once every document has its analysis
     if scope is not None:
         annotations, documents = scope.annotations, scope.documents
     else:
@@ -459,12 +457,12 @@ def analyse_all(content, md: Markdown, cache: BuildCache | None, workers: int | 
     if scope is not None and frame is not None:
         out = editscope.analyses(frame, results)
         if cache is not None:
-            cache.frame = frame._replace(state=state, analyses=out, anchor_state=None)
+            cache.edit.frame = frame._replace(state=state, analyses=out, anchor_state=None)
     else:
         out = [results[doc.slug] for doc in content.documents]
         if cache is not None:
             slugs = tuple(doc.slug for doc in content.documents)
-            cache.frame = editscope.Frame(aliases, allow_html, state, slugs, {s: i for i, s in enumerate(slugs)},
+            cache.edit.frame = editscope.Frame(aliases, allow_html, state, slugs, {s: i for i, s in enumerate(slugs)},
                                           out, None)
     return out
 

@@ -23,6 +23,23 @@ DOCUMENTS = "content/documents/"
 ANNOTATIONS = "content/annotations/"
 
 
+class Kept:
+    """What a build leaves for the next edit's: the last analysis of every document (``frame``, None: none
+    whole), the documents it checked (``scope``, None: all of them), the link checker's targets and what
+    they were made from (``targets``).  The build cache on disk stores it empty: a new process checks
+    every document once."""
+
+    __slots__ = ("frame", "scope", "targets")
+
+    def __init__(self) -> None:
+        self.frame: Frame | None = None
+        self.scope: Scope | None = None
+        self.targets: tuple | None = None
+
+    def __reduce__(self):
+        return (Kept, ())
+
+
 class Frame(NamedTuple):
     """What the last analysis of every document was made with, and gave (kept in the build cache)."""
 

@@ -56,6 +56,13 @@ class FileCache:
         self.touched: set[str] | None = None
         self._scan: tuple | None = None  # (refused, diagnostics) of the last symbolic-link scan
 
+    def __getstate__(self) -> dict:
+        # On disk (diskcache), the entries and listings only: what a watcher's report relies on is made again.
+        state = dict(self.__dict__)
+        state.update(folders={}, _untrusted=set(), touched=None, _scan=None, _hint=None, _only=None, _only_under=(),
+                     _complete=False)
+        return state
+
     def expect(self, changed) -> None:
         """Tell the next load which paths changed since the last one began (a watcher's events), or None.
 
