@@ -228,7 +228,7 @@ def _check_links(env, content, md: Markdown, analyses: list[xref.DocumentAnalysi
         cache.edit.targets = None  # until this check ends: the kept targets are changed in place
     if key is not None and last is not None and cache.edit.scope is not None and _same_key(last[0], key):
         targets = last[1]
-        targets.refresh(results_of(analyses, cache))
+        targets.refresh(_scoped_results(analyses, cache))
     else:
         files = [urls.ROBOTS, urls.NOJEKYLL] + [webannotation.collection_path(d.slug) for d in content.documents]
         if content.site.cname:
@@ -255,7 +255,7 @@ def _same_key(a: tuple, b: tuple) -> bool:
     return a[0] is b[0] and a[1] is b[1] and a[2] is b[2] and a[3:] == b[3:]
 
 
-def results_of(analyses, cache: BuildCache) -> list:
+def _scoped_results(analyses, cache: BuildCache) -> list:
     """The analyses of the documents the last analysis checked (``cache.edit.scope``)."""
     assert cache.edit.scope is not None and cache.edit.frame is not None
     return [analyses[cache.edit.frame.at[d.slug]] for d in cache.edit.scope.documents]
