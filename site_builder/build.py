@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Callable, Iterator, NamedTuple
 
 from . import (
-    analysisfiles, anchorstate, emitters, forkmap, links, loader, publish, render, templating, translation, validate,
-    webannotation, xref,
+    analysisfiles, anchorstate, editscope, emitters, forkmap, links, loader, publish, render, templating,
+    translation, validate, webannotation, xref,
 )
 from .diagnostics import Diagnostics, Pos
 from .markdown import Markdown
@@ -81,6 +81,7 @@ class BuildCache:
     formers: dict = field(default_factory=dict)  # slug -> its records that still apply (anchorstate.formers)
     anchor_records: dict = field(default_factory=dict)  # slug -> its records after the build (anchorstate.updated)
     counterparts: dict = field(default_factory=dict)  # slug -> (annotation file, names a counterpart) (translation.check)
+    edit: "editscope.Kept" = field(default_factory=lambda: editscope.Kept())  # for the next edit; not kept on disk
     # ``build`` with a cache folder: where each analysis's blocks go (analysisfiles.py); None keeps them in memory.
     disk: "DiskPlace | None" = None
 
@@ -173,10 +174,16 @@ def compile_site(root: Path, *, strict: bool = False, cache: BuildCache | None =
     lap("validate")
 
     state = anchorstate.load(root, diags, cache.anchor_file if cache is not None else None)
+    frame = cache.edit.frame if cache is not None else None
     analyses = analyse_all(content, md, cache, workers, state, progress=progress)
-    new_state = anchorstate.updated(state, {af.slug: af.annotations for af in content.annotation_files},
-                                    {an.doc.slug: an.anchors for an in analyses},
-                                    memo=cache.anchor_records if cache is not None else None)
+    new_state = editscope.anchor_state(frame, cache.edit.scope, state, analyses) \
+        if cache is not None else None
+    if new_state is None:
+        new_state = anchorstate.updated(state, {af.slug: af.annotations for af in content.annotation_files},
+                                        {an.doc.slug: an.anchors for an in analyses},
+                                        memo=cache.anchor_records if cache is not None else None)
+    if cache is not None and cache.edit.frame is not None:
+        cache.edit.frame = cache.edit.frame._replace(anchor_state=new_state)
     for an in analyses:
         diags.extend(an.diagnostics)
     env = _environment(root, cache)  # its templates write ids that links may point to
@@ -222,13 +229,45 @@ def _check_links(env, content, md: Markdown, analyses: list[xref.DocumentAnalysi
     hand = list(links.content_links(content, md, cache.links if cache is not None else None))
     for an in analyses:
         hand.extend(an.links)
-    files = [urls.ROBOTS, urls.NOJEKYLL] + [webannotation.collection_path(d.slug) for d in content.documents]
-    if content.site.cname:
-        files.append(urls.CNAME)
-    if publish.base_url(content.site):
-        files += [urls.SITEMAP, urls.FEED]
-    memo = cache.link_targets if cache is not None else None
-    links.check(hand, links.site_targets(content, analyses, ids, files, memo), diags)
+    # The live server: the last build's targets, with the documents the analysis checked taken in
+    # (editscope), while the documents, the entities, the templates' ids and the settings are the same.
+    key = _targets_key(content, ids, cache)
+    last = cache.edit.targets if cache is not None else None
+    if cache is not None:
+        cache.edit.targets = None  # until this check ends: the kept targets are changed in place
+    if key is not None and last is not None and cache.edit.scope is not None and _same_key(last[0], key):
+        targets = last[1]
+        targets.refresh(_scoped_results(analyses, cache))
+    else:
+        files = [urls.ROBOTS, urls.NOJEKYLL] + [webannotation.collection_path(d.slug) for d in content.documents]
+        if content.site.cname:
+            files.append(urls.CNAME)
+        if publish.base_url(content.site):
+            files += [urls.SITEMAP, urls.FEED]
+        memo = cache.link_targets if cache is not None else None
+        targets = links.site_targets(content, analyses, ids, files, memo)
+    if cache is not None:
+        cache.edit.targets = (key, targets) if key is not None else None
+    links.check(hand, targets, diags)
+
+
+def _targets_key(content, ids, cache: BuildCache | None) -> tuple | None:
+    """What the link checker's targets are made from besides the analyses (None: no live server's cache)."""
+    if cache is None or cache.edit.frame is None:
+        return None
+    glossary = cache.files.folders.get("content/glossary")
+    return (ids, cache.edit.frame.slugs, glossary.result if glossary is not None else None, content.site.cname,
+            publish.base_url(content.site), content.site.report_page)
+
+
+def _same_key(a: tuple, b: tuple) -> bool:
+    return a[0] is b[0] and a[1] is b[1] and a[2] is b[2] and a[3:] == b[3:]
+
+
+def _scoped_results(analyses, cache: BuildCache) -> list:
+    """The analyses of the documents the last analysis checked (``cache.edit.scope``)."""
+    assert cache.edit.scope is not None and cache.edit.frame is not None
+    return [analyses[cache.edit.frame.at[d.slug]] for d in cache.edit.scope.documents]
 
 
 def _template_texts(env):
@@ -370,16 +409,25 @@ def analyse_all(content, md: Markdown, cache: BuildCache | None, workers: int | 
         if cache is not None:
             cache.matcher = (alias_list, matcher, aliases, content.entities)
     allow_html = content.site.allow_raw_html
-    annotations = {af.slug: af.annotations for af in content.annotation_files}
+    # The live server: only the documents the edit's files name, when nothing else changed (editscope).
+    frame = cache.edit.frame if cache is not None else None
+    scope = editscope.scope(content, cache.files, frame, aliases, allow_html, state) if cache is not None else None
+    if cache is not None:
+        cache.edit.frame, cache.edit.scope = None, scope  # set again once every document has its analysis
+    if scope is not None:
+        annotations, documents = scope.annotations, scope.documents
+    else:
+        annotations = {af.slug: af.annotations for af in content.annotation_files}
+        documents = list(content.documents)
     disk = cache.disk if cache is not None else None
     if disk is not None:
         analysisfiles.clear()
         disk_job = (disk.folder, analysisfiles.salt(disk.tool, alias_list, allow_html))
     results: dict[str, xref.DocumentAnalysis] = {}
-    entries: dict[str, Analysed] = {}
+    entries: dict[str, Analysed] = cache.analyses if cache is not None and scope is not None else {}
     todo = []
     formers: dict[str, dict] = {}
-    for doc in content.documents:
+    for doc in documents:
         anns = annotations.get(doc.slug, ())
         formers[doc.slug] = anchorstate.formers(state or {}, doc.slug, anns, cache.formers if cache is not None else None)
         hit = cache.analyses.get(doc.slug) if cache is not None else None
@@ -429,7 +477,17 @@ def analyse_all(content, md: Markdown, cache: BuildCache | None, workers: int | 
             entries[doc.slug] = Analysed(doc, anns, aliases, allow_html, former, results[doc.slug])
         cache.analysed = [doc.slug for doc, _, _ in todo]
         cache.analyses = entries
-    return [results[doc.slug] for doc in content.documents]
+    if scope is not None and frame is not None:
+        out = editscope.analyses(frame, results)
+        if cache is not None:
+            cache.edit.frame = frame._replace(state=state, analyses=out, anchor_state=None)
+    else:
+        out = [results[doc.slug] for doc in content.documents]
+        if cache is not None:
+            slugs = tuple(doc.slug for doc in content.documents)
+            cache.edit.frame = editscope.Frame(aliases, allow_html, state, slugs, {s: i for i, s in enumerate(slugs)},
+                                          out, None)
+    return out
 
 
 def _workers(workers: int | None) -> int:

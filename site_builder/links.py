@@ -187,6 +187,19 @@ class Targets(Mapping):
         self._memo[an.doc.slug] = (an, ids)
         return ids
 
+    def refresh(self, analyses) -> None:
+        """Take new analyses of documents the site already has (the live server's edit), in place:
+        whether each has an annotations page, and its pages' ids, worked out again when asked."""
+        for an in analyses:
+            page, notes = urls.document_path(an.doc.slug), urls.annotations_path(an.doc.slug)
+            self._analyses[page] = an
+            if an.annotations or an.orphans:
+                self._paths[notes] = "annotations-document"
+            else:
+                self._paths.pop(notes, None)
+            self._ids.pop(page, None)
+            self._ids.pop(notes, None)
+
 
 def site_targets(content: Content, analyses, templates: TemplateIds, files: Iterable[OutPath] = (),
                  memo: dict | None = None) -> Targets:

@@ -10,16 +10,15 @@ converted (:mod:`yamlcheck`).
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
-import time
 from pathlib import Path
 
 import yaml
 
 from . import language, schema, sourcefiles, yamlcheck
 from .diagnostics import Diagnostics, Pos, Severity
+from .filecache import FileCache
 from .model import (
     Annotation, AnnotationFile, Change, Citation, Content, Document, Entity, Original, Overview, Quote, Site, Source,
 )
@@ -31,121 +30,6 @@ FRONT_MATTER_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$")
 SLUG_RE = schema.ID_RE
 MAX_FILE_BYTES = 20_000_000  # far beyond any briefing text; stops a mistaken data dump or a device file
 UNREADABLE = ("yaml-syntax", "yaml-tag", "yaml-alias")  # codes after which a file's fields are unknown, not missing
-
-
-class FileCache:
-    """What each source file produced last time, for a long-lived process (the live server).
-
-    A file is parsed again only when its bytes changed.  Its stat signature
-    (mtime, size, inode) answers for files last modified a while before they
-    were read; a recently modified one is read and its digest compared, since
-    a second write within the file system's timestamp granularity keeps the
-    signature.  An entry keeps the diagnostics the file produced and replays
-    them, so a cached load reports exactly what a fresh one would.
-    """
-
-    RACY_NS = 3_000_000_000
-
-    def __init__(self) -> None:
-        # rel -> (signature, digest, ignore, value, diagnostics, trusted)
-        self.entries: dict[str, tuple] = {}
-        self.parsed: list[str] = []  # files parsed (not reused) by the last load
-        self._seen: set[str] = set()
-        # folder -> (signature, trusted, files, diagnostics): a folder's listing (see ``listing``)
-        self.listings: dict[Path, tuple] = {}
-        self.listed = 0  # folders listed (not reused) by the last load
-        self.stats = 0  # files whose stat was taken by the last load
-        # The paths (project-relative, files or folders) that the next load is told changed since the
-        # last one (see ``expect``), the current load's, and whether the last load ran to its end.
-        self._hint: frozenset[str] | None = None
-        self._only: frozenset[str] | None = None
-        self._only_under: tuple[str, ...] = ()
-        self._complete = False
-
-    def expect(self, changed) -> None:
-        """Tell the next load which paths changed since the last one began (a watcher's events), or None.
-
-        A file that is neither named nor under a named folder is then taken
-        as it was, without a stat, if its entry is trusted.  The hint holds
-        for one load, and only after a load that ran to its end; the caller
-        passes None (every file checked) whenever an event may have been missed.
-        """
-        self._hint = None if changed is None else frozenset(p.rstrip("/") for p in changed)
-
-    def listing(self, folder: Path, key: tuple, diags: Diagnostics, make):
-        """``make(diags)``, the files of ``folder``, or its last result while the folder is unchanged.
-
-        Adding, removing or renaming an entry (an editor's atomic save too)
-        changes a folder's modification time; the racy rule of ``get``
-        applies, so a folder changed within its granularity is listed again.
-        """
-        try:
-            st = os.stat(folder)
-        except OSError:
-            return make(diags)
-        sig = (st.st_mtime_ns, st.st_ino, key, diags.ignore)
-        hit = self.listings.get(folder)
-        if hit is not None and hit[1] and hit[0] == sig:
-            diags.extend(hit[3])
-            return hit[2]
-        now = time.time_ns()
-        sub = Diagnostics(ignore=diags.ignore)
-        value = make(sub)
-        self.listings[folder] = (sig, now - st.st_mtime_ns > self.RACY_NS, value, tuple(sub.items))
-        self.listed += 1
-        diags.extend(sub.items)
-        return value
-
-    def get(self, path: Path, rel: str, diags: Diagnostics, parse, *args):
-        """``parse(*args, path, rel, diags)``, or its cached result and diagnostics."""
-        self._seen.add(rel)
-        only = self._only
-        if only is not None and rel not in only and not rel.startswith(self._only_under):
-            hit = self.entries.get(rel)
-            if hit is not None and hit[5] and hit[2] == diags.ignore:
-                diags.extend(hit[4])
-                return hit[3]
-        self.stats += 1
-        try:
-            st = path.stat()
-        except OSError:
-            return parse(*args, path, rel, diags)
-        sig = (st.st_mtime_ns, st.st_size, st.st_ino)
-        hit = self.entries.get(rel)
-        if hit is not None and hit[5] and hit[0] == sig and hit[2] == diags.ignore:
-            diags.extend(hit[4])
-            return hit[3]
-        now = time.time_ns()
-        try:
-            digest = hashlib.blake2b(path.read_bytes(), digest_size=20).digest()
-        except OSError:
-            return parse(*args, path, rel, diags)
-        trusted = now - st.st_mtime_ns > self.RACY_NS
-        if hit is not None and hit[1] == digest and hit[2] == diags.ignore:
-            self.entries[rel] = (sig, digest, hit[2], hit[3], hit[4], trusted)
-            diags.extend(hit[4])
-            return hit[3]
-        sub = Diagnostics(ignore=diags.ignore)
-        value = parse(*args, path, rel, sub)
-        self.entries[rel] = (sig, digest, diags.ignore, value, tuple(sub.items), trusted)
-        self.parsed.append(rel)
-        diags.extend(sub.items)
-        return value
-
-    def begin(self) -> None:
-        self.parsed = []
-        self.listed = 0
-        self.stats = 0
-        self._seen = set()
-        self._only = self._hint if self._complete else None
-        self._only_under = tuple(p + "/" for p in self._only) if self._only is not None else ()
-        self._hint = None
-        self._complete = False
-
-    def end(self) -> None:
-        self._complete = True
-        for rel in set(self.entries) - self._seen:
-            del self.entries[rel]
 
 
 def _cached(cache: FileCache | None, path: Path, rel: str, diags: Diagnostics, parse, *args):
@@ -392,8 +276,11 @@ def _stem_files(folder: Path, suffix: str, rel_folder: str, diags: Diagnostics,
 
 def load_documents(root: Path, diags: Diagnostics, cache: FileCache | None = None,
                    refused: frozenset[Path] = frozenset()) -> list[Document]:
+    files = _stem_files(root / "content" / "documents", ".md", "content/documents", diags, refused, cache)
+    if cache is not None:
+        return cache.folder("content/documents", files, diags, _document)
     docs = []
-    for slug, path, rel in _stem_files(root / "content" / "documents", ".md", "content/documents", diags, refused, cache):
+    for slug, path, rel in files:
         doc = _cached(cache, path, rel, diags, _document, slug)
         if doc is not None:
             docs.append(doc)
@@ -422,8 +309,11 @@ def _document(slug: str, path: Path, rel: str, diags: Diagnostics) -> Document |
 
 def load_annotation_files(root: Path, diags: Diagnostics, cache: FileCache | None = None,
                           refused: frozenset[Path] = frozenset()) -> list[AnnotationFile]:
+    listing = _stem_files(root / "content" / "annotations", ".yml", "content/annotations", diags, refused, cache)
+    if cache is not None:
+        return cache.folder("content/annotations", listing, diags, _annotation_file)
     files = []
-    for slug, path, rel in _stem_files(root / "content" / "annotations", ".yml", "content/annotations", diags, refused, cache):
+    for slug, path, rel in listing:
         af = _cached(cache, path, rel, diags, _annotation_file, slug)
         if af is not None:
             files.append(af)
@@ -510,8 +400,11 @@ def _annotation(value: dict, slug: str, ctx: schema.Ctx, path: tuple) -> Annotat
 
 def load_entities(root: Path, diags: Diagnostics, cache: FileCache | None = None,
                   refused: frozenset[Path] = frozenset()) -> list[Entity]:
+    files = _stem_files(root / "content" / "glossary", ".yml", "content/glossary", diags, refused, cache)
+    if cache is not None:
+        return cache.folder("content/glossary", files, diags, _entity)
     entities = []
-    for eid, path, rel in _stem_files(root / "content" / "glossary", ".yml", "content/glossary", diags, refused, cache):
+    for eid, path, rel in files:
         entity = _cached(cache, path, rel, diags, _entity, eid)
         if entity is not None:
             entities.append(entity)
@@ -550,7 +443,7 @@ def load(root: Path, diags: Diagnostics, cache: FileCache | None = None) -> Cont
         diags.error("missing-file", Pos("content", 1, 1), f"no content/ folder in {root.name or root}: is --root the briefing project?")
         return None
     # Symbolic links out of the project (or in a loop) are reported and never read.
-    refused = sourcefiles.scan(root, diags)
+    refused = sourcefiles.scan(root, diags) if cache is None else cache.scan(root, diags)
     if sourcefiles.is_refused(root / "content", refused):
         return None
     site = load_site(root, diags, cache, refused)

@@ -6,6 +6,7 @@ A module of its own (not conftest) so test files can import it by a name no othe
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -31,6 +32,25 @@ def run_cli(*args: str | os.PathLike, env: dict | None = None, cwd: Path | None 
         [sys.executable, "-m", "site_builder", *map(str, args)],
         capture_output=True, text=True, env=full_env, cwd=cwd, timeout=timeout,
     )
+
+
+def fixture_copy(name: str, parent: Path) -> Path:
+    """A copy of ``tests/fixtures/<name>`` in ``parent``, to build: a build writes its cache in the project."""
+    return Path(shutil.copytree(FIXTURES / name, parent / name))
+
+
+def fixture_files() -> set[str]:
+    """Every path under tests/fixtures (files and folders), to tell that no test wrote there."""
+    return {os.path.relpath(os.path.join(d, n), FIXTURES) for d, dirs, files in os.walk(FIXTURES)
+            for n in dirs + files}
+
+
+def fixture_changes(before: set[str]) -> str | None:
+    """What differs in tests/fixtures from ``before`` (a :func:`fixture_files`), or None."""
+    now = fixture_files()
+    if now == before:
+        return None
+    return f"added {sorted(now - before)}, removed {sorted(before - now)}"
 
 
 def write_files(root: Path, files: dict[str, str]) -> Path:

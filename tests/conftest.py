@@ -9,7 +9,21 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from builder_support import ROOT, assert_no_traceback, run_cli  # noqa: E402
+from builder_support import ROOT, assert_no_traceback, fixture_changes, fixture_files, run_cli  # noqa: E402
+
+_FIXTURES_AS_COMMITTED = [fixture_files()]  # at the session's start, before any fixture of a test ran
+
+
+@pytest.fixture(autouse=True)
+def fixtures_left_alone():
+    """Fail the test that leaves anything in tests/fixtures (a build there writes its cache beside the
+    content: build a copy, ``builder_support.fixture_copy``)."""
+    yield
+    changes = fixture_changes(_FIXTURES_AS_COMMITTED[0])
+    if changes is not None:
+        _FIXTURES_AS_COMMITTED[0] = fixture_files()  # only the test that did it fails
+        pytest.fail(f"this test changed tests/fixtures ({changes}); build a copy (builder_support.fixture_copy)",
+                    pytrace=False)
 
 
 @pytest.fixture(scope="session")

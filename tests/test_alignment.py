@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from builder_support import FIXTURES, assert_no_traceback, make_project, run_cli
+from builder_support import FIXTURES, assert_no_traceback, fixture_copy, make_project, run_cli
 from site_builder.markdown import Markdown
 
 MULTILINGUAL = FIXTURES / "multilingual"
@@ -77,8 +77,9 @@ def test_markers_are_tokens_taken_out_of_the_text():
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("alignment") / "out"
-    proc = run_cli("build", "--root", MULTILINGUAL, "--out", out)
+    folder = tmp_path_factory.mktemp("alignment")
+    out = folder / "out"
+    proc = run_cli("build", "--root", fixture_copy("multilingual", folder), "--out", out)
     assert proc.returncode == 0, proc.stderr
     return out
 

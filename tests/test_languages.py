@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from builder_support import FIXTURES, assert_no_traceback, make_project, run_cli
+from builder_support import FIXTURES, assert_no_traceback, fixture_copy, make_project, run_cli
 from site_builder import language
 
 MULTILINGUAL = FIXTURES / "multilingual"
@@ -70,8 +70,9 @@ def test_direction_follows_language_and_script():
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("multilingual") / "out"
-    proc = run_cli("build", "--root", MULTILINGUAL, "--out", out)
+    folder = tmp_path_factory.mktemp("multilingual")
+    out = folder / "out"
+    proc = run_cli("build", "--root", fixture_copy("multilingual", folder), "--out", out)
     assert proc.returncode == 0, proc.stderr
     assert_no_traceback(proc)
     assert ": warning: " not in proc.stderr and ": note: " not in proc.stderr, proc.stderr

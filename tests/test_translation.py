@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from builder_support import FIXTURES, assert_no_traceback, make_project, run_cli
+from builder_support import FIXTURES, assert_no_traceback, fixture_copy, make_project, run_cli
 from site_builder.translation import mark_passage
 
 MULTILINGUAL = FIXTURES / "multilingual"
@@ -15,8 +15,9 @@ MULTILINGUAL = FIXTURES / "multilingual"
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("translation") / "out"
-    proc = run_cli("build", "--root", MULTILINGUAL, "--out", out)
+    folder = tmp_path_factory.mktemp("translation")
+    out = folder / "out"
+    proc = run_cli("build", "--root", fixture_copy("multilingual", folder), "--out", out)
     assert proc.returncode == 0, proc.stderr
     return out
 

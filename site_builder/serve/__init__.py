@@ -113,7 +113,7 @@ class LivePreview:
         self.builder = Builder(self.root, self.out, self.events, strict=self.strict, quiet=self.quiet, log=self.log,
                                diagnostic=self._diagnostic, alert=self._alert)
         # Watch first, so a save during the first build is not missed.
-        self.watcher = Watcher(self.root, self.builder.notify)
+        self.watcher = Watcher(self.root, self.builder.notify, self.builder.lost)
         self.watcher.start()
         result = self.builder.build_now(initial=True)
         self.initial = result

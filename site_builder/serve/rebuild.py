@@ -97,6 +97,16 @@ class Builder:
                 self._burst_start = now
             self._wake.set()
 
+    def lost(self) -> None:
+        """The watcher may have missed events: rebuild, checking every source file."""
+        now = time.monotonic()
+        with self._lock:
+            self._since = None
+            self._last_event = now
+            if self._burst_start is None:
+                self._burst_start = now
+            self._wake.set()
+
     # -- building
 
     def idle(self) -> bool:
@@ -177,7 +187,12 @@ class Builder:
         try:
             extra = result.later()
         except TemplateProblem as exc:
-            self.alert(f"{exc.pos}: error: {exc.message}")
+            # As a build's own template error: the terminal's diagnostic form and the browser's overlay.
+            # The edited pages are out; the entity pages stay at their last version until a build fixes it.
+            problem = Diagnostics()
+            problem.error("template", exc.pos, exc.message)
+            with self._publish_lock:
+                self.fail_with(problem, "entity pages: ")
             return
         with self._publish_lock:
             self._publish_deferred(dict(extra), started)

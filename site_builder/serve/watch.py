@@ -65,11 +65,15 @@ def relevant(root: Path, path: str) -> str | None:
 class Watcher:
     """watchdog on content/ and templates/ (recursively) and the project folder (not recursively)."""
 
-    def __init__(self, root: Path, on_change: Callable[[list[str]], None]):
+    def __init__(self, root: Path, on_change: Callable[[list[str]], None],
+                 on_lost: Callable[[], None] | None = None):
         from watchdog.observers import Observer
 
         self.root = root
         self.on_change = on_change
+        # Events may have been missed (the kernel's queue overflowed, a folder could not be watched):
+        # the next rebuild must check every file, not only those reported.
+        self.on_lost = on_lost or (lambda: None)
         self.observer = Observer()
         self._watches: dict[str, object] = {}
         self._lock = threading.Lock()
@@ -93,7 +97,7 @@ class Watcher:
                     try:
                         self._watches[name] = self.observer.schedule(_Handler(self), str(folder), recursive=True)
                     except OSError:
-                        pass
+                        self.on_lost()  # unwatched (out of inotify watches, say): no event can be trusted
                 elif not folder.is_dir() and watch is not None:
                     try:
                         self.observer.unschedule(watch)
@@ -103,6 +107,9 @@ class Watcher:
 
     def event(self, event) -> None:
         kind = event.event_type
+        if kind == "events_lost":  # watchdog's report of an overflowed queue
+            self.on_lost()
+            return
         if kind not in ("created", "deleted", "modified", "moved"):
             return  # opened, closed and attribute changes (the builder's own reads, touch) change nothing
         if kind == "modified" and event.is_directory:

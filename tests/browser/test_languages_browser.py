@@ -11,7 +11,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from builder_support import FIXTURES, assert_no_traceback, run_cli  # noqa: E402
+from builder_support import assert_no_traceback, fixture_copy, run_cli  # noqa: E402
 from reader_support import AXE_JS, VNU_JAR, format_axe, need, open_context, run_axe, run_vnu, url, watch  # noqa: E402
 
 # Marks that may not begin a line in Chinese (closing brackets and quotes, stops, commas...).
@@ -20,8 +20,9 @@ CLOSING = "，。、；：？！）》」』】〕〉”’…·—%"
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("multilingual-browser") / "out"
-    proc = run_cli("build", "--root", FIXTURES / "multilingual", "--out", out)
+    folder = tmp_path_factory.mktemp("multilingual-browser")
+    out = folder / "out"
+    proc = run_cli("build", "--root", fixture_copy("multilingual", folder), "--out", out)
     assert proc.returncode == 0, proc.stderr
     assert_no_traceback(proc)
     return out
