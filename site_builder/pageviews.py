@@ -25,8 +25,8 @@ from .reading import table_of_contents
 from .schema import ANNOTATION_KINDS, ENTITY_TYPES, VERDICTS
 from .urls import OutPath
 from .views import (
-    DOCUMENTS_PER_ENTITY_PAGE, BlockView, Count, DocumentAnnotations, DocumentSummary, EntityLink, EntityRef, Group,
-    Link, MentionGroup, NoteView, Page, RowView, digest, freeze, lang_of,
+    DOCUMENTS_PER_ENTITY_PAGE, DOCUMENTS_PER_INDEX_PAGE, BlockView, Count, DocumentAnnotations, DocumentSummary, EntityLink, EntityRef, Group,
+    Link, MentionGroup, NoteView, Page, RowView, digest, freeze, lang_of, page_count, Pager, pager,
 )
 from .xref import DocumentAnalysis, XRef
 
@@ -215,9 +215,16 @@ class ViewBuilder:
     # The plans of one part of the site (``planindex`` replaces only those of what an edit changed).
 
     def index_plans(self) -> list[PagePlan]:
-        """The pages every build plans again: home, glossary, annotation index, 404 and search."""
-        return [self._home_plan(), self._glossary_plan(), self._annotations_plan(), self._not_found_plan(),
-                self._search_plan()]
+        """The pages every build plans again: home and its further pages, glossary, annotation index
+        and its further pages, 404 and search."""
+        ordered = self.index_order()
+        return [*self._home_plans(ordered), self._glossary_plan(), *self._annotations_plans(ordered),
+                self._not_found_plan(), self._search_plan()]
+
+    def index_order(self) -> list[DocParts]:
+        """The documents as the home page and the annotation index list them: newest first by date
+        (a year or month alone counts as its start), undated ones last, each date's in file-name order."""
+        return sorted(self.parts, key=lambda p: _date_key(p.an.doc.date), reverse=True)
 
     def document_plans(self, at: int) -> list[PagePlan]:
         """The pages of the ``at``-th document: its page and, when it has notes or orphans, its annotations page."""
@@ -234,7 +241,7 @@ class ViewBuilder:
         return [plan.build() for plan in self.plans()]
 
     def home(self) -> Page:
-        return self._home_plan().build()
+        return self._home_plans(self.index_order())[0].build()
 
     def document(self, an: DocumentAnalysis) -> Page:
         at = next(i for i, p in enumerate(self.parts) if p.an is an)
@@ -247,7 +254,7 @@ class ViewBuilder:
         return self._glossary_plan().build()
 
     def annotations_index(self) -> Page:
-        return self._annotations_plan().build()
+        return self._annotations_plans(self.index_order())[0].build()
 
     def not_found(self) -> Page:
         return self._not_found_plan().build()
@@ -268,14 +275,23 @@ class ViewBuilder:
         self.cache.index_inputs[name] = (parts, value)
         return value
 
-    def _home_plan(self) -> PagePlan:
+    def _home_plans(self, ordered: list[DocParts]) -> list[PagePlan]:
+        """The home page and, past DOCUMENTS_PER_INDEX_PAGE documents, its further pages of documents
+        (``page/2.html`` ...), each listing the next documents in ``ordered`` (newest first)."""
         ov = self.content.overview
         parts = self.parts
-        links = tuple(self._links.values())
-        inputs = self.remembered_digest("home", (ov.title, ov.summary, ov.takeaways, ov.body, links,
-                                             tuple(p.summary_digest for p in parts)))
+        per = DOCUMENTS_PER_INDEX_PAGE
+        count = page_count(len(ordered), per)
+        links = tuple(Link(urls.home_page_path(n)) for n in range(1, count + 1))
+        entity_links = tuple(self._links.values())
 
-        def build() -> Page:
+        def here(number: int) -> list[DocParts]:
+            return ordered[(number - 1) * per:number * per]
+
+        def paging(number: int) -> Pager | None:
+            return pager(number, links, per, len(ordered)) if count > 1 else None
+
+        def build_first() -> Page:
             kinds: Counter[str] = Counter()
             verdicts: Counter[str] = Counter()
             for p in parts:
@@ -286,17 +302,46 @@ class ViewBuilder:
                 "summary": ov.summary,
                 "takeaways": tuple(Markup(self.md.render_inline(t)) for t in ov.takeaways),
                 "body": self.markdown(ov.body),
-                "documents": tuple(p.summary for p in parts),
-                "entity_groups": _by_type(links),
+                "documents": tuple(p.summary for p in here(1)),
+                "document_total": len(ordered),
+                "pager": paging(1),
+                "entity_groups": _by_type(entity_links),
                 "kind_counts": tuple(Count(k, KIND_PLURALS[k], kinds[k]) for k in ANNOTATION_KINDS),
                 "verdict_counts": tuple(Count(v, VERDICT_LABELS[v][0], verdicts[v], VERDICT_LABELS[v][1])
                                         for v in VERDICTS),
                 "annotation_total": sum(kinds.values()),
-                "entity_total": len(links),
+                "entity_total": len(entity_links),
             }
             return Page(urls.HOME, "index.html", self.content.site.title, "home", freeze(view))
 
-        return PagePlan(urls.HOME, "index.html", self.content.site.title, "home", inputs, build)
+        first_inputs = self.remembered_digest("home", (ov.title, ov.summary, ov.takeaways, ov.body, entity_links,
+                                                       tuple(p.summary_digest for p in parts),
+                                                       tuple(p.summary_digest for p in here(1)), count))
+        plans = [PagePlan(urls.HOME, "index.html", self.content.site.title, "home", first_inputs, build_first)]
+
+        def further(number: int) -> PagePlan:
+            path = links[number - 1].path
+            title = f"Documents (page {number} of {count})"
+
+            def build() -> Page:
+                view = {"documents": tuple(p.summary for p in here(number)), "document_total": len(ordered),
+                        "pager": paging(number)}
+                return Page(path, "index.html", title, "documents", freeze(view))
+
+            inputs = self.remembered_digest(path, (tuple(p.summary_digest for p in here(number)), count,
+                                                   len(ordered)))
+            return PagePlan(path, "index.html", title, "documents", inputs, build)
+
+        plans.extend(further(n) for n in range(2, count + 1))
+        self._forget_index_inputs("page/", count)
+        return plans
+
+    def _forget_index_inputs(self, prefix: str, count: int) -> None:
+        """Drops the remembered inputs of further index pages past ``count`` (the briefing got shorter)."""
+        memo = self.cache.index_inputs
+        if f"{prefix}{count + 1}.html" in memo:
+            for name in [n for n in memo if n.startswith(prefix) and urls.index_page_number(OutPath(n)) > count]:
+                del memo[name]
 
     def _document_plan(self, p: DocParts, at: int) -> PagePlan:
         """The document page of ``p``, the ``at``-th document (its neighbours are in the pager)."""
@@ -493,35 +538,51 @@ class ViewBuilder:
         return PagePlan(urls.GLOSSARY_INDEX, "glossary.html", "Glossary", "glossary",
                         self.remembered_digest("glossary", (links,)), build)
 
-    def _annotations_plan(self) -> PagePlan:
-        """The annotation index: counts by kind and verdict, and a row per document linking its own page.
+    def _annotations_plans(self, ordered: list[DocParts]) -> list[PagePlan]:
+        """The annotation index: counts by kind and verdict, and a row per document linking its own page,
+        DOCUMENTS_PER_INDEX_PAGE rows a page (``annotations/page/2.html`` ...), newest first.
 
-        It grows by one short row per document, never by annotation (docs/performance.md)."""
+        Each page grows by one short row per document it lists, never by annotation (docs/performance.md)."""
         parts = self.parts
+        per = DOCUMENTS_PER_INDEX_PAGE
+        count = page_count(len(ordered), per)
+        links = tuple(Link(urls.annotations_index_path(n)) for n in range(1, count + 1))
+        # Every page shows the totals (its lede); the first, the counts by kind and verdict too.
+        totals = self.remembered_digest("annotations", (tuple((p.summary_digest, len(p.orphans)) for p in parts),))
 
-        def build() -> Page:
-            kinds: Counter[str] = Counter()
-            verdicts: Counter[str] = Counter()
-            rows = []
-            for p in parts:
-                kinds.update(p.kinds)
-                verdicts.update(p.verdicts)
-                rows.append(_annotation_row(p))
-            view = {
-                "kind_counts": tuple(Count(k, KIND_PLURALS[k], kinds[k]) for k in ANNOTATION_KINDS),
-                "kind_labels": tuple(KIND_PLURALS[k] for k in ANNOTATION_KINDS),
-                "kind_keys": ANNOTATION_KINDS,
-                "verdict_counts": tuple(Count(v, VERDICT_LABELS[v][0], verdicts[v], VERDICT_LABELS[v][1])
-                                        for v in VERDICTS),
-                "total": sum(kinds.values()),
-                "documents": tuple(rows),
-                "orphans": sum(r.orphans for r in rows),
-            }
-            return Page(urls.ANNOTATIONS_INDEX, "annotations.html", "Annotations", "annotations", freeze(view))
+        def plan(number: int) -> PagePlan:
+            path = links[number - 1].path
+            title = "Annotations" if number == 1 else f"Annotations (page {number} of {count})"
+            here = ordered[(number - 1) * per:number * per]
 
-        return PagePlan(urls.ANNOTATIONS_INDEX, "annotations.html", "Annotations", "annotations",
-                        self.remembered_digest("annotations", (tuple((p.summary_digest, len(p.orphans))
-                                                                     for p in parts),)), build)
+            def build() -> Page:
+                kinds: Counter[str] = Counter()
+                verdicts: Counter[str] = Counter()
+                orphans = 0
+                for p in parts:
+                    kinds.update(p.kinds)
+                    verdicts.update(p.verdicts)
+                    orphans += len(p.orphans)
+                view = {
+                    "kind_counts": tuple(Count(k, KIND_PLURALS[k], kinds[k]) for k in ANNOTATION_KINDS),
+                    "kind_labels": tuple(KIND_PLURALS[k] for k in ANNOTATION_KINDS),
+                    "kind_keys": ANNOTATION_KINDS,
+                    "verdict_counts": tuple(Count(v, VERDICT_LABELS[v][0], verdicts[v], VERDICT_LABELS[v][1])
+                                            for v in VERDICTS),
+                    "total": sum(kinds.values()),
+                    "documents": tuple(_annotation_row(p) for p in here),
+                    "document_total": len(ordered),
+                    "orphans": orphans,
+                    "pager": pager(number, links, per, len(ordered)) if count > 1 else None,
+                }
+                return Page(path, "annotations.html", title, "annotations", freeze(view))
+
+            inputs = self.remembered_digest(path if number > 1 else "annotations-1",
+                                            (totals, tuple(p.summary_digest for p in here), count))
+            return PagePlan(path, "annotations.html", title, "annotations", inputs, build)
+
+        self._forget_index_inputs("annotations/page/", count)
+        return [plan(n) for n in range(1, count + 1)]
 
     def _annotations_document_plan(self, p: DocParts) -> PagePlan:
         """One document's annotations by kind, with its fact-check table (the old index, per document)."""
@@ -563,6 +624,11 @@ def _annotation_row(p: DocParts) -> DocumentAnnotations:
         tuple(p.kinds.get(k, 0) for k in ANNOTATION_KINDS),
         tuple((v, *VERDICT_LABELS[v], p.verdicts[v]) for v in VERDICTS if p.verdicts.get(v)),
         len(p.orphans), p.summary.lang)
+
+
+def _date_key(date: str) -> str:
+    """A document date (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``) as a key that sorts by time."""
+    return (date + "-00-00")[:10] if date else ""
 
 
 def _by_type(links: tuple[EntityLink, ...]) -> tuple[Group, ...]:

@@ -79,6 +79,28 @@ def entity_page_path(entity_id: str, number: int) -> OutPath:
     return entity_path(entity_id) if number <= 1 else OutPath(f"glossary/{entity_id}/{number}.html")
 
 
+def home_page_path(number: int) -> OutPath:
+    """Page ``number`` of the home page's list of documents: the home page, then ``page/2.html`` and on
+    (see views.DOCUMENTS_PER_INDEX_PAGE)."""
+    return HOME if number <= 1 else OutPath(f"page/{number}.html")
+
+
+def annotations_index_path(number: int) -> OutPath:
+    """Page ``number`` of the annotation index: ``annotations/index.html``, then ``annotations/page/2.html`` and on."""
+    return ANNOTATIONS_INDEX if number <= 1 else OutPath(f"annotations/page/{number}.html")
+
+
+def index_page_number(page: OutPath) -> int:
+    """The number of a further page of the home page or the annotation index (``page/3.html``: 3), else 0."""
+    p = page.path
+    if p.startswith("annotations/"):
+        p = p[len("annotations/"):]
+    head, sep, tail = p.partition("/")
+    if head != "page" or not sep or not tail.endswith(".html") or not tail[:-5].isdigit() or "/" in tail:
+        return 0
+    return int(tail[:-5])
+
+
 @lru_cache(maxsize=None)
 def annotations_path(slug: str) -> OutPath:
     """The annotation index page of one document."""

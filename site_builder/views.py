@@ -179,6 +179,53 @@ MENTIONS_PER_DOCUMENT = 2
 # ... and the mentions and annotations of at most this many documents; the rest are on
 # further pages (glossary/<id>/2.html, ...), so no entity page grows with the briefing.
 DOCUMENTS_PER_ENTITY_PAGE = 100
+# The home page and the annotation index list at most this many documents each, newest first; the
+# rest are on further pages (page/2.html, annotations/page/2.html, ...), so neither grows with the briefing.
+DOCUMENTS_PER_INDEX_PAGE = 100
+
+
+def page_count(items: int, per_page: int) -> int:
+    """How many pages ``items`` things take at ``per_page`` a page (at least one)."""
+    return max(1, -(-items // per_page))
+
+
+class Pager(NamedTuple):
+    """Where a page of a paged list is: its number, the links of all pages, which things it shows."""
+
+    number: int  # 1-based
+    links: tuple[Link, ...]  # every page's link, in order
+    first: int  # 1-based position of the first thing shown here (0: none)
+    last: int
+    total: int  # things over all pages
+    shown: tuple[int, ...]  # the page numbers the navigation names, 0 for a gap ("…")
+
+    @property
+    def count(self) -> int:
+        return len(self.links)
+
+    @property
+    def previous(self) -> Link | None:
+        return self.links[self.number - 2] if self.number > 1 else None
+
+    @property
+    def next(self) -> Link | None:
+        return self.links[self.number] if self.number < len(self.links) else None
+
+
+def pager(number: int, links: tuple[Link, ...], per_page: int, total: int, around: int = 2) -> Pager:
+    """Page ``number`` of ``links``: the first and last page, and ``around`` pages either side of it, are named."""
+    count = len(links)
+    names = sorted({1, count} | set(range(max(1, number - around), min(count, number + around) + 1)))
+    shown: list[int] = []
+    for n in names:
+        if shown and n == shown[-1] + 2:
+            shown.append(n - 1)  # a gap of one page: name it rather than "…"
+        elif shown and n > shown[-1] + 2:
+            shown.append(0)
+        shown.append(n)
+    first = (number - 1) * per_page
+    last = min(total, first + per_page)
+    return Pager(number, links, first + 1 if last > first else 0, last, total, tuple(shown))
 
 
 class DocumentAnnotations(NamedTuple):
