@@ -547,7 +547,7 @@ class ViewBuilder:
         per = DOCUMENTS_PER_INDEX_PAGE
         count = page_count(len(ordered), per)
         links = tuple(Link(urls.annotations_index_path(n)) for n in range(1, count + 1))
-        # Every page shows the totals (its lede); the first, the counts by kind and verdict too.
+        # The first page shows the totals by kind and verdict (from every document); the others, their rows.
         totals = self.remembered_digest("annotations", (tuple((p.summary_digest, len(p.orphans)) for p in parts),))
 
         def plan(number: int) -> PagePlan:
@@ -559,7 +559,7 @@ class ViewBuilder:
                 kinds: Counter[str] = Counter()
                 verdicts: Counter[str] = Counter()
                 orphans = 0
-                for p in parts:
+                for p in parts if number == 1 else ():  # the totals are on the first page only
                     kinds.update(p.kinds)
                     verdicts.update(p.verdicts)
                     orphans += len(p.orphans)
@@ -578,7 +578,8 @@ class ViewBuilder:
                 return Page(path, "annotations.html", title, "annotations", freeze(view))
 
             inputs = self.remembered_digest(path if number > 1 else "annotations-1",
-                                            (totals, tuple(p.summary_digest for p in here), count))
+                                            (totals if number == 1 else len(ordered),
+                                             tuple((p.summary_digest, len(p.orphans)) for p in here), count))
             return PagePlan(path, "annotations.html", title, "annotations", inputs, build)
 
         self._forget_index_inputs("annotations/page/", count)
