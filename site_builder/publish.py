@@ -146,17 +146,28 @@ def site_files(content: Content, analyses: list, refs=None, *, pages: Iterable[O
     """
     site = content.site
     base = base_url(site, environ)
+    # First: it empties ``cache`` when the site's settings changed, and the sitemap and feed keep theirs there too.
+    collections = webannotation.collection_files(content, analyses, base=base, cache=cache)
     files: dict[OutPath, bytes] = {NOJEKYLL: b""}
     files[ROBOTS] = robots_txt(base)
     if site.cname:
         files[CNAME] = (site.cname.strip().lower() + "\n").encode("ascii")
     if base:
-        page_list = sorted(set(pages if pages is not None else default_pages(content)),
-                           key=lambda p: (p != urls.HOME, p.count("/"), p.path))
-        files[SITEMAP] = sitemap_xml(site, base, page_list)
-        files[FEED] = atom_feed(content, analyses, base)
+        page_list = tuple(sorted(set(pages if pages is not None else default_pages(content)),
+                                 key=lambda p: (p != urls.HOME, p.count("/"), p.path)))
+        # Kept between builds (the live server): the sitemap while the pages are the same, each feed
+        # entry while its document and analysis are, so an edit costs a comparison, not every page.
+        key = (base, site.date, page_list)
+        hit = cache.get("sitemap") if cache is not None else None
+        if hit is None or hit[0] != key:
+            hit = (key, sitemap_xml(site, base, page_list))
+            if cache is not None:
+                cache["sitemap"] = hit
+        files[SITEMAP] = hit[1]
+        files[FEED] = atom_feed(content, analyses, base,
+                                entries=cache.setdefault("feed", {}) if cache is not None else None)
     files[PRINT_CSS] = print_css(project_templates, env)
-    files.update(webannotation.collection_files(content, analyses, base=base, cache=cache))
+    files.update(collections)
     return files
 
 
@@ -221,11 +232,15 @@ def _plain(md: Markdown, source: str) -> str:
     return " ".join(md.parse(source, body=False).projection.text.split())
 
 
-def atom_feed(content: Content, analyses: list, base: str) -> bytes:
-    """An Atom 1.0 feed (RFC 4287) with one entry per document, newest first."""
+def atom_feed(content: Content, analyses: list, base: str, entries: dict | None = None) -> bytes:
+    """An Atom 1.0 feed (RFC 4287) with one entry per document, newest first.
+
+    ``entries`` (a dict kept between builds): each document's entry, serialised, with what it was
+    made from; an entry is made again only when its document, analysis text, count or the site's
+    address or date changed (the feed is the same bytes either way).
+    """
     site = content.site
-    counts = {an.doc.slug: len(an.annotations) for an in analyses}
-    texts = {an.doc.slug: an.text for an in analyses}
+    by_slug = {an.doc.slug: an for an in analyses}
     dates = [d for d in [site.date, *(doc.date for doc in content.documents)] if d]
     feed_updated = rfc3339(max(dates, key=rfc3339)) if dates else _build_time()
 
@@ -245,26 +260,52 @@ def atom_feed(content: Content, analyses: list, base: str) -> bytes:
 
     order = {d.slug: i for i, d in enumerate(content.documents)}
     docs = sorted(content.documents, key=lambda d: (d.date and rfc3339(d.date) or "", -order[d.slug]), reverse=True)
+    head = _serialise(root)  # the feed without entries: they go before its closing tag
+    memo = entries if entries is not None else {}
+    made: list[str] = []
     for doc in docs:
-        e = ET.SubElement(root, f"{a}entry")
-        link = page_url(base, urls.document_path(doc.slug))
-        ET.SubElement(e, f"{a}id").text = link
-        ET.SubElement(e, f"{a}title").text = _xml_text(doc.title)
-        ET.SubElement(e, f"{a}link", rel="alternate", type="text/html", href=link)
-        ET.SubElement(e, f"{a}link", rel="related", type=webannotation.MEDIA_TYPE,
-                      href=base + webannotation.collection_path(doc.slug).path,
-                      title="Annotations (W3C Web Annotation)")
-        entry_dates = [d for d in (site.date, doc.date) if d]
-        ET.SubElement(e, f"{a}updated").text = rfc3339(max(entry_dates, key=rfc3339)) if entry_dates else feed_updated
-        if doc.date:
-            ET.SubElement(e, f"{a}published").text = rfc3339(doc.date)
-        summary = doc.summary or _clip(texts.get(doc.slug, ""))
-        n = counts.get(doc.slug, 0)
-        summary = f"{summary} ({n} annotation{'s' * (n != 1)})" if summary else f"{n} annotation{'s' * (n != 1)}"
-        ET.SubElement(e, f"{a}summary", type="text").text = _xml_text(summary)
-        for tag in doc.tags:
-            ET.SubElement(e, f"{a}category", term=_xml_text(tag))
-    return _serialise(root)
+        an = by_slug.get(doc.slug)
+        text = an.text if an is not None else ""
+        n = len(an.annotations) if an is not None else 0
+        hit = memo.get(doc.slug)
+        if hit is None or not (hit[0] is doc or hit[0] == doc) or hit[1] != text or hit[2:5] != (n, base, site.date) \
+                or hit[5] != feed_updated:
+            hit = (doc, text, n, base, site.date, feed_updated, _feed_entry(site, doc, text, n, base, feed_updated))
+            memo[doc.slug] = hit
+        made.append(hit[6])
+    if entries is not None and len(memo) > len(docs):  # documents deleted
+        for slug in set(memo) - {d.slug for d in docs}:
+            del memo[slug]
+    closing = b"\n</feed>\n"
+    assert head.endswith(closing)
+    return head[:-len(closing)] + "".join("\n  " + e for e in made).encode("utf-8") + closing
+
+
+def _feed_entry(site: Site, doc: Document, text: str, n: int, base: str, feed_updated: str) -> str:
+    """One document's ``<entry>``, serialised as it stands in the feed (indented one level)."""
+    a = f"{{{ATOM_NS}}}"
+    wrapper = ET.Element(f"{a}feed")
+    e = ET.SubElement(wrapper, f"{a}entry")
+    link = page_url(base, urls.document_path(doc.slug))
+    ET.SubElement(e, f"{a}id").text = link
+    ET.SubElement(e, f"{a}title").text = _xml_text(doc.title)
+    ET.SubElement(e, f"{a}link", rel="alternate", type="text/html", href=link)
+    ET.SubElement(e, f"{a}link", rel="related", type=webannotation.MEDIA_TYPE,
+                  href=base + webannotation.collection_path(doc.slug).path,
+                  title="Annotations (W3C Web Annotation)")
+    entry_dates = [d for d in (site.date, doc.date) if d]
+    ET.SubElement(e, f"{a}updated").text = rfc3339(max(entry_dates, key=rfc3339)) if entry_dates else feed_updated
+    if doc.date:
+        ET.SubElement(e, f"{a}published").text = rfc3339(doc.date)
+    summary = doc.summary or _clip(text)
+    summary = f"{summary} ({n} annotation{'s' * (n != 1)})" if summary else f"{n} annotation{'s' * (n != 1)}"
+    ET.SubElement(e, f"{a}summary", type="text").text = _xml_text(summary)
+    for tag in doc.tags:
+        ET.SubElement(e, f"{a}category", term=_xml_text(tag))
+    ET.indent(wrapper, space="  ")
+    xml = ET.tostring(wrapper, encoding="unicode")
+    start = xml.index("<", xml.index(">") + 1)  # after the wrapper's start tag and the indentation
+    return xml[start:xml.rindex("</")].rstrip("\n")
 
 
 # -------------------------------------------------------------- JSON-LD
@@ -578,6 +619,11 @@ class MetaBuilder:
         if path == urls.ANNOTATIONS_INDEX:
             return page_meta(site, path, title, f"The annotations of {site.title}, counted by kind, verdict and "
                              "document.", "annotations", environ=env)
+        if urls.index_page_number(path):  # a further page of the home page's documents or the annotation index
+            what = "annotations by document" if path.startswith("annotations/") else "documents"
+            return page_meta(site, path, title, f"The {what} of {site.title}, newest first: "
+                             f"page {urls.index_page_number(path)}.", "annotations" if what != "documents"
+                             else "page", environ=env)
         if path.startswith("annotations/documents/"):
             return page_meta(site, path, title, f"Every annotation of one document of {site.title}, by kind, with "
                              "the fact-checks and their verdicts.", "annotations", environ=env)

@@ -90,6 +90,7 @@ def annotations_index_path(number: int) -> OutPath:
     return ANNOTATIONS_INDEX if number <= 1 else OutPath(f"annotations/page/{number}.html")
 
 
+@lru_cache(maxsize=1 << 16)  # asked for every page on every build (social cards, publishing)
 def index_page_number(page: OutPath) -> int:
     """The number of a further page of the home page or the annotation index (``page/3.html``: 3), else 0."""
     p = page.path
@@ -107,6 +108,7 @@ def annotations_path(slug: str) -> OutPath:
     return OutPath(f"annotations/documents/{slug}.html")
 
 
+@lru_cache(maxsize=1 << 16)  # asked for every page on every build (social cards, publishing)
 def entity_of_further_page(page: OutPath) -> str | None:
     """The entity whose further page (``glossary/<id>/2.html`` ...) ``page`` is, else None."""
     head, sep, tail = page.path.partition("/")
@@ -116,11 +118,18 @@ def entity_of_further_page(page: OutPath) -> str | None:
     return eid if sep and number.endswith(".html") and number[:-5].isdigit() else None
 
 
+@lru_cache(maxsize=1 << 16)  # asked for every page on every build (social cards, publishing)
 def card_path(page: OutPath) -> OutPath:
     """The social card (og:image) of ``page``: ``documents/x.html`` -> ``cards/documents/x.png``.
-    An entity's further pages share the card of its page."""
+    An entity's further pages share the card of its page, the further pages of the home page's
+    documents and of the annotation index that of their first page."""
     eid = entity_of_further_page(page)
-    p = entity_path(eid).path if eid is not None else page.path
+    if eid is not None:
+        p = entity_path(eid).path
+    elif index_page_number(page):
+        p = ANNOTATIONS_INDEX.path if page.startswith("annotations/") else HOME.path
+    else:
+        p = page.path
     return OutPath("cards/" + (p[:-5] if p.endswith(".html") else p) + ".png")
 
 

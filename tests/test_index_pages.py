@@ -158,3 +158,49 @@ def test_serve_edits_re_render_only_the_index_pages_they_change(tmp_path, small_
     html = _html(fewer.files)
     assert "page/2.html" in html and "page/3.html" not in html and "annotations/page/3.html" not in html
     assert "(page 2 of 2)" in html["page/2.html"]
+
+
+def test_serve_edits_remake_one_feed_entry_and_no_sitemap(tmp_path, monkeypatch):
+    """With the site's address known, an edit of one document makes its feed entry again and
+    reuses the sitemap (the same pages) and every other entry; the files equal a clean build's."""
+    from site_builder import publish
+
+    generate(tmp_path, 5, words=150, entities=30, per_doc=2)
+    site = tmp_path / "content/site.yml"
+    site.write_text(site.read_text(encoding="utf-8") + 'base_url: "https://example.org/b/"\n', encoding="utf-8")
+    calls = {"entry": 0, "sitemap": 0}
+    entry, sitemap = publish._feed_entry, publish.sitemap_xml
+
+    def counted(name, fn):
+        def wrapper(*args, **kwargs):
+            calls[name] += 1
+            return fn(*args, **kwargs)
+        return wrapper
+
+    monkeypatch.setattr(publish, "_feed_entry", counted("entry", entry))
+    monkeypatch.setattr(publish, "sitemap_xml", counted("sitemap", sitemap))
+    cache = BuildCache()
+    assert compile_site(tmp_path, cache=cache, workers=1).ok
+    assert calls == {"entry": 5, "sitemap": 1}
+    doc = tmp_path / "content/documents/doc-00003.md"
+    doc.write_text(doc.read_text(encoding="utf-8").replace("Generated for benchmarks.", "An edited summary & more."),
+                   encoding="utf-8")
+    calls.update(entry=0, sitemap=0)
+    edited = compile_site(tmp_path, cache=cache, workers=1)
+    assert edited.ok and calls == {"entry": 1, "sitemap": 0}
+    clean = compile_site(tmp_path, workers=1)
+    for name in ("feed.xml", "sitemap.xml"):
+        assert edited.files[_path(edited.files, name)] == clean.files[_path(clean.files, name)], name
+    assert b"An edited summary &amp; more." in edited.files[_path(edited.files, "feed.xml")]
+    (tmp_path / "content/documents/doc-00004.md").unlink()
+    (tmp_path / "content/annotations/doc-00004.yml").unlink()
+    calls.update(entry=0, sitemap=0)
+    fewer = compile_site(tmp_path, cache=cache, workers=1)
+    assert fewer.ok and calls == {"entry": 0, "sitemap": 1}
+    feed = fewer.files[_path(fewer.files, "feed.xml")]
+    assert feed == compile_site(tmp_path, workers=1).files[_path(fewer.files, "feed.xml")]
+    assert feed.count(b"<entry>") == 4 and b"doc-00004" not in feed
+
+
+def _path(files: dict, name: str):
+    return next(k for k in files if k.path == name)
