@@ -629,7 +629,7 @@ def _annotation_row(p: DocParts) -> DocumentAnnotations:
 
 def _date_key(date: str) -> str:
     """A document date (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``) as a key that sorts by time."""
-    return (date + "-00-00")[:10] if date else ""
+    return (date + "-01-01")[:10] if date else ""
 
 
 def _by_type(links: tuple[EntityLink, ...]) -> tuple[Group, ...]:

@@ -115,7 +115,7 @@ def test_index_pages_list_every_document_once_newest_first(tmp_path, small_pages
             assert f"(page {number} of 3) · " in re.search(r"<title>(.*?)</title>", page).group(1)
             assert 'id="kind-' not in page and "Key takeaways" not in page
     # Every document exactly once, newest first; undated last, in file-name order; a day's in file order.
-    order = sorted(dates, key=lambda s: ((dates[s] + "-00-00")[:10] if dates[s] else ""), reverse=True)
+    order = sorted(dates, key=lambda s: ((dates[s] + "-01-01")[:10] if dates[s] else ""), reverse=True)
     assert seen == order
     assert order[:3] == ["doc-00007", "doc-00002", "doc-00004"] and order[-2:] == ["doc-00001", "doc-00005"]
 
