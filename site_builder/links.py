@@ -34,7 +34,7 @@ from collections.abc import Mapping
 from typing import Iterable, NamedTuple
 from urllib.parse import unquote
 
-from . import urls, views
+from . import labels, urls
 from .diagnostics import Diagnostics, Pos, did_you_mean
 from .markdown import LinkRef, Markdown
 from .model import Content
@@ -180,8 +180,8 @@ class Targets(Mapping):
                 touching.update(e for a in an.annotations for e in a.entities)
                 for e in touching:
                     documents[e] = documents.get(e, 0) + 1
-            per = views.DOCUMENTS_PER_ENTITY_PAGE
-            self._entity_pages = {e: views.page_count(n, per) for e, n in documents.items()}
+            per = labels.DOCUMENTS_PER_ENTITY_PAGE
+            self._entity_pages = {e: labels.page_count(n, per) for e, n in documents.items()}
         return self._entity_pages.get(eid, 1)
 
     def __iter__(self):
@@ -237,7 +237,7 @@ def site_targets(content: Content, analyses, templates: TemplateIds, files: Iter
         paths[urls.entity_path(e.id)] = "entity"
     for d in content.documents:
         paths[urls.document_path(d.slug)] = "document"
-    for number in range(2, views.page_count(len(analyses), views.DOCUMENTS_PER_INDEX_PAGE) + 1):
+    for number in range(2, labels.page_count(len(analyses), labels.DOCUMENTS_PER_INDEX_PAGE) + 1):
         paths[urls.home_page_path(number)] = "home"
         paths[urls.annotations_index_path(number)] = "annotations"
     for an in analyses:

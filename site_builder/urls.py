@@ -75,13 +75,13 @@ def entity_path(entity_id: str) -> OutPath:
 
 def entity_page_path(entity_id: str, number: int) -> OutPath:
     """Page ``number`` of an entity's mentions and annotations: the entity page itself, then
-    ``glossary/<id>/2.html`` and on (see views.DOCUMENTS_PER_ENTITY_PAGE)."""
+    ``glossary/<id>/2.html`` and on (see labels.DOCUMENTS_PER_ENTITY_PAGE)."""
     return entity_path(entity_id) if number <= 1 else OutPath(f"glossary/{entity_id}/{number}.html")
 
 
 def home_page_path(number: int) -> OutPath:
     """Page ``number`` of the home page's list of documents: the home page, then ``page/2.html`` and on
-    (see views.DOCUMENTS_PER_INDEX_PAGE)."""
+    (see labels.DOCUMENTS_PER_INDEX_PAGE)."""
     return HOME if number <= 1 else OutPath(f"page/{number}.html")
 
 

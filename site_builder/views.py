@@ -19,7 +19,7 @@ from . import language
 from .model import Annotation, Content
 from .urls import OutPath
 
-from .labels import VERDICT_LABELS
+from .labels import DOCUMENTS_PER_ENTITY_PAGE, DOCUMENTS_PER_INDEX_PAGE, VERDICT_LABELS, page_count  # noqa: F401
 
 
 _CJK_RE = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
@@ -176,17 +176,10 @@ class MentionGroup(NamedTuple):
 # An entity page shows at most this many mentions in context per document and counts the
 # rest, so a page stays small however many documents a briefing keeps (docs/performance.md).
 MENTIONS_PER_DOCUMENT = 2
-# ... and the mentions and annotations of at most this many documents; the rest are on
-# further pages (glossary/<id>/2.html, ...), so no entity page grows with the briefing.
-DOCUMENTS_PER_ENTITY_PAGE = 100
-# The home page and the annotation index list at most this many documents each, newest first; the
-# rest are on further pages (page/2.html, annotations/page/2.html, ...), so neither grows with the briefing.
-DOCUMENTS_PER_INDEX_PAGE = 100
-
-
-def page_count(items: int, per_page: int) -> int:
-    """How many pages ``items`` things take at ``per_page`` a page (at least one)."""
-    return max(1, -(-items // per_page))
+# ... and the mentions and annotations of at most DOCUMENTS_PER_ENTITY_PAGE documents; the rest are on
+# further pages (glossary/<id>/2.html, ...), so no entity page grows with the briefing. The home page
+# and the annotation index list DOCUMENTS_PER_INDEX_PAGE documents a page (page/2.html, ...).
+# Both are defined in labels.py (imported above), where the link checker, below this module, reads them too.
 
 
 class Pager(NamedTuple):

@@ -170,9 +170,9 @@ def test_links_to_further_entity_and_index_pages(tmp_path, monkeypatch):
     import sys
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from generate import generate
-    from site_builder import pageviews, views
+    from site_builder import labels, pageviews
 
-    for module in (pageviews, views):  # three documents a page: 8 documents, 3 pages of each list
+    for module in (pageviews, labels):  # three documents a page: 8 documents, 3 pages of each list
         monkeypatch.setattr(module, "DOCUMENTS_PER_ENTITY_PAGE", 3)
         monkeypatch.setattr(module, "DOCUMENTS_PER_INDEX_PAGE", 3)
     generate(tmp_path, 8, words=200, entities=30, per_doc=2)
