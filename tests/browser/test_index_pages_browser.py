@@ -1,6 +1,7 @@
 """The home page's further pages of documents (page/2.html ...) and the annotation index's
 (annotations/page/2.html ...) in the browser: valid HTML (vnu), no axe-core violations in either
-theme or on a phone, and the pager leads from page to page from disk and under a sub-path.
+theme or on a phone, and the pager leads from page to page from disk and under a sub-path, where
+the search box of a further page finds the briefing's documents.
 
 A generated briefing of seven documents is built with three documents an index page, so each
 list has three pages (3 + 3 + 1)."""
@@ -123,6 +124,14 @@ def test_the_pages_under_a_sub_path(reader_browser, paged_site: Path):
             page.goto(base + "page/2.html")
             page.locator("nav.index-pager").first.get_by_role("link", name="Previous").click()
             page.wait_for_url(base + "index.html")
+            # The search box of a further page (two folders down) finds the briefing's documents.
+            page.goto(base + "annotations/page/2.html")
+            page.locator("#search-input").fill("Synthetic document")
+            page.locator("#search-input").press("Enter")
+            page.wait_for_url(base + "search.html?q=*")
+            page.locator(".search-page-results a.search-hit").first.wait_for()
+            hits = page.locator(".search-page-results a.search-hit").evaluate_all("l => l.map(a => a.href)")
+            assert hits and all(h.startswith(base) for h in hits), hits
             assert [u for u in missing if not u.endswith("/favicon.ico")] == []
             assert not [e for e in errors if "404" not in e], errors
         finally:
