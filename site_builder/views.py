@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Any, NamedTuple
+from typing import Any, Callable, NamedTuple
 
 from markupsafe import Markup
 
@@ -268,6 +268,18 @@ class Page(NamedTuple):
     view: Any = None
     extra: tuple = ()  # (name, value) pairs for templates that need more
     lang: str = ""  # the page's language (<html lang>) when it is not the site's
+
+
+
+class PagePlan(NamedTuple):
+    """A page planned (``pageviews``): where it goes, its template, and ``build``, which makes its view."""
+
+    path: OutPath
+    template: str
+    title: str
+    section: str
+    inputs: str  # digest of everything ``build`` reads
+    build: Callable[[], Page]
 
 
 

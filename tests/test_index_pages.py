@@ -13,7 +13,7 @@ from pathlib import Path, PurePosixPath
 import pytest
 
 from builder_support import ROOT
-from site_builder import labels, pageviews
+from site_builder import indexplans, labels
 from site_builder.build import BuildCache, compile_site
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -27,7 +27,7 @@ DOCUMENTS = 8  # three home pages: 3 + 3 + 2
 @pytest.fixture
 def small_pages(monkeypatch):
     """Index pages of PER_PAGE documents (the page plans and the link checker read their own names)."""
-    monkeypatch.setattr(pageviews, "DOCUMENTS_PER_INDEX_PAGE", PER_PAGE)
+    monkeypatch.setattr(indexplans, "DOCUMENTS_PER_INDEX_PAGE", PER_PAGE)
     monkeypatch.setattr(labels, "DOCUMENTS_PER_INDEX_PAGE", PER_PAGE)
 
 

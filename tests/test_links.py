@@ -170,11 +170,12 @@ def test_links_to_further_entity_and_index_pages(tmp_path, monkeypatch):
     import sys
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from generate import generate
-    from site_builder import labels, pageviews
+    from site_builder import indexplans, labels, pageviews
 
-    for module in (pageviews, labels):  # three documents a page: 8 documents, 3 pages of each list
-        monkeypatch.setattr(module, "DOCUMENTS_PER_ENTITY_PAGE", 3)
-        monkeypatch.setattr(module, "DOCUMENTS_PER_INDEX_PAGE", 3)
+    # Three documents a page: 8 documents, 3 pages of each list (each module reads its own name).
+    for module, name in ((pageviews, "DOCUMENTS_PER_ENTITY_PAGE"), (indexplans, "DOCUMENTS_PER_INDEX_PAGE"),
+                         (labels, "DOCUMENTS_PER_ENTITY_PAGE"), (labels, "DOCUMENTS_PER_INDEX_PAGE")):
+        monkeypatch.setattr(module, name, 3)
     generate(tmp_path, 8, words=200, entities=30, per_doc=2)
     index = tmp_path / "content/index.md"
     good = ("glossary/xi-jinping/2.html", "glossary/xi-jinping/3.html#mentions-h", "page/2.html#documents-h",

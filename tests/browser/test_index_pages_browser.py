@@ -20,7 +20,7 @@ import pytest
 
 from reader_build import compile_reader
 from reader_support import AXE_JS, ROOT, VNU_JAR, format_axe, need, open_context, run_axe, run_vnu, url, watch
-from site_builder import labels, pageviews
+from site_builder import indexplans, labels
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from generate import generate  # noqa: E402
@@ -35,7 +35,7 @@ def paged_site(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("index-paged-project")
     generate(root, 7, words=150, entities=30, per_doc=2)
     with pytest.MonkeyPatch.context() as m:
-        m.setattr(pageviews, "DOCUMENTS_PER_INDEX_PAGE", 3)
+        m.setattr(indexplans, "DOCUMENTS_PER_INDEX_PAGE", 3)
         m.setattr(labels, "DOCUMENTS_PER_INDEX_PAGE", 3)
         files = compile_reader(root)
     out = tmp_path_factory.mktemp("index-paged-site") / "briefing"
