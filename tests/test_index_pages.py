@@ -163,13 +163,13 @@ def test_serve_edits_re_render_only_the_index_pages_they_change(tmp_path, small_
 def test_serve_edits_remake_one_feed_entry_and_no_sitemap(tmp_path, monkeypatch):
     """With the site's address known, an edit of one document makes its feed entry again and
     reuses the sitemap (the same pages) and every other entry; the files equal a clean build's."""
-    from site_builder import publish
+    from site_builder import feeds
 
     generate(tmp_path, 5, words=150, entities=30, per_doc=2)
     site = tmp_path / "content/site.yml"
     site.write_text(site.read_text(encoding="utf-8") + 'base_url: "https://example.org/b/"\n', encoding="utf-8")
     calls = {"entry": 0, "sitemap": 0}
-    entry, sitemap = publish._feed_entry, publish.sitemap_xml
+    entry, sitemap = feeds._feed_entry, feeds.sitemap_xml
 
     def counted(name, fn):
         def wrapper(*args, **kwargs):
@@ -177,8 +177,8 @@ def test_serve_edits_remake_one_feed_entry_and_no_sitemap(tmp_path, monkeypatch)
             return fn(*args, **kwargs)
         return wrapper
 
-    monkeypatch.setattr(publish, "_feed_entry", counted("entry", entry))
-    monkeypatch.setattr(publish, "sitemap_xml", counted("sitemap", sitemap))
+    monkeypatch.setattr(feeds, "_feed_entry", counted("entry", entry))
+    monkeypatch.setattr(feeds, "sitemap_xml", counted("sitemap", sitemap))
     cache = BuildCache()
     assert compile_site(tmp_path, cache=cache, workers=1).ok
     assert calls == {"entry": 5, "sitemap": 1}
