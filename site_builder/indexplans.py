@@ -81,11 +81,18 @@ def home_plans(b, ordered: list[DocParts]) -> list[PagePlan]:
         title = f"Documents (page {number} of {count})"
 
         def build() -> Page:
-            view = {"documents": tuple(p.summary for p in here(number)), "document_total": len(ordered),
-                    "pager": paging(number)}
+            # Every field of the first page's view, the overview's empty: a project's own index.html
+            # that does not know further pages still renders them (the default shows the list only).
+            view = {
+                "title": ov.title, "summary": "", "takeaways": (), "body": Markup(""),
+                "documents": tuple(p.summary for p in here(number)), "document_total": len(ordered),
+                "pager": paging(number), "entity_groups": (), "kind_counts": (), "verdict_counts": (),
+                "annotation_total": 0, "entity_total": 0,
+            }
             return Page(path, "index.html", title, "documents", freeze(view))
 
-        inputs = b.remembered_digest(path, (tuple(p.summary_digest for p in here(number)), count, len(ordered)))
+        inputs = b.remembered_digest(path, (ov.title, tuple(p.summary_digest for p in here(number)), count,
+                                            len(ordered)))
         return PagePlan(path, "index.html", title, "documents", inputs, build)
 
     plans.extend(further(n) for n in range(2, count + 1))
