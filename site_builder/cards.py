@@ -78,10 +78,15 @@ class Card(NamedTuple):
         return urls.card_path(self.page)
 
     def digest(self) -> str:
-        h = hashlib.sha256(DESIGN.encode())
-        h.update(_fonts_digest().encode())
-        h.update(repr(tuple(self)).encode("utf-8"))
-        return h.hexdigest()
+        return _card_digest(self)
+
+
+@lru_cache(maxsize=1 << 16)  # every page's card is digested on every build with a site address
+def _card_digest(card: Card) -> str:
+    h = hashlib.sha256(DESIGN.encode())
+    h.update(_fonts_digest().encode())
+    h.update(repr(tuple(card)).encode("utf-8"))
+    return h.hexdigest()
 
 
 # ------------------------------------------------------------ the cards of a site
@@ -94,8 +99,9 @@ def cards_for(content: Content, analyses: list, pages: Iterable[tuple[OutPath, s
     by_slug = {an.doc.slug: an for an in analyses}
     out = []
     for path, title in pages:
-        if path == urls.NOT_FOUND or not path.path.endswith(".html") or urls.entity_of_further_page(path):
-            continue  # an entity's further pages show its card (urls.card_path)
+        if path == urls.NOT_FOUND or not path.path.endswith(".html") or urls.entity_of_further_page(path) \
+                or urls.index_page_number(path):
+            continue  # an entity's further pages show its card, an index's its first page's (urls.card_path)
         if path == urls.HOME:
             out.append(Card(path, site.title, content.overview.title or site.title, "home", "Briefing"))
         elif path in docs:

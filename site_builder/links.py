@@ -11,7 +11,10 @@ The known targets are computed from the content, without rendering, so
 ``check`` reports the same as ``build`` and ``serve``:
 
 * the pages: home, the indexes, the graph, the 404 page, one page per
-  document and entity, the assets, the publishing files;
+  document and entity, the further pages of the home page's documents and of
+  the annotation index (``page/2.html``, ``annotations/page/2.html`` ...), the
+  further pages of an entity named in many documents (``glossary/<id>/2.html``
+  ..., counted only when a link names one), the assets, the publishing files;
 * the ids on them: every ``id`` attribute in a document's rendered body and
   notes (highlights ``hl-``, reference numbers ``ref-``, mentions ``m-``,
   footnotes, and whatever the Markdown renderer adds), the notes ``ann-<id>``,
@@ -31,7 +34,7 @@ from collections.abc import Mapping
 from typing import Iterable, NamedTuple
 from urllib.parse import unquote
 
-from . import urls
+from . import labels, urls
 from .diagnostics import Diagnostics, Pos, did_you_mean
 from .markdown import LinkRef, Markdown
 from .model import Content
@@ -113,6 +116,8 @@ _PAGE_KINDS = {
 def _kind(path: OutPath) -> str:
     if path in _PAGE_KINDS:
         return _PAGE_KINDS[path]
+    if urls.index_page_number(path):  # a further page of the home page's documents or of the annotation index
+        return "annotations" if path.startswith("annotations/") else "home"
     if path.startswith("documents/"):
         return "document"
     if path.startswith("glossary/"):
@@ -142,15 +147,42 @@ class Targets(Mapping):
     """
 
     def __init__(self, paths: dict[OutPath, str | None], templates: TemplateIds, analyses: dict[OutPath, object],
-                 memo: dict | None):
+                 memo: dict | None, entities: frozenset[str] = frozenset()):
         self._paths = paths  # path -> page kind ('' for a page of no particular kind), None: not a page
         self._templates = templates
         self._analyses = analyses
         self._memo = memo
         self._ids: dict[OutPath, PageIds] = {}
+        self._entities = entities
+        self._entity_pages: dict[str, int] | None = None  # entity -> its pages, counted when a link asks
 
     def __contains__(self, path: object) -> bool:
-        return path in self._paths
+        if path in self._paths:
+            return True
+        if not isinstance(path, str) or not path.startswith("glossary/") or "\\" in path:
+            return False
+        eid = urls.entity_of_further_page(OutPath(path))
+        if eid is None or eid not in self._entities:
+            return False
+        number = int(path.rpartition("/")[2][:-5])
+        if number < 2 or number > self.entity_pages(eid) or path != urls.entity_page_path(eid, number):
+            return False
+        self._paths[OutPath(path)] = "entity"
+        return True
+
+    def entity_pages(self, eid: str) -> int:
+        """How many pages entity ``eid`` has: one per DOCUMENTS_PER_ENTITY_PAGE documents that mention
+        or annotate it (as ``pageviews`` plans them), at least one."""
+        if self._entity_pages is None:
+            documents: dict[str, int] = {}
+            for an in self._analyses.values():
+                touching = {m.entity for m in an.mentions}
+                touching.update(e for a in an.annotations for e in a.entities)
+                for e in touching:
+                    documents[e] = documents.get(e, 0) + 1
+            per = labels.DOCUMENTS_PER_ENTITY_PAGE
+            self._entity_pages = {e: labels.page_count(n, per) for e, n in documents.items()}
+        return self._entity_pages.get(eid, 1)
 
     def __iter__(self):
         return iter(self._paths)
@@ -218,6 +250,9 @@ def site_targets(content: Content, analyses, templates: TemplateIds, files: Iter
         paths[urls.entity_path(e.id)] = "entity"
     for d in content.documents:
         paths[urls.document_path(d.slug)] = "document"
+    for number in range(2, labels.page_count(len(analyses), labels.DOCUMENTS_PER_INDEX_PAGE) + 1):
+        paths[urls.home_page_path(number)] = "home"
+        paths[urls.annotations_index_path(number)] = "annotations"
     for an in analyses:
         if an.annotations or an.orphans:
             paths[urls.annotations_path(an.doc.slug)] = "annotations-document"
@@ -228,7 +263,7 @@ def site_targets(content: Content, analyses, templates: TemplateIds, files: Iter
     for path in (urls.STYLESHEET, urls.PYGMENTS_CSS, urls.PRINT_CSS, urls.THEME_JS, urls.READER_JS, urls.SEARCH_JS,
                  urls.SEARCH_INDEX_JS, urls.ENTITIES_JS, *files):
         paths.setdefault(path, None)
-    return Targets(paths, templates, by_page, memo)
+    return Targets(paths, templates, by_page, memo, frozenset(e.id for e in content.entities))
 
 
 def collect(md: Markdown, source: str, first: Pos, page: OutPath) -> list[HandLink]:

@@ -12,21 +12,21 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter, defaultdict
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 from markupsafe import Markup
 
-from . import translation, urls
+from . import indexplans, translation, urls
 from .docparts import DocParts, doc_parts, note_view
-from .labels import KIND_PLURALS, TYPE_LABELS, TYPE_SINGULAR, VERDICT_LABELS
+from .labels import KIND_PLURALS, TYPE_SINGULAR
 from .markdown import Markdown
 from .model import Annotation, Content, Entity
 from .reading import table_of_contents
-from .schema import ANNOTATION_KINDS, ENTITY_TYPES, VERDICTS
+from .schema import ANNOTATION_KINDS
 from .urls import OutPath
 from .views import (
-    DOCUMENTS_PER_ENTITY_PAGE, BlockView, Count, DocumentAnnotations, DocumentSummary, EntityLink, EntityRef, Group,
-    Link, MentionGroup, NoteView, Page, RowView, digest, freeze, lang_of,
+    DOCUMENTS_PER_ENTITY_PAGE, BlockView, DocumentSummary, EntityLink, EntityRef, Group,
+    Link, MentionGroup, NoteView, Page, PagePlan, RowView, digest, freeze, lang_of,
 )
 from .xref import DocumentAnalysis, XRef
 
@@ -92,19 +92,10 @@ class RenderCache:
 
 # ---------------------------------------------------------------- views
 #
-# Every page is planned as (path, template, title, section, key, build): the
+# Every page is planned (``views.PagePlan``) as (path, template, title, section, key, build): the
 # key digests the page's inputs and ``build`` makes its view from those same
 # inputs only, so a page whose key is unchanged renders to the same bytes and
 # is taken from the cache without its view being built at all.
-
-class PagePlan(NamedTuple):
-    path: OutPath
-    template: str
-    title: str
-    section: str
-    inputs: str  # digest of everything ``build`` reads
-    build: Callable[[], Page]
-
 
 class ViewBuilder:
     """Builds the view of every page from the content and the per-document analyses.
@@ -190,6 +181,11 @@ class ViewBuilder:
             html = self._md_cache[source] = Markup(self.md.render(source))
         return html
 
+    @property
+    def entity_links(self) -> tuple[EntityLink, ...]:
+        """A link to every entity page, in id order (the home page's and the glossary's lists)."""
+        return tuple(self._links.values())
+
     def entity_link(self, eid: str) -> EntityLink:
         """A link to an entity page, with the entity's mention count over the whole briefing."""
         return self._links[eid]
@@ -215,9 +211,16 @@ class ViewBuilder:
     # The plans of one part of the site (``planindex`` replaces only those of what an edit changed).
 
     def index_plans(self) -> list[PagePlan]:
-        """The pages every build plans again: home, glossary, annotation index, 404 and search."""
-        return [self._home_plan(), self._glossary_plan(), self._annotations_plan(), self._not_found_plan(),
-                self._search_plan()]
+        """The pages every build plans again: home and its further pages, glossary, annotation index
+        and its further pages, 404 and search."""
+        ordered = self.index_order()
+        return [*indexplans.home_plans(self, ordered), self._glossary_plan(),
+                *indexplans.annotations_plans(self, ordered), self._not_found_plan(), self._search_plan()]
+
+    def index_order(self) -> list[DocParts]:
+        """The documents as the home page and the annotation index list them: newest first by date
+        (a year or month alone counts as its start), undated ones last, each date's in file-name order."""
+        return indexplans.index_order(self.parts)
 
     def document_plans(self, at: int) -> list[PagePlan]:
         """The pages of the ``at``-th document: its page and, when it has notes or orphans, its annotations page."""
@@ -234,7 +237,7 @@ class ViewBuilder:
         return [plan.build() for plan in self.plans()]
 
     def home(self) -> Page:
-        return self._home_plan().build()
+        return indexplans.home_plans(self, self.index_order())[0].build()
 
     def document(self, an: DocumentAnalysis) -> Page:
         at = next(i for i, p in enumerate(self.parts) if p.an is an)
@@ -247,7 +250,7 @@ class ViewBuilder:
         return self._glossary_plan().build()
 
     def annotations_index(self) -> Page:
-        return self._annotations_plan().build()
+        return indexplans.annotations_plans(self, self.index_order())[0].build()
 
     def not_found(self) -> Page:
         return self._not_found_plan().build()
@@ -267,36 +270,6 @@ class ViewBuilder:
         value = self._digest(*parts)
         self.cache.index_inputs[name] = (parts, value)
         return value
-
-    def _home_plan(self) -> PagePlan:
-        ov = self.content.overview
-        parts = self.parts
-        links = tuple(self._links.values())
-        inputs = self.remembered_digest("home", (ov.title, ov.summary, ov.takeaways, ov.body, links,
-                                             tuple(p.summary_digest for p in parts)))
-
-        def build() -> Page:
-            kinds: Counter[str] = Counter()
-            verdicts: Counter[str] = Counter()
-            for p in parts:
-                kinds.update(p.kinds)
-                verdicts.update(p.verdicts)
-            view = {
-                "title": ov.title,
-                "summary": ov.summary,
-                "takeaways": tuple(Markup(self.md.render_inline(t)) for t in ov.takeaways),
-                "body": self.markdown(ov.body),
-                "documents": tuple(p.summary for p in parts),
-                "entity_groups": _by_type(links),
-                "kind_counts": tuple(Count(k, KIND_PLURALS[k], kinds[k]) for k in ANNOTATION_KINDS),
-                "verdict_counts": tuple(Count(v, VERDICT_LABELS[v][0], verdicts[v], VERDICT_LABELS[v][1])
-                                        for v in VERDICTS),
-                "annotation_total": sum(kinds.values()),
-                "entity_total": len(links),
-            }
-            return Page(urls.HOME, "index.html", self.content.site.title, "home", freeze(view))
-
-        return PagePlan(urls.HOME, "index.html", self.content.site.title, "home", inputs, build)
 
     def _document_plan(self, p: DocParts, at: int) -> PagePlan:
         """The document page of ``p``, the ``at``-th document (its neighbours are in the pager)."""
@@ -487,41 +460,11 @@ class ViewBuilder:
             # Names that do not start with A-Z (Chinese names, digits) go under "#", id "letter-other".
             az = tuple(Group("other" if k == "#" else k, k, tuple(sorted(v, key=lambda x: x.name.casefold())))
                        for k, v in sorted(letters.items(), key=lambda kv: (kv[0] == "#", kv[0])))
-            view = {"az": az, "by_type": _by_type(links), "total": len(links)}
+            view = {"az": az, "by_type": indexplans.by_type(links), "total": len(links)}
             return Page(urls.GLOSSARY_INDEX, "glossary.html", "Glossary", "glossary", freeze(view))
 
         return PagePlan(urls.GLOSSARY_INDEX, "glossary.html", "Glossary", "glossary",
                         self.remembered_digest("glossary", (links,)), build)
-
-    def _annotations_plan(self) -> PagePlan:
-        """The annotation index: counts by kind and verdict, and a row per document linking its own page.
-
-        It grows by one short row per document, never by annotation (docs/performance.md)."""
-        parts = self.parts
-
-        def build() -> Page:
-            kinds: Counter[str] = Counter()
-            verdicts: Counter[str] = Counter()
-            rows = []
-            for p in parts:
-                kinds.update(p.kinds)
-                verdicts.update(p.verdicts)
-                rows.append(_annotation_row(p))
-            view = {
-                "kind_counts": tuple(Count(k, KIND_PLURALS[k], kinds[k]) for k in ANNOTATION_KINDS),
-                "kind_labels": tuple(KIND_PLURALS[k] for k in ANNOTATION_KINDS),
-                "kind_keys": ANNOTATION_KINDS,
-                "verdict_counts": tuple(Count(v, VERDICT_LABELS[v][0], verdicts[v], VERDICT_LABELS[v][1])
-                                        for v in VERDICTS),
-                "total": sum(kinds.values()),
-                "documents": tuple(rows),
-                "orphans": sum(r.orphans for r in rows),
-            }
-            return Page(urls.ANNOTATIONS_INDEX, "annotations.html", "Annotations", "annotations", freeze(view))
-
-        return PagePlan(urls.ANNOTATIONS_INDEX, "annotations.html", "Annotations", "annotations",
-                        self.remembered_digest("annotations", (tuple((p.summary_digest, len(p.orphans))
-                                                                     for p in parts),)), build)
 
     def _annotations_document_plan(self, p: DocParts) -> PagePlan:
         """One document's annotations by kind, with its fact-check table (the old index, per document)."""
@@ -553,25 +496,3 @@ class ViewBuilder:
         # The results page: filled in the browser from ?q= and the search index.
         return PagePlan(urls.SEARCH, "search.html", "Search", "search", "",
                         lambda: Page(urls.SEARCH, "search.html", "Search", "search", freeze({})))
-
-
-def _annotation_row(p: DocParts) -> DocumentAnnotations:
-    d = p.an.doc
-    has_page = bool(p.notes or p.orphans)
-    return DocumentAnnotations(
-        d.title, d.date, Link(urls.annotations_path(d.slug)) if has_page else None, p.summary.link, len(p.notes),
-        tuple(p.kinds.get(k, 0) for k in ANNOTATION_KINDS),
-        tuple((v, *VERDICT_LABELS[v], p.verdicts[v]) for v in VERDICTS if p.verdicts.get(v)),
-        len(p.orphans), p.summary.lang)
-
-
-def _by_type(links: tuple[EntityLink, ...]) -> tuple[Group, ...]:
-    groups: dict[str, list[EntityLink]] = defaultdict(list)
-    for link in links:
-        groups[link.type].append(link)
-    return tuple(
-        Group(t, TYPE_LABELS[t], tuple(sorted(groups[t], key=lambda x: x.name.casefold())))
-        for t in ENTITY_TYPES if groups.get(t)
-    )
-
-

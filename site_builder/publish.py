@@ -1,7 +1,7 @@
 """Publishing: the files a deployed site needs beside its pages, and the metadata its pages carry.
 
 * :func:`site_files` -> ``.nojekyll``, ``robots.txt``, ``CNAME`` (with ``cname``),
-  ``sitemap.xml`` and ``feed.xml`` (Atom; both only with a base URL), the print
+  ``sitemap.xml`` and ``feed.xml`` (Atom; both only with a base URL; made by :mod:`feeds`), the print
   stylesheet ``assets/print.css`` and each document's W3C annotation
   collection ``annotations/<slug>.jsonld``.
 * :func:`diagnostics` -> warnings about publishing settings
@@ -22,37 +22,31 @@ from __future__ import annotations
 
 import functools
 import os
-import re
-import xml.etree.ElementTree as ET
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 from urllib.parse import urlsplit
 
-from . import __version__, urls, webannotation
+from . import feeds, urls, webannotation
 from .diagnostics import Diagnostic, Pos, Severity
-from .epoch import source_date_epoch
 from .markdown import Markdown
 from .model import Annotation, Content, Document, Entity, Site
 from .urls import CNAME, FEED, NOJEKYLL, PRINT_CSS, ROBOTS, SITEMAP, OutPath, relative_url
+
+# The sitemap and the feed are made in feeds.py; these names stay importable from here.
+from .feeds import ATOM_NS, DESCRIPTION_LIMIT, SITEMAP_NS, atom_feed, rfc3339, sitemap_xml  # noqa: E402,F401
+from .feeds import clip as _clip, page_url  # noqa: E402
 
 BASE_URL_ENV = webannotation.BASE_URL_ENV
 
 PACKAGE_TEMPLATES = Path(__file__).parent / "templates"
 SITE_YML = "content/site.yml"
-SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
-ATOM_NS = "http://www.w3.org/2005/Atom"
 CARD_WIDTH, CARD_HEIGHT = 1200, 630  # site_builder.cards draws them at this size
-DESCRIPTION_LIMIT = 300  # characters of og:description / twitter:description
 
 # ClaimReview ratings: 1 (false) to 5 (accurate); the verdict's label is the rating's name.
 VERDICT_RATINGS = {"false": 1, "misleading": 2, "unsupported": 3, "mostly-accurate": 4, "accurate": 5}
 VERDICT_LABELS = webannotation.VERDICT_LABELS
 ENTITY_SCHEMA_TYPES = {"person": "Person", "organization": "Organization", "company": "Organization",
                        "government-body": "Organization"}  # every other type: DefinedTerm
-
-_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
 
 # ------------------------------------------------------------- base URL
 
@@ -65,16 +59,6 @@ def base_url(site: Site, environ: dict | None = None) -> str:
     else ``https://<cname>/`` when ``cname`` is set.
     """
     return webannotation.site_base(site, environ)
-
-
-def page_url(base: str, path: OutPath, fragment: str = "") -> str:
-    """Absolute URL of output ``path`` under ``base``; ``…/index.html`` becomes ``…/``."""
-    p = path.path
-    if p == "index.html":
-        p = ""
-    elif p.endswith("/index.html"):
-        p = p[: -len("index.html")]
-    return base + p + (f"#{fragment}" if fragment else "")
 
 
 # ---------------------------------------------------------- diagnostics
@@ -146,17 +130,17 @@ def site_files(content: Content, analyses: list, refs=None, *, pages: Iterable[O
     """
     site = content.site
     base = base_url(site, environ)
+    # First: it empties ``cache`` when the site's settings changed, and the sitemap and feed keep theirs there too.
+    collections = webannotation.collection_files(content, analyses, base=base, cache=cache)
     files: dict[OutPath, bytes] = {NOJEKYLL: b""}
     files[ROBOTS] = robots_txt(base)
     if site.cname:
         files[CNAME] = (site.cname.strip().lower() + "\n").encode("ascii")
     if base:
-        page_list = sorted(set(pages if pages is not None else default_pages(content)),
-                           key=lambda p: (p != urls.HOME, p.count("/"), p.path))
-        files[SITEMAP] = sitemap_xml(site, base, page_list)
-        files[FEED] = atom_feed(content, analyses, base)
+        page_list = pages if pages is not None else default_pages(content)
+        files[SITEMAP], files[FEED] = feeds.sitemap_and_feed(content, analyses, base, page_list, cache)
     files[PRINT_CSS] = print_css(project_templates, env)
-    files.update(webannotation.collection_files(content, analyses, base=base, cache=cache))
+    files.update(collections)
     return files
 
 
@@ -180,101 +164,11 @@ def print_css(project_templates: Path | None = None, env=None) -> bytes:
     return b""  # pragma: no cover - the package always ships it
 
 
-def _xml_text(value: str) -> str:
-    return _XML_INVALID.sub("", value)
-
-
-def _serialise(root: ET.Element) -> bytes:
-    ET.indent(root, space="  ")
-    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="utf-8") + b"\n"
-
-
-def sitemap_xml(site: Site, base: str, pages: Iterable[OutPath]) -> bytes:
-    """sitemaps.org 0.9: every page but 404.html; lastmod is the briefing's date when set."""
-    root = ET.Element("urlset", xmlns=SITEMAP_NS)
-    for p in pages:
-        if p == urls.NOT_FOUND or not p.path.endswith(".html"):
-            continue
-        u = ET.SubElement(root, "url")
-        ET.SubElement(u, "loc").text = page_url(base, p)
-        if site.date:
-            ET.SubElement(u, "lastmod").text = site.date
-    return _serialise(root)
-
-
-def rfc3339(date: str) -> str:
-    """``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` as an RFC 3339 timestamp at midnight UTC."""
-    parts = date.split("-") + ["01", "01"]
-    return f"{parts[0]}-{parts[1]}-{parts[2]}T00:00:00Z"
-
-
-def _build_time() -> str:
-    """The feed's <updated> when the content has no date at all: SOURCE_DATE_EPOCH,
-    else the Unix epoch, never the clock, so two builds stay byte-identical
-    (set ``date`` in site.yml to give feed readers a real one)."""
-    seconds = source_date_epoch() or 0
-    return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
+# -------------------------------------------------------------- JSON-LD
 
 def _plain(md: Markdown, source: str) -> str:
     """Markdown as the plain text a reader sees (whitespace collapsed)."""
     return " ".join(md.parse(source, body=False).projection.text.split())
-
-
-def atom_feed(content: Content, analyses: list, base: str) -> bytes:
-    """An Atom 1.0 feed (RFC 4287) with one entry per document, newest first."""
-    site = content.site
-    counts = {an.doc.slug: len(an.annotations) for an in analyses}
-    texts = {an.doc.slug: an.text for an in analyses}
-    dates = [d for d in [site.date, *(doc.date for doc in content.documents)] if d]
-    feed_updated = rfc3339(max(dates, key=rfc3339)) if dates else _build_time()
-
-    ET.register_namespace("", ATOM_NS)
-    a = f"{{{ATOM_NS}}}"
-    root = ET.Element(f"{a}feed", {"{http://www.w3.org/XML/1998/namespace}lang": site.language or "en"})
-    ET.SubElement(root, f"{a}id").text = base
-    ET.SubElement(root, f"{a}title").text = _xml_text(site.title)
-    if site.subtitle or site.description:
-        ET.SubElement(root, f"{a}subtitle").text = _xml_text(site.description or site.subtitle)
-    ET.SubElement(root, f"{a}link", rel="self", type="application/atom+xml", href=base + FEED.path)
-    ET.SubElement(root, f"{a}link", rel="alternate", type="text/html", href=page_url(base, urls.HOME))
-    ET.SubElement(root, f"{a}updated").text = feed_updated
-    author = ET.SubElement(root, f"{a}author")
-    ET.SubElement(author, f"{a}name").text = _xml_text(site.author or site.organisation or site.title)
-    ET.SubElement(root, f"{a}generator", version=__version__).text = "site_builder"
-
-    order = {d.slug: i for i, d in enumerate(content.documents)}
-    docs = sorted(content.documents, key=lambda d: (d.date and rfc3339(d.date) or "", -order[d.slug]), reverse=True)
-    for doc in docs:
-        e = ET.SubElement(root, f"{a}entry")
-        link = page_url(base, urls.document_path(doc.slug))
-        ET.SubElement(e, f"{a}id").text = link
-        ET.SubElement(e, f"{a}title").text = _xml_text(doc.title)
-        ET.SubElement(e, f"{a}link", rel="alternate", type="text/html", href=link)
-        ET.SubElement(e, f"{a}link", rel="related", type=webannotation.MEDIA_TYPE,
-                      href=base + webannotation.collection_path(doc.slug).path,
-                      title="Annotations (W3C Web Annotation)")
-        entry_dates = [d for d in (site.date, doc.date) if d]
-        ET.SubElement(e, f"{a}updated").text = rfc3339(max(entry_dates, key=rfc3339)) if entry_dates else feed_updated
-        if doc.date:
-            ET.SubElement(e, f"{a}published").text = rfc3339(doc.date)
-        summary = doc.summary or _clip(texts.get(doc.slug, ""))
-        n = counts.get(doc.slug, 0)
-        summary = f"{summary} ({n} annotation{'s' * (n != 1)})" if summary else f"{n} annotation{'s' * (n != 1)}"
-        ET.SubElement(e, f"{a}summary", type="text").text = _xml_text(summary)
-        for tag in doc.tags:
-            ET.SubElement(e, f"{a}category", term=_xml_text(tag))
-    return _serialise(root)
-
-
-# -------------------------------------------------------------- JSON-LD
-
-def _clip(text: str, limit: int = DESCRIPTION_LIMIT) -> str:
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text.rfind(" ", 0, limit - 1)
-    return text[: cut if cut > limit // 2 else limit - 1].rstrip(" ,;:") + "…"
 
 
 def _org(name: str) -> dict:
@@ -578,6 +472,11 @@ class MetaBuilder:
         if path == urls.ANNOTATIONS_INDEX:
             return page_meta(site, path, title, f"The annotations of {site.title}, counted by kind, verdict and "
                              "document.", "annotations", environ=env)
+        if urls.index_page_number(path):  # a further page of the home page's documents or the annotation index
+            what = "annotations by document" if path.startswith("annotations/") else "documents"
+            return page_meta(site, path, title, f"The {what} of {site.title}, newest first: "
+                             f"page {urls.index_page_number(path)}.", "annotations" if what != "documents"
+                             else "page", environ=env)
         if path.startswith("annotations/documents/"):
             return page_meta(site, path, title, f"Every annotation of one document of {site.title}, by kind, with "
                              "the fact-checks and their verdicts.", "annotations", environ=env)

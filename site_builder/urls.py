@@ -75,8 +75,31 @@ def entity_path(entity_id: str) -> OutPath:
 
 def entity_page_path(entity_id: str, number: int) -> OutPath:
     """Page ``number`` of an entity's mentions and annotations: the entity page itself, then
-    ``glossary/<id>/2.html`` and on (see views.DOCUMENTS_PER_ENTITY_PAGE)."""
+    ``glossary/<id>/2.html`` and on (see labels.DOCUMENTS_PER_ENTITY_PAGE)."""
     return entity_path(entity_id) if number <= 1 else OutPath(f"glossary/{entity_id}/{number}.html")
+
+
+def home_page_path(number: int) -> OutPath:
+    """Page ``number`` of the home page's list of documents: the home page, then ``page/2.html`` and on
+    (see labels.DOCUMENTS_PER_INDEX_PAGE)."""
+    return HOME if number <= 1 else OutPath(f"page/{number}.html")
+
+
+def annotations_index_path(number: int) -> OutPath:
+    """Page ``number`` of the annotation index: ``annotations/index.html``, then ``annotations/page/2.html`` and on."""
+    return ANNOTATIONS_INDEX if number <= 1 else OutPath(f"annotations/page/{number}.html")
+
+
+@lru_cache(maxsize=1 << 16)  # asked for every page on every build (social cards, publishing)
+def index_page_number(page: OutPath) -> int:
+    """The number of a further page of the home page or the annotation index (``page/3.html``: 3), else 0."""
+    p = page.path
+    if p.startswith("annotations/"):
+        p = p[len("annotations/"):]
+    head, sep, tail = p.partition("/")
+    if head != "page" or not sep or not tail.endswith(".html") or not tail[:-5].isdigit() or "/" in tail:
+        return 0
+    return int(tail[:-5])
 
 
 @lru_cache(maxsize=None)
@@ -85,6 +108,7 @@ def annotations_path(slug: str) -> OutPath:
     return OutPath(f"annotations/documents/{slug}.html")
 
 
+@lru_cache(maxsize=1 << 16)  # asked for every page on every build (social cards, publishing)
 def entity_of_further_page(page: OutPath) -> str | None:
     """The entity whose further page (``glossary/<id>/2.html`` ...) ``page`` is, else None."""
     head, sep, tail = page.path.partition("/")
@@ -94,11 +118,18 @@ def entity_of_further_page(page: OutPath) -> str | None:
     return eid if sep and number.endswith(".html") and number[:-5].isdigit() else None
 
 
+@lru_cache(maxsize=1 << 16)  # asked for every page on every build (social cards, publishing)
 def card_path(page: OutPath) -> OutPath:
     """The social card (og:image) of ``page``: ``documents/x.html`` -> ``cards/documents/x.png``.
-    An entity's further pages share the card of its page."""
+    An entity's further pages share the card of its page, the further pages of the home page's
+    documents and of the annotation index that of their first page."""
     eid = entity_of_further_page(page)
-    p = entity_path(eid).path if eid is not None else page.path
+    if eid is not None:
+        p = entity_path(eid).path
+    elif index_page_number(page):
+        p = ANNOTATIONS_INDEX.path if page.startswith("annotations/") else HOME.path
+    else:
+        p = page.path
     return OutPath("cards/" + (p[:-5] if p.endswith(".html") else p) + ".png")
 
 

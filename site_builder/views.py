@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Any, NamedTuple
+from typing import Any, Callable, NamedTuple
 
 from markupsafe import Markup
 
@@ -19,7 +19,7 @@ from . import language
 from .model import Annotation, Content
 from .urls import OutPath
 
-from .labels import VERDICT_LABELS
+from .labels import DOCUMENTS_PER_ENTITY_PAGE, DOCUMENTS_PER_INDEX_PAGE, VERDICT_LABELS, page_count  # noqa: F401
 
 
 _CJK_RE = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
@@ -176,9 +176,49 @@ class MentionGroup(NamedTuple):
 # An entity page shows at most this many mentions in context per document and counts the
 # rest, so a page stays small however many documents a briefing keeps (docs/performance.md).
 MENTIONS_PER_DOCUMENT = 2
-# ... and the mentions and annotations of at most this many documents; the rest are on
-# further pages (glossary/<id>/2.html, ...), so no entity page grows with the briefing.
-DOCUMENTS_PER_ENTITY_PAGE = 100
+# ... and the mentions and annotations of at most DOCUMENTS_PER_ENTITY_PAGE documents; the rest are on
+# further pages (glossary/<id>/2.html, ...), so no entity page grows with the briefing. The home page
+# and the annotation index list DOCUMENTS_PER_INDEX_PAGE documents a page (page/2.html, ...).
+# Both are defined in labels.py (imported above), where the link checker, below this module, reads them too.
+
+
+class Pager(NamedTuple):
+    """Where a page of a paged list is: its number, the links of all pages, which things it shows."""
+
+    number: int  # 1-based
+    links: tuple[Link, ...]  # every page's link, in order
+    first: int  # 1-based position of the first thing shown here (0: none)
+    last: int
+    total: int  # things over all pages
+    shown: tuple[int, ...]  # the page numbers the navigation names, 0 for a gap ("…")
+
+    @property
+    def count(self) -> int:
+        return len(self.links)
+
+    @property
+    def previous(self) -> Link | None:
+        return self.links[self.number - 2] if self.number > 1 else None
+
+    @property
+    def next(self) -> Link | None:
+        return self.links[self.number] if self.number < len(self.links) else None
+
+
+def pager(number: int, links: tuple[Link, ...], per_page: int, total: int, around: int = 2) -> Pager:
+    """Page ``number`` of ``links``: the first and last page, and ``around`` pages either side of it, are named."""
+    count = len(links)
+    names = sorted({1, count} | set(range(max(1, number - around), min(count, number + around) + 1)))
+    shown: list[int] = []
+    for n in names:
+        if shown and n == shown[-1] + 2:
+            shown.append(n - 1)  # a gap of one page: name it rather than "…"
+        elif shown and n > shown[-1] + 2:
+            shown.append(0)
+        shown.append(n)
+    first = (number - 1) * per_page
+    last = min(total, first + per_page)
+    return Pager(number, links, first + 1 if last > first else 0, last, total, tuple(shown))
 
 
 class DocumentAnnotations(NamedTuple):
@@ -228,6 +268,18 @@ class Page(NamedTuple):
     view: Any = None
     extra: tuple = ()  # (name, value) pairs for templates that need more
     lang: str = ""  # the page's language (<html lang>) when it is not the site's
+
+
+
+class PagePlan(NamedTuple):
+    """A page planned (``pageviews``): where it goes, its template, and ``build``, which makes its view."""
+
+    path: OutPath
+    template: str
+    title: str
+    section: str
+    inputs: str  # digest of everything ``build`` reads
+    build: Callable[[], Page]
 
 
 

@@ -160,3 +160,40 @@ def test_link_positions_in_annotation_bodies_and_descriptions(tmp_path):
         "with the id 'm-cpc-2' (did you mean 'm-cpc-1'?) [link-broken]",
     }
     assert re.search(r"check: 2 errors", proc.stderr)
+
+
+# ------------------------------------------------------------ further pages
+
+def test_links_to_further_entity_and_index_pages(tmp_path, monkeypatch):
+    """glossary/<id>/2.html, page/2.html and annotations/page/2.html are pages the build makes: a
+    hand-written link to one that exists is fine, one past the last page is link-broken."""
+    import sys
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from generate import generate
+    from site_builder import indexplans, labels, pageviews
+
+    # Three documents a page: 8 documents, 3 pages of each list (each module reads its own name).
+    for module, name in ((pageviews, "DOCUMENTS_PER_ENTITY_PAGE"), (indexplans, "DOCUMENTS_PER_INDEX_PAGE"),
+                         (labels, "DOCUMENTS_PER_ENTITY_PAGE"), (labels, "DOCUMENTS_PER_INDEX_PAGE")):
+        monkeypatch.setattr(module, name, 3)
+    generate(tmp_path, 8, words=200, entities=30, per_doc=2)
+    index = tmp_path / "content/index.md"
+    good = ("glossary/xi-jinping/2.html", "glossary/xi-jinping/3.html#mentions-h", "page/2.html#documents-h",
+            "page/3.html", "annotations/page/3.html#by-document")
+    bad = ("glossary/xi-jinping/4.html", "glossary/xi-jinping/1.html", "glossary/no-such/2.html", "page/4.html",
+           "annotations/page/4.html", "page/2.html#no-such-id")
+    index.write_text(index.read_text(encoding="utf-8") + "\n\n"
+                     + " ".join(f"[{i}]({u})" for i, u in enumerate(good + bad)) + "\n", encoding="utf-8")
+    compiled = compile_site(tmp_path, workers=1)
+    broken = [d.message for d in compiled.diagnostics.errors if d.code == "link-broken"]
+    assert len(broken) == len(bad), broken
+    for url in bad:
+        assert any(f"link '{url}'" in m for m in broken), (url, broken)
+    assert "has no element with the id 'no-such-id'" in " ".join(broken)
+    # The pages the good links name are the ones a build with them fixed writes.
+    index.write_text(index.read_text(encoding="utf-8").rsplit("\n\n", 1)[0] + "\n\n"
+                     + " ".join(f"[{i}]({u})" for i, u in enumerate(good)) + "\n", encoding="utf-8")
+    fixed = compile_site(tmp_path, workers=1)
+    assert fixed.ok, [d.format() for d in fixed.diagnostics.errors]
+    built = {k.path for k in fixed.files}
+    assert {u.partition("#")[0] for u in good} <= built and not {u for u in bad if "#" not in u} & built
