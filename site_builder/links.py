@@ -155,6 +155,7 @@ class Targets(Mapping):
         self._ids: dict[OutPath, PageIds] = {}
         self._entities = entities
         self._entity_pages: dict[str, int] | None = None  # entity -> its pages, counted when a link asks
+        self._further: set[OutPath] = set()  # entities' further pages that links asked for (see refresh)
 
     def __contains__(self, path: object) -> bool:
         if path in self._paths:
@@ -168,6 +169,7 @@ class Targets(Mapping):
         if number < 2 or number > self.entity_pages(eid) or path != urls.entity_page_path(eid, number):
             return False
         self._paths[OutPath(path)] = "entity"
+        self._further.add(OutPath(path))
         return True
 
     def entity_pages(self, eid: str) -> int:
@@ -231,6 +233,11 @@ class Targets(Mapping):
                 self._paths.pop(notes, None)
             self._ids.pop(page, None)
             self._ids.pop(notes, None)
+        # An edit may change how many documents name an entity, so its further pages are counted again.
+        self._entity_pages = None
+        for path in self._further:
+            self._paths.pop(path, None)
+        self._further.clear()
 
 
 def site_targets(content: Content, analyses, templates: TemplateIds, files: Iterable[OutPath] = (),

@@ -197,3 +197,28 @@ def test_links_to_further_entity_and_index_pages(tmp_path, monkeypatch):
     assert fixed.ok, [d.format() for d in fixed.diagnostics.errors]
     built = {k.path for k in fixed.files}
     assert {u.partition("#")[0] for u in good} <= built and not {u for u in bad if "#" not in u} & built
+
+
+def test_kept_targets_count_an_entitys_further_pages_again_after_an_edit(monkeypatch):
+    """The live server keeps the link targets between edits (Targets.refresh): an edit that makes
+    an entity named in more documents gives it a further page a link may name, and one that makes
+    it named in fewer takes that page away again."""
+    from types import SimpleNamespace as NS
+
+    from site_builder import labels
+
+    monkeypatch.setattr(labels, "DOCUMENTS_PER_ENTITY_PAGE", 2)
+
+    def analysis(slug: str, *entities: str):
+        return NS(doc=NS(slug=slug), mentions=[NS(entity=e) for e in entities], annotations=(), orphans=())
+
+    one, two, three = analysis("a", "cpc"), analysis("b", "cpc"), analysis("c")
+    by_page = {urls.document_path(an.doc.slug): an for an in (one, two, three)}
+    targets = links.Targets(dict.fromkeys(by_page, "document"), links.template_ids({}), by_page, None,
+                            frozenset({"cpc"}))
+    further = "glossary/cpc/2.html"
+    assert further not in targets  # two documents: one page
+    targets.refresh([analysis("c", "cpc")])
+    assert further in targets  # three documents: two pages
+    targets.refresh([analysis("c")])
+    assert further not in targets and further not in list(targets)
