@@ -152,8 +152,10 @@ def analyse_document(doc: Document, annotations: tuple[Annotation, ...], md: Mar
         counters[f.entity] += 1
         refs.append(MentionRef(f.entity, doc.slug, f"m-{f.entity}-{counters[f.entity]}", f.start, f.end,
                                seg_starts[si].block, text))
-    spans = [MentionSpan(m.start, m.end, m.entity, m.anchor, urls.relative_url(page, urls.entity_path(m.entity)))
-             for m in refs]
+    hrefs: dict[str, str] = {}  # entity -> its page as linked from this document: once per entity, not per mention
+    for e in counters:
+        hrefs[e] = urls.relative_url(page, urls.entity_path(e))
+    spans = [MentionSpan(m.start, m.end, m.entity, m.anchor, hrefs[m.entity]) for m in refs]
     note_blocks = apply_marks(parsed, marks, spans)
     blocks = md.render_blocks(parsed.tokens, note_blocks)
     layout = parsed.layout
