@@ -123,3 +123,24 @@ def test_a_highlighted_or_cut_mention_keeps_its_open_and_close_tokens():
     assert html.startswith('<p dir="auto">The <a class="mention" id="m-cpc-1" href="cpc.html">Communist '
                            '<span class="hl-anchor" id="hl-a1"></span><mark class="hl hl-note" data-ann="a1">'
                            'Party of China</mark></a>')
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sets(st.sampled_from("abcdefg")), max_size=8), st.lists(st.sets(st.sampled_from("abcdefg")),
+                                                                          max_size=8))
+def test_co_mentions_counted_a_paragraph_at_a_time_are_the_counts_of_every_pair(first, second):
+    from collections import Counter, defaultdict
+
+    from site_builder.xref import add_co_mentions
+
+    pairs: dict = defaultdict(Counter)
+    co: dict = {}
+    for groups in (first, second):  # two documents into one table, as xref.build adds them
+        for group in groups:
+            for e in group:
+                for other in group:
+                    if other != e:
+                        pairs[e][other] += 1
+        add_co_mentions(co, groups)
+    assert co == dict(pairs)
+    assert all(e not in c and all(n > 0 for n in c.values()) for e, c in co.items())
