@@ -13,10 +13,12 @@ grapheme clusters (:mod:`graphemes`), never splitting a letter from its marks.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from typing import Callable
 
 from . import graphemes, reanchor
 
@@ -219,6 +221,11 @@ class Occurrences:
                 pos += len(w) + 1
             self.words = words
 
+    def kept_starts(self) -> Callable[[str], list[int]]:
+        """:meth:`starts`, each needle's answer kept: for re-anchoring, where the annotations on a
+        recurring quote with the same context look up the same string (do not change the lists)."""
+        return functools.lru_cache(maxsize=None)(self.starts)
+
     def starts(self, needle: str) -> list[int]:
         text = self.text
         parts = needle.split(" ") if self.words is not None else ()
@@ -342,12 +349,13 @@ def anchor_annotations(doc, parsed, annotations, diags, formers=None, states=Non
     projection = parsed.projection
     norm = normalize(projection.text)
     occurrences = Occurrences(norm.text, indexed=len(annotations) * len(norm.text) > INDEX_FROM)
+    kept = occurrences.kept_starts()
     anchored = []
     for a in annotations:
         former = formers.get(a.id) if formers else None
         selector = tuple(normalize_str(x).strip() for x in (a.quote.exact, a.quote.prefix, a.quote.suffix))
         if former is not None:  # it anchored before: exact, relocated, text-changed or orphaned
-            res = reanchor.resolve(norm.text, *selector, former)
+            res = reanchor.resolve(norm.text, *selector, former, kept)
             m = _to_raw(norm, res.start, res.end) if res.start >= 0 else None
             if m is not None:
                 anchored.append((*graphemes.snap(projection.text, m.start, m.end), a))

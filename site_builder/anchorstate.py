@@ -135,7 +135,8 @@ def reproduces(text: str, annotations: tuple[Annotation, ...], anchors: tuple[An
         return True
     by_id = {x.id: x for x in anchors}
     quotes = {a.id: a.quote for a in annotations}
-    norm: str | None = None
+    occurrences: anchoring.Occurrences | None = None  # of the normalised text, shared by its quotes (resolve)
+    starts = None
     for aid in old.keys() | new.keys():
         former = new.get(aid)
         if old.get(aid) == former:
@@ -144,12 +145,14 @@ def reproduces(text: str, annotations: tuple[Annotation, ...], anchors: tuple[An
         if aid in old or former is None or x is None or x.state != EXACT or x.record != former \
                 or aid not in quotes:
             return False
-        if norm is None:
+        if occurrences is None:
             norm = anchoring.normalize(text).text
+            occurrences = anchoring.Occurrences(norm, indexed=len(new) * len(norm) > anchoring.INDEX_FROM)
+            starts = occurrences.kept_starts()
         q = quotes[aid]
         needle, prefix, suffix = (anchoring.normalize_str(s).strip() for s in (q.exact, q.prefix, q.suffix))
-        if resolve(norm, needle, prefix, suffix, former) != Resolution(EXACT, former.start,
-                                                                       former.start + len(former.exact)):
+        if resolve(occurrences.text, needle, prefix, suffix, former, starts) != Resolution(
+                EXACT, former.start, former.start + len(former.exact)):
             return False
     return True
 

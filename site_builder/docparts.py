@@ -21,7 +21,7 @@ from .views import (
     MENTIONS_PER_DOCUMENT, DocumentRef, DocumentSummary, EntityRef, Link, MentionView, NoteView, SourceView, digest,
     verdict_changes,
 )
-from .xref import DocumentAnalysis
+from .xref import DocumentAnalysis, add_co_mentions
 
 
 class DocParts:
@@ -123,20 +123,17 @@ def doc_parts(an: DocumentAnalysis, refs: dict[str, EntityRef], ref_digest: dict
         by_block[m.block].add(m.entity)
     p.mentions = {e: tuple(v) for e, v in mentions.items()}
     p.mention_counts = dict(counts)
-    co: dict[str, Counter] = defaultdict(Counter)
-    for group in by_block.values():
-        for e in group:
-            for other in group:
-                if other != e:
-                    co[e][other] += 1
-    p.co = dict(co)
+    co: dict[str, Counter] = {}
+    add_co_mentions(co, by_block.values())
+    p.co = co
     annotated: dict[str, list[int]] = defaultdict(list)
     for i, a in enumerate(an.annotations):
         for e in a.entities:
             annotated[e].append(i)
     p.annotated = {e: tuple(p.notes[i] for i in idx) for e, idx in annotated.items()}
+    docref = repr(p.docref)  # in every entity's contribution: written out once
     p.contrib = {
-        e: int(digest(p.docref, p.mentions.get(e), p.mention_counts.get(e), sorted(p.co.get(e, {}).items()),
+        e: int(digest(docref, p.mentions.get(e), p.mention_counts.get(e), sorted(p.co.get(e, {}).items()),
                        tuple(note_digests[i] for i in annotated.get(e, ()))), 16)
         for e in set(p.mentions) | set(annotated)
     }

@@ -6,7 +6,8 @@ This module knows nothing of the site.  It offers three things:
   as rendered, with a segment map from projection offsets back to tokens (a
   core rule named ``briefing_projection`` builds it, after ``text_join``);
 * :func:`apply_marks` -> inserts highlight and mention tokens at projection
-  offsets, splitting text tokens so the HTML stays well nested;
+  offsets, splitting text tokens so the HTML stays well nested (a whole
+  mention that no highlight edge cuts is one ``mention`` token);
 * :meth:`Markdown.render_blocks` -> HTML per top-level block, with the
   annotation notes that belong beside each block.
 
@@ -16,6 +17,7 @@ position.  Raw HTML is escaped unless the site opted in.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import re
 from bisect import bisect_right
@@ -194,6 +196,7 @@ class Markdown:
         md.add_render_rule("hl_close", lambda self, tokens, idx, options, env: "</mark>")
         md.add_render_rule("mention_open", _render_mention_open)
         md.add_render_rule("mention_close", lambda self, tokens, idx, options, env: "</a>")
+        md.add_render_rule("mention", _render_mention)
         md.add_render_rule("hl_anchor", _render_hl_anchor)
         md.add_render_rule("ann_ref", _render_ann_ref)
         md.add_render_rule("heading_anchor", _render_heading_anchor)
@@ -394,7 +397,7 @@ def _token(type_: str, content: str = "", meta: dict | None = None, tag: str = "
            markup: str = "") -> Token:
     """A Token with every field set as ``Token(type_, tag, nesting)`` sets it, then ``content``,
     ``meta`` and ``markup``; without the dataclass's ``__init__`` and ``__post_init__``, which cost
-    three times as much (apply_marks makes several tokens for every mention and highlight)."""
+    three times as much (apply_marks makes tokens for every mention and several for every highlight)."""
     t = _new_token(Token)
     t.type = type_
     t.tag = tag
@@ -460,12 +463,19 @@ def _split_leaf(child: Token, seg: Segment, marks: list[MarkSpan], mentions: lis
         if open_mention is not None and a >= open_mention.end:
             out.append(_token("mention_close"))
             open_mention = None
+        covering = [m for m in active_marks if m.start <= a and m.end >= b]
         if open_mention is None:
             mn = mention_at.get(a)
+            if mn is not None and mn.end == b and not covering and child.type == "text":
+                # A whole mention in one piece, not highlighted: one token (the same HTML as open, text, close).
+                _whole_mention(out, mn, content[a - seg.start:b - seg.start])
+                while waiting and min(waiting[0].end, seg.end) <= b:
+                    m = waiting.pop(0)
+                    out.append(_token("ann_ref", meta={"id": m.id, "number": m.number, "kind": m.kind}))
+                continue
             if mn is not None:
                 open_mention = mn
                 out.append(_token("mention_open", meta={"href": mn.href, "anchor": mn.anchor, "entity": mn.entity}))
-        covering = [m for m in active_marks if m.start <= a and m.end >= b]
         for m in covering:
             if m.id not in started:
                 started.add(m.id)
@@ -488,12 +498,20 @@ def _split_leaf(child: Token, seg: Segment, marks: list[MarkSpan], mentions: lis
     return out, waiting
 
 
+def _whole_mention(out: list[Token], mn: MentionSpan, text: str) -> None:
+    """A whole mention link whose text is one unhighlighted piece, as one ``mention`` token (rendered as
+    ``mention_open``, that text and ``mention_close`` would be: :func:`_render_mention`)."""
+    out.append(_token("mention", text, {"href": mn.href, "anchor": mn.anchor, "entity": mn.entity}))
+
+
 def _mentions_only(child: Token, seg: Segment, mentions: list[MentionSpan], at: int | None = None) -> list[Token] | None:
     """:func:`_split_leaf` for a leaf (from ``at`` on) with mentions and no highlight, when each
-    mention lies inside that part (else None): text, then each mention as open, text, close; the
+    mention lies inside that part (else None): text, then each mention as one ``mention`` token; the
     same tokens as the general loop makes, without looking for highlights at every cut."""
     start, end = seg.start, seg.end
     content, kind, tag, nesting, markup = child.content, child.type, child.tag, child.nesting, child.markup
+    if kind != "text":  # pragma: no cover - text_join leaves only text leaves; the general loop handles others
+        return None
     out: list[Token] = []
     at = start if at is None else at
     for mn in mentions:
@@ -501,9 +519,7 @@ def _mentions_only(child: Token, seg: Segment, mentions: list[MentionSpan], at: 
             return None  # one begins in an earlier leaf or goes on past this one
         if mn.start > at:
             out.append(_token(kind, content[at - start:mn.start - start], None, tag, nesting, markup))
-        out.append(_token("mention_open", meta={"href": mn.href, "anchor": mn.anchor, "entity": mn.entity}))
-        out.append(_token(kind, content[mn.start - start:mn.end - start], None, tag, nesting, markup))
-        out.append(_token("mention_close"))
+        _whole_mention(out, mn, content[mn.start - start:mn.end - start])
         at = mn.end
     if at < end:
         out.append(_token(kind, content[at - start:], None, tag, nesting, markup))
@@ -566,6 +582,19 @@ def _render_mention_open(self, tokens, idx, options, env) -> str:
     m = tokens[idx].meta
     # No data-entity: the href names the entity's page, and the reader derives the entity from it.
     return f'<a class="mention" id="{escapeHtml(m["anchor"])}" href="{escapeHtml(m["href"])}">'
+
+
+@functools.lru_cache(maxsize=4096)
+def _escaped_href(href: str) -> str:
+    return escapeHtml(href)  # a document's mentions of one entity share its href
+
+
+def _render_mention(self, tokens, idx, options, env) -> str:
+    """A whole mention link from one token: ``mention_open``, the text as the ``text`` rule renders it, ``mention_close``."""
+    tok = tokens[idx]
+    m = tok.meta
+    return (f'<a class="mention" id="{escapeHtml(m["anchor"])}" href="{_escaped_href(m["href"])}">'
+            f'{escapeHtml(tok.content)}</a>')
 
 
 def _render_ann_ref(self, tokens, idx, options, env) -> str:

@@ -26,8 +26,9 @@ similarity and distance from the expected position.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 from rapidfuzz import fuzz
 
@@ -121,9 +122,21 @@ def suffix_after(text: str, at: int, suffix: str) -> bool:
     return text.startswith(suffix, at)
 
 
-def resolve(text: str, needle: str, prefix: str, suffix: str, former: Former) -> Resolution:
+def resolve(text: str, needle: str, prefix: str, suffix: str, former: Former,
+            starts: Callable[[str], list[int]] | None = None) -> Resolution:
     """Where ``needle`` (normalised, with its normalised selector ``prefix``/``suffix``)
-    belongs in the normalised ``text``, given its last good anchoring."""
+    belongs in the normalised ``text``, given its last good anchoring.
+
+    ``starts(s)``: every start of ``s`` in ``text``, overlapping ones included
+    (``anchoring.Occurrences.starts``, which a document's annotations share).
+    With it, a quote whose recorded context still stands around it is placed
+    by :func:`_in_place` without scoring each of its occurrences: the same
+    answer, in time that does not grow with how often the quote recurs.
+    """
+    if starts is not None and needle:
+        placed = _in_place(text, needle, prefix, suffix, former, starts)
+        if placed is not None:
+            return placed
     n = len(text)
     L = len(needle)
     hits: list[int] = []
@@ -187,6 +200,55 @@ def resolve(text: str, needle: str, prefix: str, suffix: str, former: Former) ->
         return Resolution(ORPHANED, -1, -1)  # two places fit equally well: do not guess
     _, s, e = candidates[0]
     return Resolution(RELOCATED if text[s:e] == needle else TEXT_CHANGED, s, e)
+
+
+def _in_place(text: str, needle: str, prefix: str, suffix: str, former: Former,
+              starts: Callable[[str], list[int]]) -> Resolution | None:
+    """:func:`resolve`'s answer when the record's context stands, exactly, around the quote
+    (else None): found through the occurrences of context and quote together.
+
+    These are the occurrences that step 1 of :func:`resolve` finds with both context
+    similarities 1.0 (``same``).  One: the quote is there, ``exact`` when the selector picks
+    that place alone.  Several, one of them where the record expects the quote (the text
+    kept its length): that one scores the most any candidate can (quote, context and
+    position all 1.0; an approximate or bracketed passage differs from the quote), so it
+    wins alone, ``relocated``.  Any other case (an edit nearby) is left to the full scoring.
+    ``text`` must be normalised (single spaces), ``needle`` and ``prefix`` stripped; the
+    lists ``starts`` returns are only read (it may hand the same list out again).
+    """
+    n, L = len(text), len(needle)
+    fp, fs = former.prefix, former.suffix
+    whole = fp + needle + fs
+    # _context cuts CONTEXT characters either side, or up to an end of the text: a full-length
+    # record side matches wherever the whole string stands, a shorter one only at that end.
+    if len(fp) > CONTEXT or len(fs) > CONTEXT:
+        return None
+    if len(fp) < CONTEXT or len(fs) < CONTEXT:
+        w = 0 if len(fp) < CONTEXT else n - len(whole)
+        ok = w >= 0 and text.startswith(whole, w) and len(fp) == min(CONTEXT, w + len(fp)) \
+            and len(fs) == min(CONTEXT, n - w - len(whole) + len(fs))
+        found = [w] if ok else []
+    else:
+        found = starts(whole)  # ascending
+    if len(found) == 1:
+        h = found[0] + len(fp)
+        if needle != former.exact:
+            return Resolution(RELOCATED, h, h + L)
+        # _selector_hits of every occurrence: in normalised text the prefix ends right before the quote
+        # or one space before it, the only whitespace there is.
+        if prefix:
+            selected = sorted([w + len(prefix) for w in starts(prefix + needle)]
+                              + [w + len(prefix) + 1 for w in starts(prefix + " " + needle)])
+        else:
+            selected = starts(needle)
+        if suffix:
+            selected = [x for x in selected if suffix_after(text, x + L, suffix)]
+        return Resolution(EXACT if selected == [h] else RELOCATED, h, h + L)
+    expected = expected_start(former, n)
+    i = bisect_left(found, expected - len(fp))
+    if len(found) > 1 and i < len(found) and found[i] == expected - len(fp):
+        return Resolution(RELOCATED, expected, expected + L)
+    return None
 
 
 def _blank(text: str, hits: list[int], length: int) -> str:

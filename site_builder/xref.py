@@ -152,8 +152,10 @@ def analyse_document(doc: Document, annotations: tuple[Annotation, ...], md: Mar
         counters[f.entity] += 1
         refs.append(MentionRef(f.entity, doc.slug, f"m-{f.entity}-{counters[f.entity]}", f.start, f.end,
                                seg_starts[si].block, text))
-    spans = [MentionSpan(m.start, m.end, m.entity, m.anchor, urls.relative_url(page, urls.entity_path(m.entity)))
-             for m in refs]
+    hrefs: dict[str, str] = {}  # entity -> its page as linked from this document: once per entity, not per mention
+    for e in counters:
+        hrefs[e] = urls.relative_url(page, urls.entity_path(e))
+    spans = [MentionSpan(m.start, m.end, m.entity, m.anchor, hrefs[m.entity]) for m in refs]
     note_blocks = apply_marks(parsed, marks, spans)
     blocks = md.render_blocks(parsed.tokens, note_blocks)
     layout = parsed.layout
@@ -175,23 +177,34 @@ def _block_offsets(block_tokens: tuple[int, ...], segments: list[Segment], end: 
     return tuple(out)
 
 
+def add_co_mentions(co: dict[str, Counter[str]], groups) -> None:
+    """Count into ``co`` (entity -> other entity -> groups they share) the entities named together
+    in each of ``groups`` (sets of entity ids: a document's paragraphs).  The same counts as a loop
+    over every pair, counted a group at a time by ``Counter.update`` (a paragraph names several)."""
+    for group in groups:
+        if len(group) < 2:
+            continue
+        for e in group:
+            c = co.get(e)
+            if c is None:
+                c = co[e] = Counter()
+            c.update(group)
+            del c[e]  # never counted before: each group's own count of it is removed at once
+
+
 def build(content: Content, analyses: list[DocumentAnalysis]) -> XRef:
     x = XRef()
     ids = [e.id for e in content.entities]
     known = set(ids)
     mention_map: dict[str, list[MentionRef]] = defaultdict(list)
     anno_map: dict[str, list[Annotation]] = defaultdict(list)
-    co: dict[str, Counter[str]] = defaultdict(Counter)
+    co: dict[str, Counter[str]] = {}
     for an in analyses:
         by_block: dict[int, set[str]] = defaultdict(set)
         for m in an.mentions:
             mention_map[m.entity].append(m)
             by_block[m.block].add(m.entity)
-        for group in by_block.values():
-            for e in group:
-                for other in group:
-                    if other != e:
-                        co[e][other] += 1
+        add_co_mentions(co, by_block.values())
         for a in an.annotations:
             for e in a.entities:
                 anno_map[e].append(a)
