@@ -31,9 +31,8 @@ def _analyse(root: Path):
     return doc, anns, Markdown(), Matcher(content.entities)
 
 
-def lines_run(root: Path) -> tuple[int, xref.DocumentAnalysis]:
-    """Lines of site_builder's own code run while analysing the dense document."""
-    doc, anns, md, matcher = _analyse(root)
+def counted_lines(call):
+    """``call()``'s result and the lines of site_builder's own code it ran."""
     count = 0
 
     def tracer(frame, event, arg):
@@ -46,10 +45,16 @@ def lines_run(root: Path) -> tuple[int, xref.DocumentAnalysis]:
 
     sys.settrace(tracer)
     try:
-        an = xref.analyse_document(doc, anns, md, matcher)
+        result = call()
     finally:
         sys.settrace(None)
-    return count, an
+    return count, result
+
+
+def lines_run(root: Path) -> tuple[int, xref.DocumentAnalysis]:
+    """Lines of site_builder's own code run while analysing the dense document."""
+    doc, anns, md, matcher = _analyse(root)
+    return counted_lines(lambda: xref.analyse_document(doc, anns, md, matcher))
 
 
 def test_analysis_work_grows_linearly_with_annotations(tmp_path, monkeypatch):

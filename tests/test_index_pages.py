@@ -19,6 +19,7 @@ from site_builder.build import BuildCache, compile_site
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from generate import generate  # noqa: E402
+from test_entity_pages import _resolve  # noqa: E402
 
 PER_PAGE = 3
 DOCUMENTS = 8  # three home pages: 3 + 3 + 2
@@ -46,16 +47,6 @@ def _dated(root: Path) -> dict[str, str]:
 
 def _html(files: dict) -> dict[str, str]:
     return {k.path: v.decode("utf-8") for k, v in files.items() if k.path.endswith(".html")}
-
-
-def _resolve(page: str, href: str) -> str:
-    parts: list[str] = []
-    for part in (PurePosixPath(page).parent / href.split("#", 1)[0]).parts:
-        if part == "..":
-            parts.pop()
-        elif part != ".":
-            parts.append(part)
-    return "/".join(parts)
 
 
 def _nav(html: str) -> list[str]:

@@ -11,7 +11,6 @@ texts and edits, and count the work (lines run, never seconds).
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -23,8 +22,8 @@ from site_builder.markdown import Markdown
 from site_builder.mentions import Matcher
 
 from builder_support import make_project
+from test_analysis_linear import counted_lines
 
-PACKAGE = str(Path(__file__).resolve().parents[1] / "site_builder")
 WORDS = ["the", "same", "phrase", "recurs", "here", "and", "there", "again", "a", "b"]
 
 
@@ -101,21 +100,7 @@ def _lines_to_reanchor(root: Path) -> tuple[int, xref.DocumentAnalysis]:
     first = xref.analyse_document(doc, anns, md, matcher)
     assert not first.diagnostics and all(x.state == reanchor.EXACT for x in first.anchors)
     formers = {x.id: x.record for x in first.anchors}
-    count = 0
-
-    def tracer(frame, event, arg):
-        nonlocal count
-        if not frame.f_code.co_filename.startswith(PACKAGE):
-            return None
-        if event == "line":
-            count += 1
-        return tracer
-
-    sys.settrace(tracer)
-    try:
-        an = xref.analyse_document(doc, anns, md, matcher, formers)
-    finally:
-        sys.settrace(None)
+    count, an = counted_lines(lambda: xref.analyse_document(doc, anns, md, matcher, formers))
     assert [(m.start, m.end, m.id) for m in an.marks] == [(m.start, m.end, m.id) for m in first.marks]
     # A build from the cache checks the new records the same way, through shared occurrences too:
     # they reproduce this anchoring only where every annotation stays exact.

@@ -8,12 +8,8 @@ list has three pages (3 + 3 + 1)."""
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import http.server
 import shutil
 import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -21,6 +17,7 @@ import pytest
 from reader_build import compile_reader
 from reader_support import AXE_JS, ROOT, VNU_JAR, format_axe, need, open_context, run_axe, run_vnu, url, watch
 from site_builder import indexplans, labels
+from test_search_shards_browser import _serving
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from generate import generate  # noqa: E402
@@ -86,22 +83,6 @@ def test_axe_and_the_pager_from_disk(reader_browser, paged_site: Path, scheme: s
     found = {k: v for k, v in found.items() if v}
     assert not found, format_axe(found)
     assert not errors, errors
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-@contextlib.contextmanager
-def _serving(site: Path):
-    """The site's parent folder over http, so the site is under the sub-path /briefing/; yields the port."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site.parent)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield server.server_address[1]
-    finally:
-        server.shutdown()
 
 
 def test_the_pages_under_a_sub_path(reader_browser, paged_site: Path):
