@@ -155,6 +155,10 @@ def resolve(text: str, needle: str, prefix: str, suffix: str, former: Former,
         h = same[0]
         state = EXACT if selected == [h] and needle == former.exact else RELOCATED
         return Resolution(state, h, h + L)
+    if len(same) > 1 and expected in same and selected == [expected] and needle == former.exact:
+        # The quote and its whole context recur, and it stands where its record puts it, the one place its
+        # selector picks: it did not move (the scoring below would pick the same place, as relocated).
+        return Resolution(EXACT, expected, expected + L)
     # Occurrences whose context mostly agrees compete with the approximate matches
     # below: a short quote whose own place was corrected may still stand elsewhere
     # in similar words, and the corrected place with its old context should win.
@@ -234,21 +238,28 @@ def _in_place(text: str, needle: str, prefix: str, suffix: str, former: Former,
         h = found[0] + len(fp)
         if needle != former.exact:
             return Resolution(RELOCATED, h, h + L)
-        # _selector_hits of every occurrence: in normalised text the prefix ends right before the quote
-        # or one space before it, the only whitespace there is.
-        if prefix:
-            selected = sorted([w + len(prefix) for w in starts(prefix + needle)]
-                              + [w + len(prefix) + 1 for w in starts(prefix + " " + needle)])
-        else:
-            selected = starts(needle)
-        if suffix:
-            selected = [x for x in selected if suffix_after(text, x + L, suffix)]
-        return Resolution(EXACT if selected == [h] else RELOCATED, h, h + L)
+        return Resolution(EXACT if _selected(text, needle, prefix, suffix, starts) == [h] else RELOCATED, h, h + L)
     expected = expected_start(former, n)
     i = bisect_left(found, expected - len(fp))
     if len(found) > 1 and i < len(found) and found[i] == expected - len(fp):
-        return Resolution(RELOCATED, expected, expected + L)
+        # Where the record puts it: unmoved (exact) when the selector picks that place alone (see resolve).
+        unmoved = needle == former.exact and _selected(text, needle, prefix, suffix, starts) == [expected]
+        return Resolution(EXACT if unmoved else RELOCATED, expected, expected + L)
     return None
+
+
+def _selected(text: str, needle: str, prefix: str, suffix: str, starts: Callable[[str], list[int]]) -> list[int]:
+    """:func:`_selector_hits` of every occurrence of ``needle``, through ``starts``: in normalised text the
+    prefix ends right before the quote or one space before it, the only whitespace there is."""
+    L = len(needle)
+    if prefix:
+        selected = sorted([w + len(prefix) for w in starts(prefix + needle)]
+                          + [w + len(prefix) + 1 for w in starts(prefix + " " + needle)])
+    else:
+        selected = starts(needle)
+    if suffix:
+        selected = [x for x in selected if suffix_after(text, x + L, suffix)]
+    return selected
 
 
 def _blank(text: str, hits: list[int], length: int) -> str:

@@ -45,12 +45,17 @@ def test_a_record_is_taken_as_reproduced_only_where_it_resolves_to_the_same_plac
     assert not anchorstate.reproduces(unique, anns, (x,), {}, {"a": other})
     # A record that went away, or changed, is not either.
     assert not anchorstate.reproduces(unique, anns, (x,), {"a": x.record}, {})
-    # The passage recurs with the same 32 characters on both sides: the prefix chose one, the record cannot.
+    # The passage recurs with the same 32 characters on both sides: the prefix chose one, and the
+    # record puts it at that same place, so anchoring with the record gives this anchoring again
+    # (exact); a record of the other occurrence does not.
     same = "y" * 40
     twice = f"{same} passage {same}. one {same} passage {same}"
     quote2 = Quote("passage", f"one {same} ", "")
     y = _anchor(twice, quote2)
-    assert not anchorstate.reproduces(twice, (_stub(quote2),), (y,), {}, {"a": y.record})
+    assert anchorstate.reproduces(twice, (_stub(quote2),), (y,), {}, {"a": y.record})
+    first_one = reanchor.record(anchoring.normalize(twice).text, 41, 48)
+    assert first_one.start != y.record.start and first_one.prefix == y.record.prefix
+    assert not anchorstate.reproduces(twice, (_stub(quote2),), (y,), {}, {"a": first_one})
 
 
 class _stub:
